@@ -1,0 +1,48 @@
+// What the manifest stage hands to the rest of the pipeline.
+
+/** Where something sits in a source file (1-based line and column). */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The workload an image is used by: what policy resource filters look at. */
+export interface Workload {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** One place an image is used. */
+export interface ImageUse extends SourcePosition {
+  /** The image string exactly as written. */
+  image: string;
+  workload: Workload;
+  /** Container (or image volume) name. */
+  container: string;
+  field: 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes';
+  /** JSON path of the scalar inside the object, e.g. spec.template.spec.containers[0].image */
+  path: string;
+  /** Offsets [start, end) of the image scalar's source text in `file` when the text is the source (not rendered output). */
+  range?: [number, number];
+}
+
+/** One parsed Kubernetes object with where it starts. */
+export interface ManifestObject extends SourcePosition {
+  object: Record<string, unknown>;
+}
+
+/** Malformed input: the run stops with exit 2 and this position. */
+export class ManifestError extends Error {
+  readonly code = 'MANIFEST_ERROR';
+  constructor(
+    message: string,
+    readonly position: SourcePosition,
+  ) {
+    super(`${position.file}:${position.line}:${position.column}: ${message}`);
+  }
+}

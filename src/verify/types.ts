@@ -1,0 +1,38 @@
+// Checked evidence handed to the verifiers, and what they answer.
+
+/** One cosign legacy `.sig` layer: the payload blob (already hashed) and its annotations. */
+export interface SignatureLayer {
+  mediaType: string;
+  digest: string;
+  payload: Uint8Array;
+  annotations: Record<string, string>;
+}
+
+/** The answer for one requirement leaf on one image digest. */
+export interface LeafResult {
+  ok: boolean;
+  /** Why it failed (deployer's words), or what verified (e.g. "signed by key 1 of 2 (ECDSA P-256)"). */
+  reasons: string[];
+  /** Who signed, when known (key fingerprint, certificate identity). */
+  signer?: string;
+}
+
+export type VerificationErrorCode =
+  | 'NO_SIGNATURES'
+  | 'SIGNATURE_MISMATCH'
+  | 'DIGEST_MISMATCH'
+  | 'PAYLOAD_INVALID'
+  | 'ANNOTATIONS_MISSING'
+  | 'TLOG_MISSING'
+  | 'TLOG_INVALID'
+  | 'KEY_INVALID';
+
+/** A verification failure: the image fails the requirement (exit 1), unlike transport errors. */
+export class VerificationError extends Error {
+  constructor(
+    readonly code: VerificationErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
