@@ -1,5 +1,7 @@
 // What the manifest stage hands to the rest of the pipeline.
 
+import type { Document, LineCounter, YAMLMap } from 'yaml';
+
 /** Where something sits in a source file (1-based line and column). */
 export interface SourcePosition {
   file: string;
@@ -15,6 +17,8 @@ export interface Workload {
   name?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Labels of the pod template (spec.template.metadata.labels…), for pod-controller kinds. */
+  templateLabels?: Record<string, string>;
 }
 
 /** One place an image is used. */
@@ -34,6 +38,29 @@ export interface ImageUse extends SourcePosition {
 /** One parsed Kubernetes object with where it starts. */
 export interface ManifestObject extends SourcePosition {
   object: Record<string, unknown>;
+  /** Parser handles for scalar positions (non-enumerable; absent when built by hand). */
+  yaml?: ManifestYaml;
+}
+
+/** The YAML nodes an object was read from, so extraction can locate scalars. */
+export interface ManifestYaml {
+  doc: Document;
+  node: YAMLMap;
+  lineCounter: LineCounter;
+}
+
+/** Where a rendered object (kustomize output) came from, traced to its source file. */
+export interface ObjectOrigin extends SourcePosition {
+  /** Position of each image scalar in the source file, by ImageUse.path. */
+  images: Record<string, SourcePosition>;
+}
+
+/** What extraction needs to know about the text an object was parsed from. */
+export interface SourceContext {
+  /** The text is generated (e.g. kustomize output): offsets do not point into a file, so no `range`. */
+  rendered?: boolean;
+  /** Origins of rendered objects, by objectKey() (kind/namespace/name). */
+  origins?: ReadonlyMap<string, ObjectOrigin>;
 }
 
 /** Malformed input: the run stops with exit 2 and this position. */

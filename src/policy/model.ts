@@ -78,6 +78,8 @@ export interface ResourceClause {
   names?: string[];
   selector?: LabelSelector;
   namespaceSelector?: LabelSelector;
+  /** Annotations that must be present, values with wildcards (Kyverno `resources.annotations`). */
+  annotations?: Record<string, string>;
 }
 
 export interface LabelSelector {

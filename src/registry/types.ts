@@ -55,3 +55,16 @@ export type RegistryErrorCode =
   | 'DIGEST_MISMATCH' // bytes do not hash to the digest that named them
   | 'PROTOCOL' // unexpected status or body
   | 'RATE_LIMITED'; // 429 after retries
+
+/** Credentials for one registry host. Never logged, never put in error messages. */
+export interface Credential {
+  username?: string;
+  password?: string;
+  /** An OAuth2 refresh token (docker `identitytoken`), exchanged at the token endpoint. */
+  identityToken?: string;
+}
+
+/** Looks credentials up by registry host (`host[:port]`); undefined when there are none. */
+export interface CredentialStore {
+  get(host: string): Promise<Credential | undefined>;
+}

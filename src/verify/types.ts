@@ -1,5 +1,7 @@
 // Checked evidence handed to the verifiers, and what they answer.
 
+import type { KeyObject } from 'node:crypto';
+
 /** One cosign legacy `.sig` layer: the payload blob (already hashed) and its annotations. */
 export interface SignatureLayer {
   mediaType: string;
@@ -15,6 +17,23 @@ export interface LeafResult {
   reasons: string[];
   /** Who signed, when known (key fingerprint, certificate identity). */
   signer?: string;
+  /** On failure: the code of the most telling failure (the layer that got furthest). */
+  code?: VerificationErrorCode;
+}
+
+/** One transparency log's key, as a trusted root (or a policy's `rekor.pubkey`) names it. */
+export interface TlogKey {
+  /** Hex sha256 of the DER SPKI for Rekor v1: what SETs and bundles name as `logID`. */
+  logId: string;
+  publicKey: KeyObject;
+  validFrom?: Date;
+  validTo?: Date;
+  baseUrl?: string;
+}
+
+/** The keys and roots verification may trust; data only, loaded once by trusted-root.ts. */
+export interface TrustMaterial {
+  tlogs: TlogKey[];
 }
 
 export type VerificationErrorCode =

@@ -1,0 +1,64 @@
+// The command line: yargs commands that hold only options; handlers import the
+// engine lazily and return an exit code (CLI.md: 0 ok, 1 fail, 2 usage, 3 undecided).
+
+import yargs from 'yargs';
+import { builder as verifyBuilder, type CliIO, handler as verifyHandler, UsageError, type VerifyFlags } from './verify.js';
+import { VERSION, versionText } from './version.js';
+
+/** Errors whose message is the whole story for the user: exit 2, no stack. */
+const USAGE_CODES = new Set(['USAGE_ERROR', 'CONFIG_ERROR', 'POLICY_ERROR', 'MANIFEST_ERROR', 'SOURCE_ERROR']);
+
+export interface MainOptions {
+  /** How the user started us: `kubectl verify-images` through kubectl, else `kubectl-verify-images`. */
+  scriptName: string;
+  io: CliIO;
+}
+
+export async function main(args: string[], { scriptName, io }: MainOptions): Promise<number> {
+  let code = 0;
+  const run = (fn: () => Promise<number>) => async () => {
+    code = await fn();
+  };
+  const cli = yargs(args)
+    .scriptName(scriptName)
+    .usage(`Usage: ${scriptName} [verify] [PATH…] [flags]\n\nVerify the container images in Kubernetes manifests against the image policies kept in the repository.`)
+    .option('policy', { alias: 'p', type: 'string', array: true, describe: 'policy file or directory (repeatable; Kyverno, ClusterImagePolicy)' })
+    .option('config', { type: 'string', describe: 'config file (default: search for .verify-imagesrc.* up to the repository root)' })
+    .option('output', { alias: 'o', type: 'string', describe: 'output format: table|wide|json|yaml' })
+    .option('concurrency', { type: 'number', describe: 'images verified at once (default 16)' })
+    .option('cache-dir', { type: 'string', describe: 'verdict cache directory (default $XDG_CACHE_HOME/kubectl-verify-images)' })
+    .option('cache', { type: 'boolean', describe: 'use the verdict cache (--no-cache to disable)' })
+    .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
+    .option('registry-ca', { type: 'string', describe: 'PEM file with extra CA certificates for registries' })
+    .option('trusted-root', { type: 'string', describe: 'sigstore trusted_root.json (default: the public-good root shipped offline)' })
+    .option('color', { type: 'boolean', describe: 'colour the table (--no-color, or NO_COLOR, disables)' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print counts on stderr' })
+    .command<VerifyFlags>(['verify [paths..]', '$0 [paths..]'], 'verify images in manifests (default command)', verifyBuilder, (argv) =>
+      run(() => verifyHandler(argv, io))(),
+    )
+    .command('version', 'print the version and the formats understood', {}, () => {
+      io.stdout(versionText());
+    })
+    .version(VERSION)
+    .exitProcess(false)
+    .strictOptions()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code && USAGE_CODES.has(e.code)) {
+      io.stderr(`error: ${e.message}\n`);
+      if (e.code === 'USAGE_ERROR') io.stderr(`Run '${scriptName} --help' for usage.\n`);
+      return 2;
+    }
+    io.stderr(`error: ${e.message ?? String(err)}\n`);
+    return 2;
+  }
+  return code;
+}

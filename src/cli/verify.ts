@@ -1,0 +1,109 @@
+// `kubectl verify-images [verify] PATH…`: flags → options (pure), then the
+// engine (imported lazily, so `--help` and `--version` stay fast).
+
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { RepoConfig } from '../config/load.js';
+
+export interface VerifyFlags {
+  paths?: string[];
+  filename?: string[];
+  kustomize?: string[];
+  policy?: string[];
+  config?: string;
+  output?: string;
+  concurrency?: number;
+  cacheDir?: string;
+  cache?: boolean;
+  insecureRegistry?: string[];
+  registryCa?: string;
+  trustedRoot?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export interface VerifyOptions {
+  inputs: string[];
+  policyFlags: string[];
+  configFile?: string;
+  output: string;
+  concurrency: number;
+  cache: string | false | undefined;
+  insecureRegistries: string[];
+  registryCa?: string;
+  trustedRoot?: string;
+  color: boolean;
+  unmatched: 'allow' | 'fail';
+}
+
+export function builder(yargs: Argv): Argv<VerifyFlags> {
+  return yargs
+    .positional('paths', { type: 'string', array: true, describe: 'manifest files, directories (kustomize dirs are rendered) or - for stdin' })
+    .option('filename', { alias: 'f', type: 'string', array: true, describe: 'manifest file or directory (kubectl style)' })
+    .option('kustomize', { alias: 'k', type: 'string', array: true, describe: 'kustomization directory to render and verify' })
+    .example('$0 deploy/', 'verify every image in deploy/ against .verify-images/')
+    .example('$0 -k overlays/prod -p policies/ -o json', 'render an overlay, use explicit policies, print JSON') as Argv<VerifyFlags>;
+}
+
+/** Flags + repository config → the options the engine runs with. Pure. */
+export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.ProcessEnv, isTTY: boolean): VerifyOptions {
+  const inputs = [...(argv.paths ?? []), ...(argv.filename ?? []), ...(argv.kustomize ?? [])].map(String);
+  const colorAllowed = argv.color !== false && env.NO_COLOR === undefined;
+  return {
+    inputs: inputs.length > 0 ? inputs : ['.'],
+    policyFlags: (argv.policy ?? []).map(String),
+    configFile: argv.config,
+    output: argv.output ?? (isTTY ? 'table' : 'table'),
+    concurrency: argv.concurrency ?? config.concurrency ?? 16,
+    cache: argv.cache === false ? false : (argv.cacheDir ?? config.cacheDir),
+    insecureRegistries: [...(argv.insecureRegistry ?? []), ...(config.insecureRegistries ?? [])],
+    registryCa: argv.registryCa ?? config.registryCa,
+    trustedRoot: argv.trustedRoot ?? config.trustedRoot,
+    color: colorAllowed && isTTY,
+    unmatched: config.unmatched ?? 'allow',
+  };
+}
+
+/** Runs a verification and returns the exit code (0/1/3; 2 is thrown as a usage error). */
+export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO): Promise<number> {
+  const { loadConfig, policyPaths } = await import('../config/load.js');
+  const { config } = await loadConfig(io.cwd, argv.config);
+  const options = toOptions(argv, config, io.env, io.isTTY);
+  const { formats } = await import('../report/index.js');
+  const formatter = formats.get(options.output);
+  if (!formatter) throw new UsageError(`unknown output format "${options.output}" (choose from ${[...formats.keys()].join(', ')})`);
+  const paths = policyPaths(io.cwd, options.policyFlags, config);
+  const { run } = await import('../engine/run.js');
+  const { exitCode } = await import('../engine/result.js');
+  const { result, stats } = await run({
+    inputs: options.inputs,
+    policyPaths: paths,
+    unmatched: options.unmatched,
+    concurrency: options.concurrency,
+    cache: options.cache ?? '',
+    insecureRegistries: options.insecureRegistries,
+    registryCa: options.registryCa,
+    trustedRoot: options.trustedRoot,
+    stdin: io.stdin,
+  });
+  io.stdout(formatter(result, { color: options.color }));
+  if (argv.verbose) {
+    io.stderr(
+      `verify-images: ${stats.manifests} manifests, ${stats.uses} image uses, ${result.summary.images} images, ` +
+        `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits\n`,
+    );
+  }
+  return exitCode(result);
+}
+
+export class UsageError extends Error {
+  readonly code = 'USAGE_ERROR';
+}
+
+export interface CliIO {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+  stdin: NodeJS.ReadableStream;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}

@@ -1,0 +1,130 @@
+// Finds the repository's config (cosmiconfig name `verify-images`) and the
+// policy paths: `--policy` wins, then the config's `policies`, then
+// `.verify-images/` at the repository root. No policy anywhere is a usage error.
+
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export interface RepoConfig {
+  /** Policy files or directories, relative to the config file. */
+  policies?: string[];
+  /** Whether images no policy covers block the sync. */
+  unmatched?: 'allow' | 'fail';
+  concurrency?: number;
+  cacheDir?: string;
+  insecureRegistries?: string[];
+  registryCa?: string;
+  /** A sigstore `trusted_root.json` to use instead of the public-good root. */
+  trustedRoot?: string;
+}
+
+export interface LoadedConfig {
+  config: RepoConfig;
+  /** The file it came from, when there was one. */
+  file?: string;
+}
+
+/** A usage or configuration problem: exit 2, nothing verified. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_ERROR';
+}
+
+const KNOWN_KEYS = new Set([
+  'policies',
+  'unmatched',
+  'concurrency',
+  'cacheDir',
+  'insecureRegistries',
+  'registryCa',
+  'trustedRoot',
+]);
+
+/** The repository root above `from`: the nearest directory holding `.git`, else `from` itself. */
+export function repoRoot(from: string): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(from);
+    dir = parent;
+  }
+}
+
+/** Loads `--config FILE`, or searches from `cwd` up to the repository root. */
+export async function loadConfig(cwd: string, explicit?: string): Promise<LoadedConfig> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const root = repoRoot(cwd);
+  const explorer = cosmiconfig('verify-images', { stopDir: root, searchStrategy: 'global' });
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  try {
+    found = explicit ? await explorer.load(path.resolve(cwd, explicit)) : await explorer.search(cwd);
+  } catch (err) {
+    throw new ConfigError(`config ${explicit ?? ''}: ${(err as Error).message}`.replace(/\s+:/, ':'), { cause: err });
+  }
+  if (!found || found.isEmpty) return { config: {}, file: found?.filepath };
+  return { config: validateConfig(found.config, found.filepath), file: found.filepath };
+}
+
+function validateConfig(raw: unknown, file: string): RepoConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: the config must be a mapping`);
+  }
+  const c = raw as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`${file}: unknown setting "${key}"`);
+  }
+  const strings = (key: string): string[] | undefined => {
+    const v = c[key];
+    if (v === undefined) return undefined;
+    const list = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
+      throw new ConfigError(`${file}: "${key}" must be a string or a list of strings`);
+    }
+    return list as string[];
+  };
+  const string = (key: string): string | undefined => {
+    const v = c[key];
+    if (v !== undefined && typeof v !== 'string') throw new ConfigError(`${file}: "${key}" must be a string`);
+    return v as string | undefined;
+  };
+  const unmatched = c.unmatched;
+  if (unmatched !== undefined && unmatched !== 'allow' && unmatched !== 'fail') {
+    throw new ConfigError(`${file}: "unmatched" must be "allow" or "fail"`);
+  }
+  const concurrency = c.concurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || (concurrency as number) < 1)) {
+    throw new ConfigError(`${file}: "concurrency" must be a positive integer`);
+  }
+  const dir = path.dirname(file);
+  const rel = (p: string | undefined) => (p === undefined ? undefined : path.resolve(dir, p));
+  return {
+    policies: strings('policies')?.map((p) => path.resolve(dir, p)),
+    unmatched: unmatched as RepoConfig['unmatched'],
+    concurrency: concurrency as number | undefined,
+    cacheDir: rel(string('cacheDir')),
+    insecureRegistries: strings('insecureRegistries'),
+    registryCa: rel(string('registryCa')),
+    trustedRoot: rel(string('trustedRoot')),
+  };
+}
+
+/**
+ * Where policies come from, in order: `--policy` paths, the config's `policies`,
+ * `.verify-images/` at the repository root. Throws ConfigError when there is none.
+ */
+export function policyPaths(cwd: string, flags: string[] | undefined, config: RepoConfig): string[] {
+  if (flags && flags.length > 0) {
+    const paths = flags.map((p) => path.resolve(cwd, p));
+    for (const p of paths) if (!existsSync(p)) throw new ConfigError(`--policy ${p}: no such file or directory`);
+    return paths;
+  }
+  if (config.policies && config.policies.length > 0) {
+    for (const p of config.policies) if (!existsSync(p)) throw new ConfigError(`policy path ${p} (from the config): no such file or directory`);
+    return config.policies;
+  }
+  const fallback = path.join(repoRoot(cwd), '.verify-images');
+  if (existsSync(fallback) && statSync(fallback).isDirectory()) return [fallback];
+  throw new ConfigError(
+    'no policy found: pass --policy FILE|DIR, list "policies" in .verify-imagesrc.yaml, or add a .verify-images/ directory at the repository root',
+  );
+}

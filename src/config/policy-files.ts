@@ -1,0 +1,35 @@
+// Reads the policy files named by --policy / the config / .verify-images/.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from './load.js';
+
+const POLICY_FILE = /\.(ya?ml|json)$/i;
+
+/** Every `*.yaml|*.yml|*.json` under the given files and directories, in a stable order. */
+export async function readPolicyFiles(paths: string[]): Promise<{ file: string; text: string }[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => {
+      throw new ConfigError(`policy path ${p}: no such file or directory`);
+    });
+    if (info.isDirectory()) files.push(...(await walk(p)));
+    else files.push(p);
+  }
+  const cwd = process.cwd();
+  return Promise.all(
+    files.map(async (file) => ({ file: path.relative(cwd, file) || file, text: await readFile(file, 'utf8') })),
+  );
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const out: string[] = [];
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && e.name !== '.git') out.push(...(await walk(full)));
+    } else if (POLICY_FILE.test(e.name)) out.push(full);
+  }
+  return out;
+}

@@ -1,0 +1,195 @@
+// Judges every distinct image reference against the rules that select it:
+// resolve the digest once, check each requirement leaf once (cache first),
+// then let the pure evaluator combine the leaves per rule.
+
+import pLimit from 'p-limit';
+import type { VerdictCache } from '../cache/verdict-cache.js';
+import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
+import type { ImageUse } from '../manifests/types.js';
+import { digestDecision } from '../policy/digest.js';
+import { evaluate, type LeafOutcome } from '../policy/evaluate.js';
+import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
+import { selectRules } from '../policy/select.js';
+import { RegistryError, type Repository } from '../registry/types.js';
+import { verifyCosignSignatures } from '../verify/cosign-signature.js';
+import type { TrustMaterial } from '../verify/trusted-root.js';
+import type { Evidence } from './evidence.js';
+import { signatureTag } from './evidence.js';
+import { type ImageResult, type PolicyVerdict, type UseLocation, worst } from './result.js';
+
+export interface JudgeDeps {
+  evidence: Evidence;
+  cache: VerdictCache;
+  /** Loaded only when a requirement needs transparency-log keys. */
+  trust: () => TrustMaterial;
+  concurrency: number;
+}
+
+/** Judges each distinct image string in `uses`; results keep the order images first appear. */
+export async function judgeImages(uses: ImageUse[], policies: Policy[], deps: JudgeDeps): Promise<ImageResult[]> {
+  const byImage = new Map<string, ImageUse[]>();
+  for (const use of uses) {
+    const list = byImage.get(use.image);
+    if (list) list.push(use);
+    else byImage.set(use.image, [use]);
+  }
+  const limit = pLimit(deps.concurrency);
+  return Promise.all([...byImage].map(([image, imageUses]) => limit(() => judgeImage(image, imageUses, policies, deps))));
+}
+
+function locations(uses: ImageUse[]): UseLocation[] {
+  return uses.map((u) => ({
+    file: u.file,
+    line: u.line,
+    kind: u.workload.kind,
+    ...(u.workload.namespace !== undefined && { namespace: u.workload.namespace }),
+    ...(u.workload.name !== undefined && { name: u.workload.name }),
+    container: u.container,
+  }));
+}
+
+/** Fully qualified, as a deployer reads it: `docker.io/library/nginx:1.25[@sha256:…]`. */
+export function normalizedName(ref: ImageRef): string {
+  const tag = ref.tag ?? (ref.digest ? '' : 'latest');
+  return `${ref.registry}/${ref.repository}${tag ? `:${tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+
+async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], deps: JudgeDeps): Promise<ImageResult> {
+  const where = locations(uses);
+  let ref: ImageRef;
+  try {
+    ref = parseReference(image);
+  } catch (err) {
+    const at = where.map((u) => `${u.file}:${u.line}`).join(', ');
+    return { image, normalized: image, status: 'error', policies: [], uses: where, reasons: [`${(err as Error).message} (at ${at})`] };
+  }
+
+  // A rule judges the image when it selects it for at least one of the workloads using it.
+  const selections = new Map<string, RuleSelection>();
+  for (const use of uses) {
+    for (const s of selectRules(policies, ref, use.workload)) {
+      const key = `${s.policy.file}#${s.policy.name}#${s.rule.path}`;
+      const seen = selections.get(key);
+      if (!seen || (seen.skipped && !s.skipped)) selections.set(key, s);
+    }
+  }
+  const normalized = normalizedName(ref);
+  if (selections.size === 0) {
+    return { image, normalized, status: 'unmatched', policies: [], uses: where, reasons: ['no policy matches this image'] };
+  }
+
+  const repo: Repository = { registry: registryHost(ref), repository: ref.repository };
+  const needsDigest = [...selections.values()].some((s) => !s.skipped && hasKeyLeaf(s.rule.requirement));
+  let digest = ref.digest;
+  let resolveError: string | undefined;
+  if (needsDigest && !digest) {
+    try {
+      digest = (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
+    } catch (err) {
+      resolveError = `cannot resolve ${normalized} to a digest: ${describeError(err)}`;
+    }
+  }
+
+  const verdicts: PolicyVerdict[] = [];
+  for (const s of selections.values()) {
+    verdicts.push(await judgeRule(s, ref, repo, digest, resolveError, deps));
+  }
+  return {
+    image,
+    normalized,
+    ...(digest !== undefined && { digest }),
+    status: worst(verdicts.map((v) => v.status)),
+    policies: verdicts,
+    uses: where,
+  };
+}
+
+async function judgeRule(
+  s: RuleSelection,
+  ref: ImageRef,
+  repo: Repository,
+  digest: string | undefined,
+  resolveError: string | undefined,
+  deps: JudgeDeps,
+): Promise<PolicyVerdict> {
+  const { policy, rule } = s;
+  const base = {
+    policy: policy.name,
+    file: rule.file,
+    line: rule.line,
+    rule: rule.path,
+    mode: rule.mode,
+    onError: rule.onError,
+  } as const;
+  if (s.skipped) return { ...base, status: 'skip', reasons: ['excluded by the policy (skipImageReferences / exclude)'] };
+
+  const digestFailure = digestDecision(rule, ref);
+  if (digestFailure) return { ...base, status: rule.mode === 'enforce' ? 'fail' : 'warn', reasons: [digestFailure.reason] };
+
+  const outcomes = new Map<KeyRequirement, LeafOutcome>();
+  for (const leaf of keyLeaves(rule.requirement)) {
+    outcomes.set(leaf, await checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps));
+  }
+  const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: [`${leaf.path}: not checked`] });
+  const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
+  const status = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
+  return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
+}
+
+async function checkKeyLeaf(
+  leaf: KeyRequirement,
+  ref: ImageRef,
+  repo: Repository,
+  digest: string | undefined,
+  resolveError: string | undefined,
+  deps: JudgeDeps,
+): Promise<LeafOutcome> {
+  if (!digest) return { status: 'error', reasons: [`${leaf.path}: ${resolveError ?? 'no digest to verify'}`] };
+  const cached = await deps.cache.get(digest, leaf);
+  if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
+  const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
+  let layers;
+  try {
+    layers = await deps.evidence.signatureLayers(sigRepo, digest);
+  } catch (err) {
+    return { status: 'error', reasons: [`${leaf.path}: cannot fetch signatures: ${describeError(err)}`] };
+  }
+  if (layers.length === 0) {
+    return {
+      status: 'fail',
+      reasons: [`${leaf.path}: no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)})`],
+    };
+  }
+  const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] } });
+  const reasons = result.reasons.map((r) => `${leaf.path}: ${r}`);
+  if (result.ok) await deps.cache.put(digest, leaf, { reasons, signer: result.signer });
+  return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };
+}
+
+/** `repository` / `source.oci` name a repository (optionally with registry) that holds the signatures. */
+function signatureRepository(name: string): Repository {
+  const ref = parseReference(name);
+  return { registry: registryHost(ref), repository: ref.repository };
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof RegistryError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function keyLeaves(req: Requirement): KeyRequirement[] {
+  switch (req.kind) {
+    case 'key':
+      return [req];
+    case 'all':
+    case 'any':
+    case 'count':
+      return req.of.flatMap(keyLeaves);
+    default:
+      return [];
+  }
+}
+
+function hasKeyLeaf(req: Requirement): boolean {
+  return keyLeaves(req).length > 0;
+}

@@ -1,0 +1,92 @@
+// The canonical result (CLI.md "JSON output"). Every report format, the exit
+// code and the pin step derive from it; nothing else is printed by the engine.
+
+export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'unmatched' | 'error';
+
+/** The verdict of one policy rule on one image. */
+export interface PolicyVerdict {
+  policy: string;
+  file: string;
+  line: number;
+  rule: string;
+  mode: 'enforce' | 'audit';
+  status: Exclude<Status, 'unmatched'>;
+  reasons: string[];
+  /** Whether an `error` here blocks the sync (the policy's failure policy). */
+  onError: 'block' | 'allow';
+  /** Who signed, for passes: key fingerprint or certificate identity. */
+  signers?: string[];
+}
+
+/** Where an image is used. */
+export interface UseLocation {
+  file: string;
+  line: number;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  container: string;
+}
+
+export interface ImageResult {
+  /** As written in the manifest. */
+  image: string;
+  normalized: string;
+  digest?: string;
+  status: Status;
+  policies: PolicyVerdict[];
+  uses: UseLocation[];
+  /** Reasons that belong to the image rather than a policy (invalid reference, unmatched). */
+  reasons?: string[];
+}
+
+export interface Summary {
+  images: number;
+  pass: number;
+  fail: number;
+  warn: number;
+  skip: number;
+  unmatched: number;
+  error: number;
+}
+
+export interface Result {
+  summary: Summary;
+  results: ImageResult[];
+  /** `fail` when the config says unmatched images block (policy-controller's no-match-policy: deny). */
+  unmatched: 'allow' | 'fail';
+}
+
+const SEVERITY: Record<Status, number> = { unmatched: 0, skip: 1, pass: 2, warn: 3, error: 4, fail: 5 };
+
+/** The worst of several verdicts: one failing policy fails the image. */
+export function worst(statuses: Status[]): Status {
+  return statuses.reduce<Status>((acc, s) => (SEVERITY[s] > SEVERITY[acc] ? s : acc), 'unmatched');
+}
+
+export function summarize(results: ImageResult[]): Summary {
+  const summary: Summary = { images: results.length, pass: 0, fail: 0, warn: 0, skip: 0, unmatched: 0, error: 0 };
+  for (const r of results) summary[r.status]++;
+  return summary;
+}
+
+/** Whether an image stops the sync, and why: 'fail' (exit 1) or 'error' (exit 3). */
+export function blocking(image: ImageResult, unmatched: Result['unmatched']): 'fail' | 'error' | null {
+  if (image.status === 'fail') return 'fail';
+  if (image.status === 'unmatched' && unmatched === 'fail') return 'fail';
+  const undecided = image.policies.some((p) => p.status === 'error' && p.onError === 'block' && p.mode === 'enforce');
+  // An image that could not even be parsed has no policy to ask; it cannot be let through.
+  if (undecided || (image.status === 'error' && image.policies.length === 0)) return 'error';
+  return null;
+}
+
+/** CLI.md exit codes: 0 nothing blocks, 1 an enforced failure, 3 undecided under a blocking failure policy. */
+export function exitCode(result: Result): 0 | 1 | 3 {
+  let code: 0 | 1 | 3 = 0;
+  for (const image of result.results) {
+    const b = blocking(image, result.unmatched);
+    if (b === 'fail') return 1;
+    if (b === 'error') code = 3;
+  }
+  return code;
+}

@@ -1,0 +1,85 @@
+// The pipeline in order (ARCHITECTURE.md): sources → manifests → images →
+// policy match → verify → one canonical Result. Nothing here prints.
+
+import { defaultCacheDir, noCache, openVerdictCache } from '../cache/verdict-cache.js';
+import { extractImages } from '../manifests/extract.js';
+import { parseManifests } from '../manifests/parse.js';
+import type { ImageUse } from '../manifests/types.js';
+import { loadPolicies } from '../policy/loaders.js';
+import type { Policy } from '../policy/model.js';
+import { createRegistryClient } from '../registry/client.js';
+import type { RegistryClient } from '../registry/types.js';
+import { readSources } from '../sources/files.js';
+import { renderKustomize } from '../sources/kustomize.js';
+import { loadTrustMaterial, type TrustMaterial } from '../verify/trusted-root.js';
+import { readPolicyFiles } from '../config/policy-files.js';
+import { createEvidence } from './evidence.js';
+import { judgeImages } from './judge.js';
+import { type Result, summarize } from './result.js';
+
+export interface RunOptions {
+  /** Files, directories or `-`. */
+  inputs: string[];
+  /** Policy files or directories, already resolved by the config stage. */
+  policyPaths: string[];
+  unmatched: 'allow' | 'fail';
+  concurrency: number;
+  /** Cache directory, or false for --no-cache. */
+  cache: string | false;
+  insecureRegistries: string[];
+  registryCa?: string;
+  trustedRoot?: string;
+  stdin?: NodeJS.ReadableStream;
+  /** Injected for tests and benchmarks; created from the options otherwise. */
+  registry?: RegistryClient;
+}
+
+export interface RunOutput {
+  result: Result;
+  stats: { manifests: number; uses: number; registryRequests?: number; cacheHits: number };
+}
+
+/** Stage 1–3: every image use in the inputs, with file and line. */
+export async function collectUses(inputs: string[], stdin?: NodeJS.ReadableStream): Promise<{ uses: ImageUse[]; manifests: number }> {
+  const sources = await readSources(inputs, { stdin, kustomize: renderKustomize });
+  const uses: ImageUse[] = [];
+  let manifests = 0;
+  for (const source of sources) {
+    for (const obj of parseManifests(source.text, source.file)) {
+      manifests++;
+      uses.push(...extractImages(obj, source));
+    }
+  }
+  return { uses, manifests };
+}
+
+export async function loadPolicyPaths(paths: string[]): Promise<Policy[]> {
+  return loadPolicies(await readPolicyFiles(paths));
+}
+
+export async function run(options: RunOptions): Promise<RunOutput> {
+  const [{ uses, manifests }, policies] = await Promise.all([
+    collectUses(options.inputs, options.stdin),
+    loadPolicyPaths(options.policyPaths),
+  ]);
+  const registry =
+    options.registry ??
+    createRegistryClient({
+      insecureRegistries: options.insecureRegistries,
+      registryCa: options.registryCa,
+      concurrency: options.concurrency,
+    });
+  const cache = options.cache === false ? noCache : openVerdictCache(options.cache || defaultCacheDir());
+  let trust: TrustMaterial | undefined;
+  const results = await judgeImages(uses, policies, {
+    evidence: createEvidence(registry),
+    cache,
+    trust: () => (trust ??= loadTrustMaterial(options.trustedRoot ? { trustedRootFile: options.trustedRoot } : {})),
+    concurrency: options.concurrency,
+  });
+  const stats = (registry as { stats?: () => { requests: number } }).stats?.();
+  return {
+    result: { summary: summarize(results), results, unmatched: options.unmatched },
+    stats: { manifests, uses: uses.length, registryRequests: stats?.requests, cacheHits: cache.hits },
+  };
+}

@@ -1,0 +1,166 @@
+// The OCI distribution read path behind the RegistryClient seam: resolve,
+// manifest, blob, referrers. Every returned byte is hashed and checked.
+import type { CredentialStore, Descriptor, FetchedManifest, RegistryClient, Repository } from './types.js';
+import { RegistryError } from './types.js';
+import { createTransport, NetworkFailure, type HttpResponse, type TransportStats } from './transport.js';
+import { createAuthenticator } from './auth.js';
+import { checkDigest, digestOf, isDigest } from './digest.js';
+import { baseUrl, checkReference, checkRepository, schemeFor, type Scheme } from './endpoint.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX } from './media-types.js';
+import { listReferrers, parseJson } from './referrers.js';
+
+export interface RegistryOptions {
+  /** Hosts (`host[:port]`) reached without TLS verification, falling back to plain HTTP. */
+  insecureRegistries?: string[];
+  /** Extra CA (PEM text) trusted for registry TLS, on top of the system roots. */
+  registryCa?: string;
+  /** Requests in flight overall (default 16). */
+  concurrency?: number;
+  /** Requests in flight per registry host (default 8). */
+  perRegistryConcurrency?: number;
+  /** Per-request timeout (default 30000). */
+  timeoutMs?: number;
+  /** Retries on 429/5xx and connection resets (default 3). */
+  retries?: number;
+  /** First backoff step; later ones double, with jitter (default 250). */
+  retryBaseDelayMs?: number;
+  /** Largest blob fetched into memory (default 64 MiB). */
+  maxBlobBytes?: number;
+  credentials?: CredentialStore;
+  userAgent?: string;
+}
+
+export type StatsRegistryClient = RegistryClient & {
+  /** Every HTTP request sent (token requests, redirects and retries included). */
+  stats(): TransportStats;
+  /** Closes the keep-alive connections. */
+  close(): Promise<void>;
+};
+
+/** Codes seen when TLS is spoken to a plain-HTTP port. */
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+/** HEAD answers after which GET is worth a try (some registries mishandle HEAD). */
+const HEAD_FALLBACK = new Set([400, 404, 405, 501]);
+const MANIFEST_TYPES = new Set(MANIFEST_ACCEPT.split(', '));
+
+export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryClient {
+  const insecure = opts.insecureRegistries ?? [];
+  const insecureHosts = insecure.map((h) => h.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, ''));
+  const transport = createTransport({ ...opts, insecureHosts });
+  const auth = createAuthenticator({ transport, credentials: opts.credentials });
+  const schemes = new Map<string, Scheme>();
+  const maxBlobBytes = opts.maxBlobBytes ?? 64 * 1024 * 1024;
+
+  /** One registry call with auth; `path` is relative to /v2/<repo>/ or absolute when it starts with '/'. */
+  async function call(repo: Repository, method: 'GET' | 'HEAD', path: string, accept?: string, maxBytes?: number): Promise<HttpResponse> {
+    checkRepository(repo.repository);
+    const host = repo.registry;
+    const fullPath = path.startsWith('/') ? path : `/v2/${repo.repository}/${path}`;
+    const send = async (authorization: string | undefined): Promise<HttpResponse> => {
+      const scheme = schemes.get(host) ?? schemeFor(host, insecure);
+      const headers: Record<string, string> = {};
+      if (accept) headers['accept'] = accept;
+      if (authorization) headers['authorization'] = authorization;
+      try {
+        return await transport.send({ method, url: baseUrl(host, scheme) + fullPath, headers, maxBytes });
+      } catch (err) {
+        if (err instanceof NetworkFailure && scheme === 'https-insecure' && NOT_TLS.has(err.code)) {
+          schemes.set(host, 'http'); // an insecure registry that only speaks HTTP
+          return send(authorization);
+        }
+        throw err;
+      }
+    };
+    try {
+      let res = await send(auth.cached(host, repo.repository));
+      if (res.status === 401) {
+        const header = await auth.respond(host, repo.repository, res.headers['www-authenticate']);
+        if (header) res = await send(header);
+      }
+      if (res.status === 401 || res.status === 403) {
+        throw new RegistryError('AUTH', `${host}/${repo.repository}: access denied (${res.status})`, { status: res.status });
+      }
+      if (res.status === 429) {
+        throw new RegistryError('RATE_LIMITED', `${host}/${repo.repository}: rate limited after retries`, { status: 429 });
+      }
+      return res;
+    } catch (err) {
+      if (err instanceof NetworkFailure) throw new RegistryError('NETWORK', `${host}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async function manifest(repo: Repository, reference: string): Promise<FetchedManifest | null> {
+    checkReference(reference);
+    const res = await call(repo, 'GET', `manifests/${reference}`, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES);
+    if (res.status === 404) return null;
+    if (res.status !== 200) throw unexpected(res, `manifest ${repo.repository}:${reference}`);
+    const what = `manifest ${repo.registry}/${repo.repository}@${reference}`;
+    const digest = isDigest(reference) ? checkDigest(res.body, reference, what) : digestOf(res.body);
+    const claimed = res.headers['docker-content-digest'];
+    if (claimed && isDigest(claimed)) checkDigest(res.body, claimed, what);
+    const json = parseJson(res.body, what);
+    const mediaType = typeof json['mediaType'] === 'string' ? json['mediaType'] : contentType(res);
+    return { digest, mediaType, bytes: res.body, json };
+  }
+
+  return {
+    async resolve(repo, reference) {
+      checkReference(reference);
+      const res = await call(repo, 'HEAD', `manifests/${reference}`, MANIFEST_ACCEPT);
+      if (res.status === 200) {
+        const claimed = res.headers['docker-content-digest'];
+        const mediaType = contentType(res);
+        const size = Number(res.headers['content-length']);
+        const usable = MANIFEST_TYPES.has(mediaType) && Number.isSafeInteger(size) && size > 0;
+        if (isDigest(reference)) {
+          if (claimed && isDigest(claimed) && sameAlgorithm(claimed, reference) && claimed !== reference) {
+            throw new RegistryError('DIGEST_MISMATCH', `${repo.repository}@${reference}: registry reports ${claimed}`);
+          }
+          if (usable) return { mediaType, digest: reference, size };
+        } else if (claimed && isDigest(claimed) && usable) {
+          return { mediaType, digest: claimed, size };
+        }
+      } else if (!HEAD_FALLBACK.has(res.status)) {
+        throw unexpected(res, `resolve ${repo.repository}:${reference}`);
+      }
+      // HEAD was not good enough: GET the manifest and hash it ourselves.
+      const m = await manifest(repo, reference);
+      if (!m) throw new RegistryError('NOT_FOUND', `${repo.registry}/${repo.repository}:${reference} not found`, { status: 404 });
+      return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.byteLength };
+    },
+
+    manifest,
+
+    async blob(repo, digest) {
+      if (!isDigest(digest)) throw new RegistryError('PROTOCOL', `blob needs a digest, got ${JSON.stringify(digest.slice(0, 80))}`);
+      const res = await call(repo, 'GET', `blobs/${digest}`, undefined, maxBlobBytes);
+      if (res.status === 404) throw new RegistryError('NOT_FOUND', `blob ${repo.repository}@${digest} not found`, { status: 404 });
+      if (res.status !== 200) throw unexpected(res, `blob ${repo.repository}@${digest}`);
+      checkDigest(res.body, digest, `blob ${repo.registry}/${repo.repository}@${digest}`);
+      return res.body;
+    },
+
+    async referrers(repo, digest, artifactType): Promise<Descriptor[]> {
+      return listReferrers(repo.repository, digest, artifactType, {
+        get: (path) => call(repo, 'GET', path, OCI_INDEX, MAX_MANIFEST_BYTES),
+        manifest: (tag) => manifest(repo, tag),
+      });
+    },
+
+    stats: () => transport.stats(),
+    close: () => transport.close(),
+  };
+}
+
+function contentType(res: HttpResponse): string {
+  return (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+}
+
+function sameAlgorithm(a: string, b: string): boolean {
+  return a.split(':')[0] === b.split(':')[0];
+}
+
+function unexpected(res: HttpResponse, what: string): RegistryError {
+  return new RegistryError('PROTOCOL', `${what}: unexpected status ${res.status}`, { status: res.status });
+}

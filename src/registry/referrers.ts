@@ -1,0 +1,96 @@
+// Referrers of a digest: the OCI 1.1 referrers API with pagination, falling
+// back to the referrers tag schema (`sha256-<hex>` index) when the registry
+// does not implement it.
+import type { Descriptor, FetchedManifest } from './types.js';
+import { RegistryError } from './types.js';
+import type { HttpResponse } from './transport.js';
+import { isDigest } from './digest.js';
+import { referrersTag } from './endpoint.js';
+
+/** Statuses meaning "no referrers API here" (the spec says 404; older registries vary). */
+const UNSUPPORTED = new Set([400, 404, 405, 501]);
+const MAX_PAGES = 100;
+
+export interface ReferrersDeps {
+  /** GET an absolute path (with query) on the registry, with the OCI index Accept header. */
+  get(pathAndQuery: string): Promise<HttpResponse>;
+  /** Fetch a manifest by tag in the same repository; null on 404. */
+  manifest(tag: string): Promise<FetchedManifest | null>;
+}
+
+export async function listReferrers(repository: string, digest: string, artifactType: string | undefined, deps: ReferrersDeps): Promise<Descriptor[]> {
+  if (!isDigest(digest)) throw new RegistryError('PROTOCOL', `referrers need a digest, got ${JSON.stringify(digest.slice(0, 80))}`);
+  let path = `/v2/${repository}/referrers/${digest}` + (artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '');
+  const found: Descriptor[] = [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const res = await deps.get(path);
+    if (page === 0 && UNSUPPORTED.has(res.status)) return fromTagSchema(digest, artifactType, deps);
+    if (res.status !== 200) throw new RegistryError('PROTOCOL', `referrers of ${digest}: unexpected status ${res.status}`, { status: res.status });
+    const filtered = /\bartifactType\b/i.test(res.headers['oci-filters-applied'] ?? '');
+    const descriptors = descriptorsOf(parseJson(res.body, `referrers of ${digest}`));
+    found.push(...(filtered ? descriptors : filterByArtifactType(descriptors, artifactType)));
+    const next = parseNextLink(res.headers['link']);
+    if (!next) return dedupe(found);
+    const nextUrl = new URL(next, res.url);
+    // Pagination must stay on the registry; a Link elsewhere is not followed.
+    if (nextUrl.origin !== new URL(res.url).origin) throw new RegistryError('PROTOCOL', `referrers of ${digest}: next page on another host`);
+    path = nextUrl.pathname + nextUrl.search;
+  }
+  throw new RegistryError('PROTOCOL', `referrers of ${digest}: more than ${MAX_PAGES} pages`);
+}
+
+async function fromTagSchema(digest: string, artifactType: string | undefined, deps: ReferrersDeps): Promise<Descriptor[]> {
+  const index = await deps.manifest(referrersTag(digest));
+  if (!index) return [];
+  return filterByArtifactType(descriptorsOf(index.json), artifactType);
+}
+
+/** The `next` target of an RFC 8288 Link header, e.g. `</v2/r/referrers/sha256:…?n=2&last=x>; rel="next"`. */
+export function parseNextLink(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (m && /;\s*rel="?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(m[2] ?? '')) return m[1];
+  }
+  return undefined;
+}
+
+export function filterByArtifactType(descriptors: Descriptor[], artifactType: string | undefined): Descriptor[] {
+  return artifactType ? descriptors.filter((d) => d.artifactType === artifactType) : descriptors;
+}
+
+/** Valid descriptors from an image index's `manifests`; malformed entries are dropped. */
+export function descriptorsOf(json: Record<string, unknown>): Descriptor[] {
+  const manifests = json['manifests'];
+  if (manifests === undefined || manifests === null) return [];
+  if (!Array.isArray(manifests)) throw new RegistryError('PROTOCOL', 'index "manifests" is not an array');
+  const out: Descriptor[] = [];
+  for (const m of manifests as Record<string, unknown>[]) {
+    if (!m || typeof m !== 'object') continue;
+    const { mediaType, digest, size, artifactType, annotations } = m;
+    if (typeof mediaType !== 'string' || typeof digest !== 'string' || !isDigest(digest) || typeof size !== 'number') continue;
+    const d: Descriptor = { mediaType, digest, size };
+    if (typeof artifactType === 'string') d.artifactType = artifactType;
+    if (annotations && typeof annotations === 'object' && !Array.isArray(annotations)) {
+      d.annotations = Object.fromEntries(Object.entries(annotations).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+export function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new RegistryError('PROTOCOL', `${what}: body is not JSON`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new RegistryError('PROTOCOL', `${what}: body is not a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function dedupe(descriptors: Descriptor[]): Descriptor[] {
+  const seen = new Set<string>();
+  return descriptors.filter((d) => !seen.has(d.digest) && (seen.add(d.digest), true));
+}

@@ -1,0 +1,185 @@
+// HTTP for the registry client: keep-alive agents, bounded concurrency (global
+// and per host), timeouts, retries with backoff and Retry-After, redirects that
+// never carry Authorization to another host, and a count of every request sent.
+import { rootCertificates } from 'node:tls';
+import { Agent, request } from 'undici';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { RegistryError } from './types.js';
+import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Cap for a successful body; larger bodies are refused (PROTOCOL). */
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Final URL after redirects. */
+  url: string;
+}
+
+export interface TransportOptions {
+  registryCa?: string;
+  /** Hosts reached over HTTPS without certificate verification. */
+  insecureHosts?: readonly string[];
+  concurrency?: number;
+  perRegistryConcurrency?: number;
+  timeoutMs?: number;
+  retries?: number;
+  retryBaseDelayMs?: number;
+  userAgent?: string;
+}
+
+export interface TransportStats {
+  requests: number;
+  byHost: Record<string, number>;
+}
+
+export interface Transport {
+  send(req: HttpRequest): Promise<HttpResponse>;
+  stats(): TransportStats;
+  close(): Promise<void>;
+}
+
+const MAX_REDIRECTS = 5;
+const ERROR_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+/** A failure below HTTP (refused, reset, timeout, TLS), with its system code. */
+export class NetworkFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function createTransport(opts: TransportOptions = {}): Transport {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const retries = opts.retries ?? 3;
+  const baseDelay = opts.retryBaseDelayMs ?? 250;
+  const perHostConcurrency = opts.perRegistryConcurrency ?? 8;
+  const global = pLimit(opts.concurrency ?? 16);
+  const perHost = new Map<string, LimitFunction>();
+  const insecure = new Set((opts.insecureHosts ?? []).map((h) => h.toLowerCase()));
+  const counts: TransportStats = { requests: 0, byHost: {} };
+
+  const ca = opts.registryCa ? [...rootCertificates, opts.registryCa] : undefined;
+  const agent = new Agent({ connect: ca ? { ca } : {}, connections: perHostConcurrency, keepAliveTimeout: 10_000 });
+  const insecureAgent = new Agent({ connect: { rejectUnauthorized: false }, connections: perHostConcurrency });
+
+  function limiterFor(host: string): LimitFunction {
+    let limit = perHost.get(host);
+    if (!limit) perHost.set(host, (limit = pLimit(perHostConcurrency)));
+    return limit;
+  }
+
+  async function once(req: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(req.url);
+    const host = url.host.toLowerCase();
+    counts.requests++;
+    counts.byHost[host] = (counts.byHost[host] ?? 0) + 1;
+    const dispatcher = url.protocol === 'https:' && insecure.has(host) ? insecureAgent : agent;
+    let res;
+    try {
+      res = await request(url, {
+        method: req.method,
+        headers: { 'user-agent': opts.userAgent ?? 'kubectl-verify-images', ...req.headers },
+        body: req.body,
+        dispatcher,
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (err) {
+      throw toNetworkFailure(err, req.method, url);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    let body: Uint8Array;
+    try {
+      body = await readCapped(res.body, ok ? (req.maxBytes ?? DEFAULT_MAX_BYTES) : ERROR_BODY_BYTES, ok);
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      throw toNetworkFailure(err, req.method, url);
+    }
+    return { status: res.statusCode, headers, body, url: url.toString() };
+  }
+
+  async function withRetries(req: HttpRequest): Promise<HttpResponse> {
+    const host = new URL(req.url).host.toLowerCase();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await limiterFor(host)(() => global(() => once(req)));
+        if (!isRetryableStatus(res.status) || attempt >= retries) return res;
+        await sleep(parseRetryAfter(res.headers['retry-after']) ?? backoffMs(attempt, baseDelay));
+      } catch (err) {
+        if (!(err instanceof NetworkFailure) || !isRetryableNetworkError(err.code) || attempt >= retries) throw err;
+        await sleep(backoffMs(attempt, baseDelay));
+      }
+    }
+  }
+
+  async function send(req: HttpRequest): Promise<HttpResponse> {
+    let current = req;
+    for (let hop = 0; ; hop++) {
+      const res = await withRetries(current);
+      const location = res.headers['location'];
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+      if (hop >= MAX_REDIRECTS) throw new RegistryError('PROTOCOL', `too many redirects from ${req.url}`);
+      const from = new URL(current.url);
+      const to = new URL(location, from);
+      const headers = { ...current.headers };
+      // Storage backends (S3, GCS, CDNs) must never see the registry credentials.
+      if (to.origin !== from.origin) delete headers['authorization'];
+      current = { ...current, url: to.toString(), headers, method: current.method === 'HEAD' ? 'HEAD' : 'GET', body: undefined };
+    }
+  }
+
+  return {
+    send,
+    stats: () => ({ requests: counts.requests, byHost: { ...counts.byHost } }),
+    async close() {
+      await Promise.all([agent.close(), insecureAgent.close()]);
+    },
+  };
+}
+
+async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number, strict: boolean): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > max) {
+      body.destroy();
+      if (strict) throw new RegistryError('PROTOCOL', `response larger than ${max} bytes`);
+      break; // error bodies are only for diagnostics; a prefix is enough
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toNetworkFailure(err: unknown, method: string, url: URL): NetworkFailure {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } };
+  let code = e.code ?? e.cause?.code ?? 'ENETWORK';
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') code = 'ETIMEDOUT';
+  // Only method, origin and path: query strings and headers may carry secrets.
+  return new NetworkFailure(code, `${method} ${url.origin}${url.pathname}: ${code}`, { cause: err });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,84 @@
+// The cosign "simple signing" payload: what a `.sig` layer's signature covers.
+// Its bytes are attacker-controlled until the signature verified, and even then
+// only the fields cosign checks mean anything (docker-reference is informational).
+
+import { VerificationError } from './types.js';
+
+export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+export const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
+
+export interface SimpleSigningPayload {
+  /** `critical.image.docker-manifest-digest`: the digest that was signed. */
+  signedDigest: string;
+  /** `critical.identity.docker-reference`: where the signer pushed; not checked (cosign ignores it). */
+  dockerReference?: string;
+  /** `optional`: signer-chosen annotations; `null` in the payload becomes `{}`. */
+  optional: Record<string, unknown>;
+}
+
+/** Parses and shape-checks a payload; throws PAYLOAD_INVALID instead of a SyntaxError. */
+export function parseSimpleSigningPayload(bytes: Uint8Array): SimpleSigningPayload {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new VerificationError('PAYLOAD_INVALID', 'the signed payload is not valid JSON');
+  }
+  const critical = isObject(doc) ? doc.critical : undefined;
+  if (!isObject(critical) || critical.type !== SIMPLE_SIGNING_TYPE) {
+    throw new VerificationError('PAYLOAD_INVALID', `the signed payload is not a "${SIMPLE_SIGNING_TYPE}"`);
+  }
+  const image = critical.image;
+  const signedDigest = isObject(image) ? image['docker-manifest-digest'] : undefined;
+  if (typeof signedDigest !== 'string') {
+    throw new VerificationError('PAYLOAD_INVALID', 'the signed payload names no image digest');
+  }
+  const identity = critical.identity;
+  const ref = isObject(identity) ? identity['docker-reference'] : undefined;
+  const optional = (doc as Record<string, unknown>).optional;
+  if (optional !== undefined && optional !== null && !isObject(optional)) {
+    throw new VerificationError('PAYLOAD_INVALID', 'the signed payload has a malformed "optional" section');
+  }
+  return {
+    signedDigest,
+    ...(typeof ref === 'string' && { dockerReference: ref }),
+    optional: optional ?? {},
+  };
+}
+
+/**
+ * Cosign's SimpleClaimVerifier: the signed digest equals the image digest exactly,
+ * and every required annotation appears in `optional` with the same string value.
+ */
+export function checkPayloadClaims(
+  payload: SimpleSigningPayload,
+  digest: string,
+  required: Readonly<Record<string, string>>,
+): void {
+  if (payload.signedDigest !== digest) {
+    throw new VerificationError(
+      'DIGEST_MISMATCH',
+      `signature names ${shortDigest(payload.signedDigest)}, not the image digest ${shortDigest(digest)}`,
+    );
+  }
+  const missing = Object.entries(required).filter(([k, v]) => payload.optional[k] !== v);
+  if (missing.length > 0) {
+    throw new VerificationError('ANNOTATIONS_MISSING', `signature lacks the required annotations ${formatAnnotations(missing)}`);
+  }
+}
+
+/** `{env: prod, team: a}`, as a deployer wrote them in the policy. */
+export function formatAnnotations(entries: readonly (readonly [string, string])[]): string {
+  return `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+}
+
+/** `sha256:0123456789ab…`: enough to tell digests apart in a sentence. */
+export function shortDigest(digest: string): string {
+  const clipped = digest.length > 80 ? digest.slice(0, 80) : digest; // attacker text: keep it bounded
+  const m = /^([a-z0-9]+):([0-9a-f]{12})[0-9a-f]+$/.exec(clipped);
+  return m ? `${m[1]}:${m[2]}…` : JSON.stringify(clipped);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
