@@ -7,8 +7,8 @@ import type { VerdictCache } from '../cache/verdict-cache.js';
 import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
-import { evaluate, type LeafOutcome } from '../policy/evaluate.js';
-import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
+import { evaluate, keyLeaves, type LeafOutcome } from '../policy/evaluate.js';
+import type { KeyRequirement, Policy, RuleSelection } from '../policy/model.js';
 import { selectRules } from '../policy/select.js';
 import { RegistryError, type Repository } from '../registry/types.js';
 import { verifyCosignSignatures } from '../verify/cosign-signature.js';
@@ -79,7 +79,7 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
   }
 
   const repo: Repository = { registry: registryHost(ref), repository: ref.repository };
-  const needsDigest = [...selections.values()].some((s) => !s.skipped && hasKeyLeaf(s.rule.requirement));
+  const needsDigest = [...selections.values()].some((s) => !s.skipped && keyLeaves(s.rule.requirement).length > 0);
   let digest = ref.digest;
   let resolveError: string | undefined;
   if (needsDigest && !digest) {
@@ -130,7 +130,7 @@ async function judgeRule(
   for (const leaf of keyLeaves(rule.requirement)) {
     outcomes.set(leaf, await checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps));
   }
-  const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: [`${leaf.path}: not checked`] });
+  const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   const status = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
@@ -144,7 +144,7 @@ async function checkKeyLeaf(
   resolveError: string | undefined,
   deps: JudgeDeps,
 ): Promise<LeafOutcome> {
-  if (!digest) return { status: 'error', reasons: [`${leaf.path}: ${resolveError ?? 'no digest to verify'}`] };
+  if (!digest) return { status: 'error', reasons: [resolveError ?? 'no digest to verify'] };
   const cached = await deps.cache.get(digest, leaf);
   if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
   const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
@@ -152,16 +152,16 @@ async function checkKeyLeaf(
   try {
     layers = await deps.evidence.signatureLayers(sigRepo, digest);
   } catch (err) {
-    return { status: 'error', reasons: [`${leaf.path}: cannot fetch signatures: ${describeError(err)}`] };
+    return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }
   if (layers.length === 0) {
     return {
       status: 'fail',
-      reasons: [`${leaf.path}: no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)})`],
+      reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)})`],
     };
   }
   const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] } });
-  const reasons = result.reasons.map((r) => `${leaf.path}: ${r}`);
+  const reasons = result.reasons;
   if (result.ok) await deps.cache.put(digest, leaf, { reasons, signer: result.signer });
   return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };
 }
@@ -175,21 +175,4 @@ function signatureRepository(name: string): Repository {
 function describeError(err: unknown): string {
   if (err instanceof RegistryError) return err.message;
   return err instanceof Error ? err.message : String(err);
-}
-
-function keyLeaves(req: Requirement): KeyRequirement[] {
-  switch (req.kind) {
-    case 'key':
-      return [req];
-    case 'all':
-    case 'any':
-    case 'count':
-      return req.of.flatMap(keyLeaves);
-    default:
-      return [];
-  }
-}
-
-function hasKeyLeaf(req: Requirement): boolean {
-  return keyLeaves(req).length > 0;
 }

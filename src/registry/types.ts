@@ -39,6 +39,7 @@ export interface RegistryClient {
 
 /** Transport, auth or integrity trouble: the image becomes `error`, never `fail`. */
 export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
   readonly code: RegistryErrorCode;
   readonly status?: number;
   constructor(code: RegistryErrorCode, message: string, options?: { status?: number; cause?: unknown }) {

@@ -25,6 +25,11 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
+/** The registry binary is missing and could not be installed (tests may skip on this). */
+export class RegistryUnavailableError extends Error {
+  readonly code = 'REGISTRY_UNAVAILABLE';
+}
+
 const CANDIDATES = ['/usr/bin/docker-registry', '/usr/sbin/docker-registry'];
 
 let installing: Promise<string> | undefined;
@@ -36,7 +41,7 @@ export function findRegistryBinary(): Promise<string> {
   return (installing ??= Promise.resolve().then(() => {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const hint = 'install the CNCF distribution registry: `apt-get install docker-registry` (Debian/Ubuntu) or put `docker-registry` on PATH';
-    if (!isRoot) throw new Error(`docker-registry binary not found; ${hint}`);
+    if (!isRoot) throw new RegistryUnavailableError(`docker-registry binary not found; ${hint}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'docker-registry'], { env, stdio: 'ignore' });
     try {
@@ -47,10 +52,10 @@ export function findRegistryBinary(): Promise<string> {
         install();
       }
     } catch (err) {
-      throw new Error(`docker-registry could not be installed; ${hint}`, { cause: err });
+      throw new RegistryUnavailableError(`docker-registry could not be installed; ${hint}`, { cause: err });
     }
     const path = whichRegistry();
-    if (!path) throw new Error(`docker-registry still missing after install; ${hint}`);
+    if (!path) throw new RegistryUnavailableError(`docker-registry still missing after install; ${hint}`);
     return path;
   }));
 }

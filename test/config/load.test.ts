@@ -4,7 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import { loadConfig, policyPaths, repoRoot } from '../../src/config/load.js';
 
-async function repo(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
+async function repo(t: { teardown: (fn: () => unknown) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-config-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(path.join(dir, '.git'));

@@ -1,0 +1,91 @@
+// sigstore policy-controller ClusterImagePolicy → Policy with one rule: every
+// matching CIP must pass (the engine ANDs rules), any authority passes a CIP.
+
+import { validateCipGlob } from '../../images/glob.js';
+import type { PolicyDocument } from '../document.js';
+import { Field } from '../field.js';
+import { kindForResource, POD_CONTROLLERS } from '../kinds.js';
+import type { Policy, Requirement, ResourceClause, ResourceFilter } from '../model.js';
+import { labelSelector } from '../selector.js';
+import { authorityRequirement } from './authorities.js';
+
+const VERSIONS = ['policy.sigstore.dev/v1alpha1', 'policy.sigstore.dev/v1beta1'];
+
+export function load(doc: PolicyDocument): Policy | null {
+  const { apiVersion, kind } = doc.value;
+  if (typeof apiVersion !== 'string' || !apiVersion.startsWith('policy.sigstore.dev/') || kind !== 'ClusterImagePolicy') {
+    return null;
+  }
+  const root = Field.root(doc);
+  if (!VERSIONS.includes(apiVersion)) throw root.at('apiVersion').error(`unsupported apiVersion ${apiVersion}`);
+  const spec = root.at('spec');
+
+  const resources = matchFilter(spec.at('match'));
+  const mode = spec.at('mode').string() ?? 'enforce';
+  if (mode !== 'enforce' && mode !== 'warn') throw spec.at('mode').error(`must be enforce or warn, not ${mode}`);
+
+  const requirement = cipRequirement(spec);
+  return {
+    format: 'cip',
+    file: doc.file,
+    line: doc.line,
+    name: root.at('metadata').at('name').string() ?? '(unnamed)',
+    rules: [
+      {
+        file: doc.file,
+        line: spec.line,
+        path: 'spec',
+        images: { flavour: 'cip', include: globs(spec), exclude: [] },
+        ...(resources ? { resources } : {}),
+        mode: mode === 'warn' ? 'audit' : 'enforce',
+        onError: 'block',
+        // The mutating webhook pins tag → tag@digest, then a digest is required.
+        digest: { mutateDigest: true, verifyDigest: true, required: true },
+        requirement,
+      },
+    ],
+  };
+}
+
+function globs(spec: Field): string[] {
+  const images = spec.at('images').list();
+  if (images.length === 0) throw spec.at('images').error('needs at least one glob');
+  return images.map((img) => {
+    const f = img.at('glob');
+    const glob = f.requiredString();
+    try {
+      validateCipGlob(glob);
+    } catch (err) {
+      throw f.error(`invalid glob: ${(err as Error).message}`);
+    }
+    return glob;
+  });
+}
+
+function cipRequirement(spec: Field): Requirement {
+  const authorities = spec.at('authorities').list();
+  // policy-controller's fail-on-empty-authorities (default true) denies the image.
+  const any: Requirement =
+    authorities.length === 0
+      ? { kind: 'static', path: 'authorities', action: 'fail', message: 'no authorities' }
+      : { kind: 'any', path: 'authorities', of: authorities.map((a) => authorityRequirement(spec, a)) };
+  if (!spec.has('policy')) return any;
+  return { kind: 'all', path: '', of: [any, { kind: 'unsupported', path: 'policy', field: 'policy' }] };
+}
+
+/** `match[]`: any entry (resource type and label selector) must match; `pods` covers pod controllers too. */
+function matchFilter(f: Field): ResourceFilter | undefined {
+  const entries = f.list();
+  if (entries.length === 0) return undefined;
+  const match = entries.map((m): ResourceClause[] => {
+    const resource = m.at('resource').string() ?? '*';
+    const group = m.at('group').string() || '*';
+    const version = m.at('version').string() || '*';
+    const kind = kindForResource(resource, group, version);
+    const clause: ResourceClause = { kinds: resource === 'pods' ? [kind, ...POD_CONTROLLERS] : [kind] };
+    const selector = labelSelector(m.at('selector'));
+    if (selector) clause.selector = selector;
+    return [clause];
+  });
+  return { match, exclude: [] };
+}

@@ -1,0 +1,70 @@
+// Combines leaf results up a Requirement tree. Pure: the engine checks the key
+// leaves against the registry first, then asks this what the rule says.
+
+import type { KeyRequirement, Requirement } from './model.js';
+
+export type OutcomeStatus = 'pass' | 'fail' | 'error';
+
+export interface Outcome {
+  status: OutcomeStatus;
+  /** Each reason starts with the requirement path it comes from. */
+  reasons: string[];
+}
+
+/** A key leaf's own result; its reasons are prefixed with the leaf path by evaluate(). */
+export interface LeafOutcome extends Outcome {
+  /** Who signed, for passes (key fingerprint): reported, not combined. */
+  signer?: string;
+}
+
+export function evaluate(req: Requirement, leaf: (r: KeyRequirement) => LeafOutcome): Outcome {
+  switch (req.kind) {
+    case 'key': {
+      const r = leaf(req);
+      return { status: r.status, reasons: r.reasons.map((m) => at(req.path, m)) };
+    }
+    case 'static':
+      return { status: req.action, reasons: [at(req.path, req.message ?? `static ${req.action}`)] };
+    case 'unsupported':
+      return { status: 'error', reasons: [at(req.path, `unsupported: ${req.field}`)] };
+    case 'all': {
+      const outs = req.of.map((r) => evaluate(r, leaf));
+      // Any failure decides; otherwise one undecidable child leaves the whole undecided.
+      if (outs.some((o) => o.status === 'fail')) return { status: 'fail', reasons: notPassing(outs) };
+      if (outs.some((o) => o.status === 'error')) return { status: 'error', reasons: notPassing(outs) };
+      return { status: 'pass', reasons: outs.flatMap((o) => o.reasons) };
+    }
+    case 'any': {
+      const outs = req.of.map((r) => evaluate(r, leaf));
+      const passed = outs.filter((o) => o.status === 'pass');
+      if (passed.length > 0) return { status: 'pass', reasons: passed.flatMap((o) => o.reasons) };
+      const reasons = outs.length > 0 ? outs.flatMap((o) => o.reasons) : [at(req.path, 'no alternatives')];
+      return { status: outs.some((o) => o.status === 'error') ? 'error' : 'fail', reasons };
+    }
+    case 'count': {
+      const outs = req.of.map((r) => evaluate(r, leaf));
+      const passes = outs.filter((o) => o.status === 'pass').length;
+      const errors = outs.filter((o) => o.status === 'error').length;
+      if (passes >= req.min) return { status: 'pass', reasons: outs.filter((o) => o.status === 'pass').flatMap((o) => o.reasons) };
+      const summary = at(req.path, `${passes} of ${outs.length} entries verified, ${req.min} required`);
+      // Failed if even the undecided entries could not reach the count; undecided otherwise.
+      const status = passes + errors >= req.min ? 'error' : 'fail';
+      return { status, reasons: [summary, ...notPassing(outs)] };
+    }
+  }
+}
+
+/** Every key leaf of a tree: what the engine must check before evaluating. */
+export function keyLeaves(req: Requirement): KeyRequirement[] {
+  if (req.kind === 'key') return [req];
+  if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(keyLeaves);
+  return [];
+}
+
+function notPassing(outs: Outcome[]): string[] {
+  return outs.filter((o) => o.status !== 'pass').flatMap((o) => o.reasons);
+}
+
+function at(path: string, message: string): string {
+  return path ? `${path}: ${message}` : message;
+}

@@ -1,0 +1,123 @@
+// Kyverno ClusterPolicy/Policy `verifyImages` rules (and ImageValidatingPolicy,
+// not implemented yet) → Policy. One PolicyRule per verifyImages entry.
+
+import type { PolicyDocument } from '../document.js';
+import { Field } from '../field.js';
+import type { Policy, PolicyRule, Requirement, ResourceFilter, RuleMode } from '../model.js';
+import { verifyImageRequirement } from './attestors.js';
+import { loadImageValidatingPolicy } from './ivpol.js';
+import { autogenControllers, resourceFilter } from './match.js';
+
+const VERSIONS = ['kyverno.io/v1', 'kyverno.io/v2beta1'];
+
+export function load(doc: PolicyDocument): Policy | null {
+  const { apiVersion, kind } = doc.value;
+  if (typeof apiVersion !== 'string') return null;
+  const group = apiVersion.split('/')[0];
+  if (group === 'policies.kyverno.io' && (kind === 'ImageValidatingPolicy' || kind === 'NamespacedImageValidatingPolicy')) {
+    return loadImageValidatingPolicy(doc);
+  }
+  if (group !== 'kyverno.io' || (kind !== 'ClusterPolicy' && kind !== 'Policy')) return null;
+  const root = Field.root(doc);
+  if (!VERSIONS.includes(apiVersion)) throw root.at('apiVersion').error(`unsupported apiVersion ${apiVersion} for ${kind}`);
+  return loadClusterPolicy(root, kind === 'Policy');
+}
+
+function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
+  const spec = root.at('spec');
+  const meta = root.at('metadata');
+  const specMode = failureAction(spec.at('validationFailureAction')) ?? 'audit'; // Kyverno's default
+  const failurePolicy = spec.has('failurePolicy') ? spec.at('failurePolicy') : spec.at('webhookConfiguration').at('failurePolicy');
+  const onError = onErrorOf(failurePolicy);
+  const controllers = autogenControllers(root);
+
+  const rules: PolicyRule[] = [];
+  for (const rule of spec.at('rules').list()) {
+    const verifyImages = rule.at('verifyImages').list();
+    if (verifyImages.length === 0) continue;
+    const resources = resourceFilter(rule, controllers);
+    // Preconditions are JMESPath over the admission request, which we cannot evaluate yet.
+    // Ignoring them could judge images Kyverno would not; dropping the rule could pass images
+    // Kyverno would check. So the rule applies and says why it cannot decide.
+    const extras: Requirement[] = rule.has('preconditions')
+      ? [{ kind: 'unsupported', path: 'preconditions', field: 'preconditions' }]
+      : [];
+    const extractorKinds = rule.at('imageExtractors').entries().map(([k]) => k);
+    for (const iv of verifyImages) {
+      const include = imageReferences(iv);
+      const base = verifyImageRequirement(iv);
+      const requirement: Requirement = extras.length > 0 ? { kind: 'all', path: '', of: [...extras, base] } : base;
+      const compiled: PolicyRule = {
+        file: root.file,
+        line: iv.line,
+        path: iv.rel(spec),
+        ruleName: rule.at('name').string(),
+        images: { flavour: 'kyverno', include, exclude: iv.at('skipImageReferences').stringList() },
+        resources,
+        mode: failureAction(iv.at('failureAction')) ?? specMode,
+        onError,
+        digest: {
+          mutateDigest: iv.at('mutateDigest').bool(true),
+          verifyDigest: iv.at('verifyDigest').bool(true),
+          required: iv.at('required').bool(true),
+        },
+        requirement,
+      };
+      rules.push(...splitForExtractors(compiled, extractorKinds));
+    }
+  }
+  return {
+    format: 'kyverno',
+    file: root.file,
+    line: root.line,
+    name: meta.at('name').string() ?? '(unnamed)',
+    // A namespaced Policy written without a namespace lands in kubectl's `default`.
+    ...(namespaced ? { namespace: meta.at('namespace').string() ?? 'default' } : {}),
+    rules,
+  };
+}
+
+function imageReferences(iv: Field): string[] {
+  const refs = iv.at('imageReferences').stringList();
+  const legacy = iv.at('image').string(); // deprecated single `image`
+  if (legacy) refs.push(legacy);
+  if (refs.length === 0) throw iv.at('imageReferences').error('is required');
+  const bad = iv
+    .at('imageReferences')
+    .list()
+    .find((f) => /\{\{/.test(String(f.value)));
+  if (bad) throw bad.error('variables are not allowed in imageReferences');
+  return refs;
+}
+
+function failureAction(f: Field): RuleMode | undefined {
+  const v = f.string();
+  if (v === undefined) return undefined;
+  const lower = v.toLowerCase();
+  if (lower === 'enforce' || lower === 'audit') return lower;
+  throw f.error(`must be Enforce or Audit, not ${v}`);
+}
+
+function onErrorOf(f: Field): 'block' | 'allow' {
+  const v = f.string() ?? 'Fail';
+  if (v === 'Fail') return 'block';
+  if (v === 'Ignore') return 'allow';
+  throw f.error(`must be Fail or Ignore, not ${v}`);
+}
+
+/**
+ * `imageExtractors` replace Kyverno's image extraction for the kinds they name; we only read
+ * standard pod specs, so for those kinds the rule reports "unsupported: imageExtractors", and
+ * it judges every other kind as usual.
+ */
+function splitForExtractors(rule: PolicyRule, kinds: string[]): PolicyRule[] {
+  if (kinds.length === 0) return [rule];
+  const filter: ResourceFilter = rule.resources ?? { match: [[{}]], exclude: [] };
+  const usual: PolicyRule = { ...rule, resources: { ...filter, exclude: [...filter.exclude, [{ kinds }]] } };
+  const extracted: PolicyRule = {
+    ...rule,
+    resources: { ...filter, match: filter.match.map((all) => [...all, { kinds }]) },
+    requirement: { kind: 'unsupported', path: 'imageExtractors', field: 'imageExtractors' },
+  };
+  return [usual, extracted];
+}

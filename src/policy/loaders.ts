@@ -1,0 +1,36 @@
+// The static registry of policy formats (one folder each, same `load` shape) and
+// the entry point that turns policy files into Policies.
+
+import * as cip from './cip/load.js';
+import { parsePolicyDocuments, type PolicyDocument } from './document.js';
+import * as kyverno from './kyverno/load.js';
+import type { Policy } from './model.js';
+import * as notation from './notation/load.js';
+
+/** A format loader: the Policy a document holds, or null when the document is not its format. */
+export interface PolicyLoader {
+  load(doc: PolicyDocument): Policy | null;
+}
+
+/** Static on purpose: a bundled single binary can follow it; a test compares it with the folders. */
+export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, cip, notation };
+
+/**
+ * Every policy in the given files, in order. Documents of other kinds are ignored; a
+ * malformed policy throws PolicyError (exit 2) naming the file and line.
+ */
+export function loadPolicies(texts: readonly { file: string; text: string }[]): Policy[] {
+  const policies: Policy[] = [];
+  for (const { file, text } of texts) {
+    for (const doc of parsePolicyDocuments(text, file)) {
+      for (const loader of Object.values(loaders)) {
+        const policy = loader.load(doc);
+        if (policy) {
+          policies.push(policy);
+          break;
+        }
+      }
+    }
+  }
+  return policies;
+}

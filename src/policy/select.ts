@@ -1,0 +1,33 @@
+// Which rules judge an image in a workload: namespace scope, resource filters,
+// then image patterns in the rule's own glob flavour. Pure.
+
+import { cipGlobMatch, kyvernoGlobMatch } from '../images/glob.js';
+import { kyvernoName, type ImageRef } from '../images/reference.js';
+import type { ImageMatcher, Policy, RuleSelection, Workload } from './model.js';
+import { appliesTo, namespaceOf } from './resources.js';
+
+export function selectRules(policies: readonly Policy[], ref: ImageRef, workload: Workload): RuleSelection[] {
+  const out: RuleSelection[] = [];
+  for (const policy of policies) {
+    if (policy.namespace !== undefined && policy.namespace !== namespaceOf(workload)) continue;
+    for (const rule of policy.rules) {
+      if (!appliesTo(rule.resources, workload)) continue;
+      const m = imageMatch(rule.images, ref);
+      if (m !== 'none') out.push({ policy, rule, skipped: m === 'skip' });
+    }
+  }
+  return out;
+}
+
+/** `include` a pattern and no `exclude` one → match; both → skip (Kyverno skipImageReferences). */
+export function imageMatch(images: ImageMatcher, ref: ImageRef): 'match' | 'skip' | 'none' {
+  const matches = patternMatcher(images, ref);
+  if (!images.include.some(matches)) return 'none';
+  return images.exclude.some(matches) ? 'skip' : 'match';
+}
+
+function patternMatcher(images: ImageMatcher, ref: ImageRef): (pattern: string) => boolean {
+  if (images.flavour === 'cip') return (glob) => cipGlobMatch(glob, ref);
+  const name = kyvernoName(ref);
+  return (pattern) => kyvernoGlobMatch(pattern, name);
+}

@@ -1,0 +1,179 @@
+// Manifest text from files, directories (recursively), stdin and kustomizations.
+
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { extractImages, objectKey } from '../manifests/extract.js';
+import { parseManifests } from '../manifests/parse.js';
+import type { ManifestObject, ObjectOrigin, SourceContext, SourcePosition } from '../manifests/types.js';
+import type { Rendered } from './kustomize.js';
+
+export class SourceError extends Error {
+  readonly code = 'SOURCE_ERROR';
+}
+
+/** One text to parse. For rendered text, `file` is the kustomization directory as given. */
+export interface SourceText extends SourceContext {
+  file: string;
+  text: string;
+}
+
+export interface ReadSourcesOptions {
+  stdin?: NodeJS.ReadableStream;
+  /** Renders a kustomization directory; defaults to renderKustomize (the real kustomize). */
+  kustomize?: (dir: string) => Promise<Rendered>;
+}
+
+export const STDIN_NAME = '<stdin>';
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const SKIPPED_DIRS = new Set(['node_modules']);
+
+/**
+ * Reads every input in order: a file as is, a directory recursively (`*.yaml|*.yml|*.json`, sorted,
+ * skipping node_modules and hidden directories), `-` from stdin. A directory holding a
+ * kustomization is rendered with kustomize instead, and its subtree is not read again.
+ * A missing input throws SourceError.
+ */
+export async function readSources(inputs: string[], opts: ReadSourcesOptions = {}): Promise<SourceText[]> {
+  const reader = new Reader(opts);
+  for (const input of inputs) await reader.input(input);
+  return reader.out;
+}
+
+class Reader {
+  readonly out: SourceText[] = [];
+  private readonly seen = new Set<string>();
+  private stdinRead = false;
+
+  constructor(private readonly opts: ReadSourcesOptions) {}
+
+  async input(input: string): Promise<void> {
+    if (input === '-') return this.stdin();
+    let info;
+    try {
+      info = await stat(input);
+    } catch {
+      throw new SourceError(`no such file or directory: ${input}`);
+    }
+    if (info.isDirectory()) return this.directory(input, input);
+    return this.file(input);
+  }
+
+  private async stdin(): Promise<void> {
+    if (this.stdinRead) return;
+    this.stdinRead = true;
+    const stream = this.opts.stdin ?? process.stdin;
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    this.out.push({ file: STDIN_NAME, text: Buffer.concat(chunks).toString('utf8') });
+  }
+
+  private async file(file: string): Promise<void> {
+    try {
+      const real = await realpath(file);
+      if (this.seen.has(real)) return;
+      this.seen.add(real);
+      this.out.push({ file, text: await readFile(file, 'utf8') });
+    } catch (e) {
+      throw new SourceError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** `root` is the input as the user gave it, for naming origin files the same way. */
+  private async directory(dir: string, root: string): Promise<void> {
+    const real = await realpath(dir);
+    if (this.seen.has(real)) return; // also stops symlink loops
+    this.seen.add(real);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      throw new SourceError(`cannot read directory ${dir}: ${(e as Error).message}`);
+    }
+    if (entries.some((e) => KUSTOMIZATION_FILES.includes(e.name) && !e.isDirectory())) {
+      return this.kustomization(dir, root);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(full)));
+      if (isDir) {
+        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) await this.directory(full, root);
+      } else if (MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        await this.file(full);
+      }
+    }
+  }
+
+  private async kustomization(dir: string, root: string): Promise<void> {
+    const render = this.opts.kustomize ?? (await import('./kustomize.js')).renderKustomize;
+    const rendered = await render(dir);
+    const origins = await traceOrigins(rendered, root);
+    this.out.push({ file: dir, text: rendered.text, rendered: true, origins });
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Turns kustomize's origin files into positions: the file named relative to the input as the
+ * user gave it, the object's line there, and each image's line (matched by its JSON path).
+ */
+async function traceOrigins(rendered: Rendered, root: string): Promise<Map<string, ObjectOrigin>> {
+  const realRoot = await realpath(root);
+  const parsed = new Map<string, ManifestObject[] | undefined>();
+  const origins = new Map<string, ObjectOrigin>();
+  for (const [key, absFile] of rendered.origins) {
+    const file = path.join(root, path.relative(realRoot, absFile));
+    if (!parsed.has(absFile)) parsed.set(absFile, await parseQuietly(absFile, file));
+    const [kind, , name] = splitKey(key);
+    const obj = findObject(parsed.get(absFile) ?? [], kind, name);
+    const origin: ObjectOrigin = obj
+      ? { file, line: obj.line, column: obj.column, images: {} }
+      : { file, line: 1, column: 1, images: {} };
+    if (obj) {
+      for (const use of extractImages(obj)) {
+        const p: SourcePosition = { file, line: use.line, column: use.column };
+        origin.images[use.path] = p;
+      }
+    }
+    origins.set(key, origin);
+  }
+  return origins;
+}
+
+/** An origin file that cannot be read or parsed only costs precision, not the run. */
+async function parseQuietly(absFile: string, file: string): Promise<ManifestObject[] | undefined> {
+  try {
+    return parseManifests(await readFile(absFile, 'utf8'), file);
+  } catch {
+    return undefined;
+  }
+}
+
+function splitKey(key: string): [string, string, string] {
+  const [kind = '', ns = '', name = ''] = key.split('/');
+  return [kind, ns, name];
+}
+
+/** The source object a rendered one came from: same kind, and the same name or one that namePrefix/Suffix grew. */
+function findObject(objects: ManifestObject[], kind: string, renderedName: string): ManifestObject | undefined {
+  const sameKind = objects.filter((o) => o.object.kind === kind);
+  const nameOf = (o: ManifestObject) => {
+    const n = objectKey(o.object).split('/')[2];
+    return n ?? '';
+  };
+  const exact = sameKind.find((o) => nameOf(o) === renderedName);
+  if (exact) return exact;
+  const grown = sameKind
+    .filter((o) => nameOf(o) !== '' && renderedName.includes(nameOf(o)))
+    .sort((a, b) => nameOf(b).length - nameOf(a).length);
+  return grown[0] ?? (sameKind.length === 1 ? sameKind[0] : undefined);
+}
