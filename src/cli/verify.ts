@@ -84,6 +84,7 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
     registryCa: options.registryCa,
     trustedRoot: options.trustedRoot,
     stdin: io.stdin,
+    cwd: io.cwd,
   });
   io.stdout(formatter(result, { color: options.color }));
   if (argv.verbose) {

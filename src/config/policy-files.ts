@@ -16,10 +16,7 @@ export async function readPolicyFiles(paths: string[]): Promise<{ file: string; 
     if (info.isDirectory()) files.push(...(await walk(p)));
     else files.push(p);
   }
-  const cwd = process.cwd();
-  return Promise.all(
-    files.map(async (file) => ({ file: path.relative(cwd, file) || file, text: await readFile(file, 'utf8') })),
-  );
+  return Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
 }
 
 async function walk(dir: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import { parseReference, registryHost, type ImageRef } from '../images/reference
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type LeafOutcome } from '../policy/evaluate.js';
-import type { KeyRequirement, Policy, RuleSelection } from '../policy/model.js';
+import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
 import { selectRules } from '../policy/select.js';
 import { RegistryError, type Repository } from '../registry/types.js';
 import { verifyCosignSignatures } from '../verify/cosign-signature.js';
@@ -132,7 +132,9 @@ async function judgeRule(
   }
   const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
-  const status = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
+  let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
+  // CLI.md: `static: pass` lets an image through on purpose without checking anything: a skip.
+  if (status === 'pass' && signers.length === 0 && passesStatically(rule.requirement)) status = 'skip';
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }
 
@@ -170,6 +172,13 @@ async function checkKeyLeaf(
 function signatureRepository(name: string): Repository {
   const ref = parseReference(name);
   return { registry: registryHost(ref), repository: ref.repository };
+}
+
+function passesStatically(req: Requirement): boolean {
+  if (req.kind === 'static') return req.action === 'pass';
+  if (req.kind === 'any') return req.of.some(passesStatically);
+  if (req.kind === 'all') return req.of.length > 0 && req.of.every(passesStatically);
+  return false;
 }
 
 function describeError(err: unknown): string {

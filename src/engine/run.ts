@@ -1,6 +1,7 @@
 // The pipeline in order (ARCHITECTURE.md): sources → manifests → images →
 // policy match → verify → one canonical Result. Nothing here prints.
 
+import path from 'node:path';
 import { defaultCacheDir, noCache, openVerdictCache } from '../cache/verdict-cache.js';
 import { extractImages } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   registryCa?: string;
   trustedRoot?: string;
   stdin?: NodeJS.ReadableStream;
+  /** Directory relative inputs are resolved against and paths are shown from (default: process.cwd()). */
+  cwd?: string;
   /** Injected for tests and benchmarks; created from the options otherwise. */
   registry?: RegistryClient;
 }
@@ -40,27 +43,41 @@ export interface RunOutput {
 }
 
 /** Stage 1–3: every image use in the inputs, with file and line. */
-export async function collectUses(inputs: string[], stdin?: NodeJS.ReadableStream): Promise<{ uses: ImageUse[]; manifests: number }> {
-  const sources = await readSources(inputs, { stdin, kustomize: renderKustomize });
+export async function collectUses(
+  inputs: string[],
+  opts: { cwd?: string; stdin?: NodeJS.ReadableStream } = {},
+): Promise<{ uses: ImageUse[]; manifests: number }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const absolute = inputs.map((i) => (i === '-' ? i : path.resolve(cwd, i)));
+  const sources = await readSources(absolute, { stdin: opts.stdin, kustomize: renderKustomize });
   const uses: ImageUse[] = [];
   let manifests = 0;
   for (const source of sources) {
-    for (const obj of parseManifests(source.text, source.file)) {
+    const file = displayPath(cwd, source.file);
+    for (const obj of parseManifests(source.text, file)) {
       manifests++;
-      uses.push(...extractImages(obj, source));
+      for (const use of extractImages(obj, source)) uses.push({ ...use, file: displayPath(cwd, use.file) });
     }
   }
   return { uses, manifests };
 }
 
-export async function loadPolicyPaths(paths: string[]): Promise<Policy[]> {
-  return loadPolicies(await readPolicyFiles(paths));
+/** Paths as the user sees them: relative to where they ran us, when inside it. */
+export function displayPath(cwd: string, file: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Promise<Policy[]> {
+  const files = await readPolicyFiles(paths);
+  return loadPolicies(files.map((f) => ({ ...f, file: displayPath(cwd, f.file) })));
 }
 
 export async function run(options: RunOptions): Promise<RunOutput> {
   const [{ uses, manifests }, policies] = await Promise.all([
-    collectUses(options.inputs, options.stdin),
-    loadPolicyPaths(options.policyPaths),
+    collectUses(options.inputs, { cwd: options.cwd, stdin: options.stdin }),
+    loadPolicyPaths(options.policyPaths, options.cwd),
   ]);
   const registry =
     options.registry ??

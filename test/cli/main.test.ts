@@ -1,0 +1,120 @@
+// The CLI in-process: exit code 2 cases with file:line, and the JSON contract.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import t from 'tap';
+import { main } from '../../src/cli/main.js';
+
+async function cli(cwd: string, args: string[], stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    scriptName: 'kubectl verify-images',
+    io: {
+      cwd,
+      env: { XDG_CACHE_HOME: path.join(cwd, '.cache') },
+      isTTY: false,
+      stdin: Readable.from([stdin]),
+      stdout: (s) => void (stdout += s),
+      stderr: (s) => void (stderr += s),
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+async function repo(t: { teardown: (fn: () => unknown) => void }, files: Record<string, string>) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, '.git'));
+  for (const [f, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
+    await writeFile(path.join(dir, f), text);
+  }
+  return dir;
+}
+
+const STATIC_PASS = `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: allow-internal
+spec:
+  images:
+    - glob: "registry.internal/**"
+  authorities:
+    - static:
+        action: pass
+`;
+const POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: registry.internal/web:1.0
+    - name: sidecar
+      image: docker.io/library/busybox:1.36
+`;
+
+t.test('verifies from .verify-images/ with -o json in the CLI.md shape', async (t) => {
+  const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS, 'apps/pod.yaml': POD });
+  const { code, stdout } = await cli(dir, ['apps', '-o', 'json']);
+  t.equal(code, 0);
+  const out = JSON.parse(stdout);
+  t.same(out.summary, { images: 2, pass: 0, fail: 0, warn: 0, skip: 1, unmatched: 1, error: 0 });
+  t.match(out.results[0], {
+    image: 'registry.internal/web:1.0',
+    normalized: 'registry.internal/web:1.0',
+    status: 'skip',
+    policies: [{ policy: 'allow-internal', file: path.join('.verify-images', 'allow.yaml'), line: Number, rule: String, mode: 'enforce', status: 'skip' }],
+    uses: [{ file: path.join('apps', 'pod.yaml'), line: 8, kind: 'Pod', name: 'web', container: 'web' }],
+  });
+  t.equal(out.results[1].status, 'unmatched');
+});
+
+t.test('stdin and -f work', async (t) => {
+  const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS, 'pod.yaml': POD });
+  const piped = await cli(dir, ['-', '-o', 'json'], POD);
+  t.equal(JSON.parse(piped.stdout).summary.images, 2);
+  const f = await cli(dir, ['-f', 'pod.yaml', '-o', 'json']);
+  t.equal(JSON.parse(f.stdout).results[0].uses[0].file, 'pod.yaml');
+});
+
+t.test('malformed YAML is exit 2 with file:line:column', async (t) => {
+  const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS, 'apps/bad.yaml': 'apiVersion: v1\nkind: Pod\nspec: [a, b\n  c: d\n' });
+  const { code, stderr, stdout } = await cli(dir, ['apps']);
+  t.equal(code, 2);
+  t.equal(stdout, '', 'nothing verified, nothing printed on stdout');
+  t.match(stderr, /apps[/\\]bad\.yaml:\d+:\d+: /);
+});
+
+t.test('an invalid policy is exit 2 naming the file and line', async (t) => {
+  const bad = STATIC_PASS.replace('"registry.internal/**"', '"[a-z]*"');
+  const dir = await repo(t, { '.verify-images/allow.yaml': bad, 'apps/pod.yaml': POD });
+  const { code, stderr } = await cli(dir, ['apps']);
+  t.equal(code, 2);
+  t.match(stderr, /allow\.yaml:7: /);
+});
+
+t.test('no policy anywhere is exit 2, not a silent pass', async (t) => {
+  const dir = await repo(t, { 'apps/pod.yaml': POD });
+  const { code, stderr } = await cli(dir, ['apps']);
+  t.equal(code, 2);
+  t.match(stderr, /no policy found/);
+});
+
+t.test('unknown output format and missing paths are usage errors', async (t) => {
+  const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS, 'apps/pod.yaml': POD });
+  t.equal((await cli(dir, ['apps', '-o', 'csv'])).code, 2);
+  t.equal((await cli(dir, ['nope/'])).code, 2);
+});
+
+t.test('the table explains what is not passing', async (t) => {
+  const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS.replace('action: pass', 'action: fail\n        message: internal images are frozen'), 'apps/pod.yaml': POD });
+  const { code, stdout } = await cli(dir, ['apps']);
+  t.equal(code, 1);
+  t.match(stdout, /^STATUS\s+IMAGE\s+DIGEST\s+POLICIES/);
+  t.match(stdout, /internal images are frozen/);
+  t.match(stdout, /used by Pod\/web container web at apps[/\\]pod\.yaml:8/);
+});

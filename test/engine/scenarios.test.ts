@@ -1,0 +1,291 @@
+// End to end through the engine against a REAL registry (Debian's docker-registry)
+// with signatures made by the project's cosign-compatible test signer.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { exitCode, type ImageResult } from '../../src/engine/result.js';
+import { run, type RunOptions } from '../../src/engine/run.js';
+import { generateKeyPair, signImage, type TestKeyPair } from '../../src/testkit/cosign-signer.js';
+import { pushImage } from '../../src/testkit/oci-push.js';
+import { startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
+
+let registry: TestRegistry;
+const trusted = generateKeyPair('ecdsa-p256');
+const other = generateKeyPair('ecdsa-p256');
+
+t.before(async () => {
+  registry = await startRegistry();
+});
+t.teardown(() => registry?.stop());
+
+const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+
+/** A Kyverno ClusterPolicy with one verifyImages rule. */
+function kyverno(opts: { name?: string; refs: string[]; keys: TestKeyPair[]; extra?: string; entryExtra?: string; count?: number }): string {
+  const entries = opts.keys
+    .map(
+      (k) => `              - keys:
+                  publicKeys: |-
+${indent(k.publicKeyPem, 20)}
+                  rekor:
+                    ignoreTlog: true
+${opts.entryExtra ? indent(opts.entryExtra, 16) : ''}`,
+    )
+    .join('\n');
+  return `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: ${opts.name ?? 'signed'}
+spec:
+  rules:
+    - name: check
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      verifyImages:
+        - imageReferences: [${opts.refs.map((r) => JSON.stringify(r)).join(', ')}]
+${indent(opts.extra?.includes('failureAction') ? opts.extra : `failureAction: Enforce\n${opts.extra ?? ''}`, 10)}
+          attestors:
+            - ${opts.count ? `count: ${opts.count}\n              ` : ''}entries:
+${entries}
+`;
+}
+
+/** A ClusterImagePolicy with one key authority per key. */
+function cip(name: string, glob: string, keys: TestKeyPair[], extra = ''): string {
+  const authorities = keys
+    .map((k) => `    - key:\n        data: |\n${indent(k.publicKeyPem, 10)}`)
+    .join('\n');
+  return `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: ${name}
+spec:
+  images:
+    - glob: ${JSON.stringify(glob)}
+  authorities:
+${authorities}
+${extra}`;
+}
+
+function deployment(name: string, image: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: prod
+spec:
+  template:
+    spec:
+      containers:
+        - name: ${name}
+          image: ${image}
+`;
+}
+
+interface Scenario {
+  manifests: Record<string, string>;
+  policies: Record<string, string>;
+  options?: Partial<RunOptions>;
+}
+
+async function verify(t: { teardown: (fn: () => unknown) => void }, s: Scenario) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-scenario-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, 'apps'));
+  await mkdir(path.join(dir, 'policies'));
+  for (const [f, text] of Object.entries(s.manifests)) await writeFile(path.join(dir, 'apps', f), text);
+  for (const [f, text] of Object.entries(s.policies)) await writeFile(path.join(dir, 'policies', f), text);
+  const out = await run({
+    inputs: [path.join(dir, 'apps')],
+    policyPaths: [path.join(dir, 'policies')],
+    unmatched: 'allow',
+    concurrency: 4,
+    cache: false,
+    insecureRegistries: [],
+    ...s.options,
+  });
+  return { ...out, code: exitCode(out.result), image: (name: string) => out.result.results.find((r) => r.image.includes(name)) as ImageResult };
+}
+
+let n = 0;
+/** A fresh image in its own repository; returns its reference and digest. */
+async function image(opts: { sign?: TestKeyPair[]; annotations?: Record<string, string> } = {}) {
+  const repo = `apps/img${++n}`;
+  const digest = await pushImage(registry.host, repo, '1.0', { seed: `img${n}` });
+  for (const key of opts.sign ?? []) await signImage({ registry: registry.host, repo, digest, key, annotations: opts.annotations });
+  return { repo, digest, ref: `${registry.host}/${repo}:1.0` };
+}
+
+const any = () => `${registry.host}/apps/*`;
+
+t.test('signed with the trusted key → pass, exit 0', async (t) => {
+  const img = await image({ sign: [trusted] });
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  const v = r.image(img.repo);
+  t.equal(v.status, 'pass');
+  t.equal(v.digest, img.digest, 'the tag was resolved to the pushed digest');
+  t.equal(v.policies[0]!.file.endsWith('p.yaml'), true);
+  t.ok(v.policies[0]!.line > 1, 'the rule line is reported');
+  t.equal(v.uses[0]!.kind, 'Deployment');
+  t.equal(v.uses[0]!.line, 11);
+  t.match(v.policies[0]!.signers?.[0], /ECDSA/);
+  t.equal(r.code, 0);
+});
+
+t.test('unsigned → fail with the tag it looked for, exit 1', async (t) => {
+  const img = await image();
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  const v = r.image(img.repo);
+  t.equal(v.status, 'fail');
+  t.match(v.policies[0]!.reasons.join('\n'), /no signatures found.*sha256-[0-9a-f]{64}\.sig/);
+  t.equal(r.code, 1);
+});
+
+t.test('signed by an untrusted key → fail', async (t) => {
+  const img = await image({ sign: [other] });
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  t.equal(r.image(img.repo).status, 'fail');
+  t.equal(r.code, 1);
+});
+
+t.test('a signature that names another digest → fail', async (t) => {
+  const img = await image();
+  const donor = await image();
+  await signImage({ registry: registry.host, repo: img.repo, digest: img.digest, key: trusted, payloadDigest: donor.digest });
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  const v = r.image(img.repo);
+  t.equal(v.status, 'fail');
+  t.match(v.policies[0]!.reasons.join('\n'), donor.digest.slice(0, 19));
+});
+
+t.test('tampered signature bytes → fail', async (t) => {
+  const img = await image();
+  await signImage({ registry: registry.host, repo: img.repo, digest: img.digest, key: trusted, tamper: 'signature' });
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  t.equal(r.image(img.repo).status, 'fail');
+});
+
+t.test('tag moved to an unsigned build → fail, even with a warm cache', async (t) => {
+  const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vi-cache-'));
+  t.teardown(() => rm(cacheDir, { recursive: true, force: true }));
+  const img = await image({ sign: [trusted] });
+  const s = { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) }, options: { cache: cacheDir } };
+  t.equal((await verify(t, s)).image(img.repo).status, 'pass');
+  const warm = await verify(t, s);
+  t.equal(warm.image(img.repo).status, 'pass');
+  t.equal(warm.stats.cacheHits, 1);
+  t.equal(warm.stats.registryRequests, 1, 'warm: only the tag is re-resolved');
+  const moved = await pushImage(registry.host, img.repo, '1.0', { seed: 'rebuilt' });
+  const after = await verify(t, s);
+  t.equal(after.image(img.repo).digest, moved);
+  t.equal(after.image(img.repo).status, 'fail');
+});
+
+t.test('two signatures, one trusted → pass', async (t) => {
+  const img = await image({ sign: [other, trusted] });
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  t.equal(r.image(img.repo).status, 'pass');
+});
+
+t.test('required annotations present → pass, absent → fail', async (t) => {
+  const withAnn = await image({ sign: [trusted], annotations: { env: 'prod', team: 'shop' } });
+  const without = await image({ sign: [trusted] });
+  const r = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', withAnn.ref), 'b.yaml': deployment('b', without.ref) },
+    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted], entryExtra: 'annotations:\n  env: prod' }) },
+  });
+  t.equal(r.image(withAnn.repo).status, 'pass');
+  t.equal(r.image(without.repo).status, 'fail');
+  t.match(r.image(without.repo).policies[0]!.reasons.join('\n'), /env/);
+});
+
+t.test('skipImageReferences → skip; no policy → unmatched; both exit 0', async (t) => {
+  const skipped = await image();
+  const r = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', skipped.ref), 'b.yaml': deployment('b', 'docker.io/library/nginx:1.25') },
+    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted], extra: `skipImageReferences: ["${skipped.ref}"]` }) },
+  });
+  t.equal(r.image(skipped.repo).status, 'skip');
+  t.equal(r.image('nginx').status, 'unmatched');
+  t.equal(r.stats.registryRequests, 0, 'skipped and unmatched images cost no request');
+  t.equal(r.code, 0);
+  const strict = await verify(t, {
+    manifests: { 'b.yaml': deployment('b', 'docker.io/library/nginx:1.25') },
+    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) },
+    options: { unmatched: 'fail' },
+  });
+  t.equal(strict.code, 1, 'unmatched: fail blocks');
+});
+
+t.test('Audit → warn, exit 0', async (t) => {
+  const img = await image();
+  const r = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', img.ref) },
+    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted], extra: 'failureAction: Audit\nmutateDigest: false' }) },
+  });
+  t.equal(r.image(img.repo).status, 'warn');
+  t.equal(r.code, 0);
+});
+
+t.test('ClusterImagePolicy: AND across policies, OR across authorities', async (t) => {
+  const byOther = await image({ sign: [other] });
+  const orOnly = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', byOther.ref) },
+    policies: { 'or.yaml': cip('either-key', `${registry.host}/apps/**`, [trusted, other]) },
+  });
+  t.equal(orOnly.image(byOther.repo).status, 'pass', 'one authority of the policy is enough');
+  const both = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', byOther.ref) },
+    policies: {
+      'or.yaml': cip('either-key', `${registry.host}/apps/**`, [trusted, other]),
+      'and.yaml': cip('trusted-key', `${registry.host}/apps/**`, [trusted]),
+    },
+  });
+  const v = both.image(byOther.repo);
+  t.equal(v.status, 'fail', 'every matching policy must pass');
+  t.same(v.policies.map((p) => [p.policy, p.status]).sort(), [['either-key', 'pass'], ['trusted-key', 'fail']]);
+  const warnMode = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', byOther.ref) },
+    policies: { 'and.yaml': cip('trusted-key', `${registry.host}/apps/**`, [trusted], '  mode: warn\n') },
+  });
+  t.equal(warnMode.image(byOther.repo).status, 'warn');
+  t.equal(warnMode.code, 0);
+});
+
+t.test('digest-pinned references verify without resolving the tag', async (t) => {
+  const img = await image({ sign: [trusted] });
+  const r = await verify(t, {
+    manifests: {
+      'a.yaml': deployment('a', `${registry.host}/${img.repo}@${img.digest}`),
+      'b.yaml': deployment('b', `${registry.host}/${img.repo}:1.0@${img.digest}`),
+    },
+    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) },
+  });
+  t.same(r.result.results.map((x) => [x.status, x.digest]), [['pass', img.digest], ['pass', img.digest]]);
+  t.equal(r.stats.registryRequests, 2, 'one signature manifest and one payload, fetched once for both references');
+});
+
+t.test('registry down → error, exit 3', async (t) => {
+  const r = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', '127.0.0.1:9/apps/gone:1.0') },
+    policies: { 'p.yaml': kyverno({ refs: ['127.0.0.1:*'], keys: [trusted] }) },
+    options: { registry: undefined },
+  });
+  const v = r.image('gone');
+  t.equal(v.status, 'error');
+  t.match(v.policies[0]!.reasons.join('\n'), /cannot resolve/);
+  t.equal(r.code, 3);
+});
+
+t.test('an invalid reference is reported with its file and line', async (t) => {
+  const r = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', 'Not/A/Valid:Ref:x') },
+    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) },
+  });
+  const v = r.result.results[0]!;
+  t.equal(v.status, 'error');
+  t.match(v.reasons?.join('\n'), /a\.yaml:11/);
+});
