@@ -18,7 +18,11 @@ export interface CachedPass {
 
 export interface VerdictCache {
   get(digest: string, requirement: unknown): Promise<CachedPass | undefined>;
-  put(digest: string, requirement: unknown, entry: CachedPass): Promise<void>;
+  /** Records a pass; written in the background, see flush(). */
+  put(digest: string, requirement: unknown, entry: CachedPass): void;
+  /** Waits for pending writes: call once at the end of a run. */
+  flush(): Promise<void>;
+  /** Distinct (digest, requirement) pairs answered from the cache in this run. */
   readonly hits: number;
 }
 
@@ -31,8 +35,17 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Stable key: the digest plus a canonical (key-sorted) rendering of the requirement. */
 export function cacheKey(digest: string, requirement: unknown): string {
   return createHash('sha256')
-    .update(`${FORMAT}\n${digest}\n${canonical(requirement)}`)
+    .update(`${FORMAT}\n${digest}\n${canonicalOf(requirement)}`)
     .digest('hex');
+}
+
+// Requirements are long-lived objects asked about once per image: render each once.
+const rendered = new WeakMap<object, string>();
+function canonicalOf(requirement: unknown): string {
+  if (!requirement || typeof requirement !== 'object') return canonical(requirement);
+  let text = rendered.get(requirement);
+  if (text === undefined) rendered.set(requirement, (text = canonical(requirement)));
+  return text;
 }
 
 function canonical(value: unknown): string {
@@ -48,33 +61,54 @@ function canonical(value: unknown): string {
 
 export function openVerdictCache(dir: string): VerdictCache {
   const root = path.join(dir, 'verdicts');
+  const file = (key: string) => path.join(root, `${key}.json`);
+  // Each pair is read at most once per run, however many rules and images ask.
+  const reads = new Map<string, Promise<CachedPass | undefined>>();
+  const dirs = new Map<string, Promise<unknown>>();
+  const writes: Promise<void>[] = [];
   let hits = 0;
-  const file = (key: string) => path.join(root, key.slice(0, 2), `${key}.json`);
+
+  const read = async (key: string, digest: string): Promise<CachedPass | undefined> => {
+    try {
+      const entry = JSON.parse(await readFile(file(key), 'utf8')) as CachedPass & { digest?: string };
+      // A cache file is only trusted for the digest it was written for.
+      if (entry.digest !== digest || !Array.isArray(entry.reasons)) return undefined;
+      hits++;
+      return { signer: entry.signer, reasons: entry.reasons };
+    } catch {
+      return undefined;
+    }
+  };
+  const write = async (target: string, body: string) => {
+    try {
+      const parent = path.dirname(target);
+      let made = dirs.get(parent);
+      if (!made) dirs.set(parent, (made = mkdir(parent, { recursive: true })));
+      await made;
+      const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, target); // atomic: readers see the old file or the new one
+    } catch {
+      // A cache that cannot be written only costs speed.
+    }
+  };
   return {
     get hits() {
       return hits;
     },
-    async get(digest, requirement) {
-      try {
-        const entry = JSON.parse(await readFile(file(cacheKey(digest, requirement)), 'utf8')) as CachedPass & { digest?: string };
-        // A cache file is only trusted for the digest it was written for.
-        if (entry.digest !== digest || !Array.isArray(entry.reasons)) return undefined;
-        hits++;
-        return { signer: entry.signer, reasons: entry.reasons };
-      } catch {
-        return undefined;
-      }
+    get(digest, requirement) {
+      const key = cacheKey(digest, requirement);
+      let p = reads.get(key);
+      if (!p) reads.set(key, (p = read(key, digest)));
+      return p;
     },
-    async put(digest, requirement, entry) {
-      const target = file(cacheKey(digest, requirement));
-      try {
-        await mkdir(path.dirname(target), { recursive: true });
-        const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-        await writeFile(tmp, JSON.stringify({ digest, ...entry }));
-        await rename(tmp, target); // atomic: readers see the old file or the new one
-      } catch {
-        // A cache that cannot be written only costs speed.
-      }
+    put(digest, requirement, entry) {
+      const key = cacheKey(digest, requirement);
+      reads.set(key, Promise.resolve(entry));
+      writes.push(write(file(key), JSON.stringify({ digest, ...entry })));
+    },
+    async flush() {
+      await Promise.all(writes);
     },
   };
 }
@@ -85,5 +119,6 @@ export const noCache: VerdictCache = {
   async get() {
     return undefined;
   },
-  async put() {},
+  put() {},
+  async flush() {},
 };

@@ -90,7 +90,9 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   if (argv.verbose) {
     io.stderr(
       `verify-images: ${stats.manifests} manifests, ${stats.uses} image uses, ${result.summary.images} images, ` +
-        `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits\n`,
+        `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits; ` +
+        `read ${stats.ms.collect} ms, verify ${stats.ms.verify} ms, total ${Math.round(performance.now())} ms since start ` +
+        `(cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms)\n`,
     );
   }
   return exitCode(result);

@@ -9,9 +9,11 @@ import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type LeafOutcome } from '../policy/evaluate.js';
 import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
-import { selectRules } from '../policy/select.js';
+import { imageMatch, selectRules } from '../policy/select.js';
 import { RegistryError, type Repository } from '../registry/types.js';
 import { verifyCosignSignatures } from '../verify/cosign-signature.js';
+import { loadPublicKey } from '../verify/keys.js';
+import { loadEd25519ph } from '../verify/raw-signature.js';
 import type { TrustMaterial } from '../verify/trusted-root.js';
 import type { Evidence } from './evidence.js';
 import { signatureTag } from './evidence.js';
@@ -35,6 +37,33 @@ export async function judgeImages(uses: ImageUse[], policies: Policy[], deps: Ju
   }
   const limit = pLimit(deps.concurrency);
   return Promise.all([...byImage].map(([image, imageUses]) => limit(() => judgeImage(image, imageUses, policies, deps))));
+}
+
+/**
+ * Starts fetching what an image will need (digest, then signatures not already
+ * cached) as soon as it is seen, so the network works while the rest of the
+ * manifests are still being parsed. Everything lands in the run's memo; errors
+ * are left for judgeImages() to report.
+ */
+export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps): void {
+  let ref: ImageRef;
+  try {
+    ref = parseReference(image);
+  } catch {
+    return;
+  }
+  const leaves = policies.flatMap((p) => p.rules.filter((r) => imageMatch(r.images, ref) === 'match').flatMap((r) => keyLeaves(r.requirement)));
+  if (leaves.length === 0) return;
+  const repo: Repository = { registry: registryHost(ref), repository: ref.repository };
+  const warm = async () => {
+    const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
+    for (const leaf of leaves) {
+      if (await deps.cache.get(digest, leaf)) continue;
+      const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
+      await deps.evidence.signatureLayers(sigRepo, digest);
+    }
+  };
+  warm().catch(() => {});
 }
 
 function locations(uses: ImageUse[]): UseLocation[] {
@@ -162,9 +191,10 @@ async function checkKeyLeaf(
       reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)})`],
     };
   }
+  if (leaf.keys.some(isEd25519)) await loadEd25519ph();
   const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] } });
   const reasons = result.reasons;
-  if (result.ok) await deps.cache.put(digest, leaf, { reasons, signer: result.signer });
+  if (result.ok) deps.cache.put(digest, leaf, { reasons, signer: result.signer });
   return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };
 }
 
@@ -172,6 +202,20 @@ async function checkKeyLeaf(
 function signatureRepository(name: string): Repository {
   const ref = parseReference(name);
   return { registry: registryHost(ref), repository: ref.repository };
+}
+
+const ed25519Keys = new Map<string, boolean>();
+function isEd25519(pem: string): boolean {
+  let yes = ed25519Keys.get(pem);
+  if (yes === undefined) {
+    try {
+      yes = loadPublicKey(pem).asymmetricKeyType === 'ed25519';
+    } catch {
+      yes = false;
+    }
+    ed25519Keys.set(pem, yes);
+  }
+  return yes;
 }
 
 function passesStatically(req: Requirement): boolean {

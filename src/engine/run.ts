@@ -1,8 +1,9 @@
 // The pipeline in order (ARCHITECTURE.md): sources → manifests → images →
 // policy match → verify → one canonical Result. Nothing here prints.
 
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultCacheDir, noCache, openVerdictCache } from '../cache/verdict-cache.js';
+import { defaultCacheDir, noCache, openVerdictCache, type VerdictCache } from '../cache/verdict-cache.js';
 import { extractImages } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
 import type { ImageUse } from '../manifests/types.js';
@@ -15,7 +16,7 @@ import { renderKustomize } from '../sources/kustomize.js';
 import { loadTrustMaterial, type TrustMaterial } from '../verify/trusted-root.js';
 import { readPolicyFiles } from '../config/policy-files.js';
 import { createEvidence } from './evidence.js';
-import { judgeImages } from './judge.js';
+import { type JudgeDeps, judgeImages, prefetchImage } from './judge.js';
 import { type Result, summarize } from './result.js';
 
 export interface RunOptions {
@@ -39,13 +40,13 @@ export interface RunOptions {
 
 export interface RunOutput {
   result: Result;
-  stats: { manifests: number; uses: number; registryRequests?: number; cacheHits: number };
+  stats: { manifests: number; uses: number; registryRequests?: number; cacheHits: number; ms: { collect: number; verify: number } };
 }
 
 /** Stage 1–3: every image use in the inputs, with file and line. */
 export async function collectUses(
   inputs: string[],
-  opts: { cwd?: string; stdin?: NodeJS.ReadableStream } = {},
+  opts: { cwd?: string; stdin?: NodeJS.ReadableStream; onUse?: (use: ImageUse) => void } = {},
 ): Promise<{ uses: ImageUse[]; manifests: number }> {
   const cwd = opts.cwd ?? process.cwd();
   const absolute = inputs.map((i) => (i === '-' ? i : path.resolve(cwd, i)));
@@ -56,7 +57,13 @@ export async function collectUses(
     const file = displayPath(cwd, source.file);
     for (const obj of parseManifests(source.text, file)) {
       manifests++;
-      for (const use of extractImages(obj, source)) uses.push({ ...use, file: displayPath(cwd, use.file) });
+      for (const use of extractImages(obj, source)) {
+        const shown = { ...use, file: displayPath(cwd, use.file) };
+        uses.push(shown);
+        opts.onUse?.(shown);
+      }
+      // Let network callbacks (prefetches) advance while the rest is parsed.
+      if (opts.onUse && manifests % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
   return { uses, manifests };
@@ -75,28 +82,60 @@ export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Pro
 }
 
 export async function run(options: RunOptions): Promise<RunOutput> {
-  const [{ uses, manifests }, policies] = await Promise.all([
-    collectUses(options.inputs, { cwd: options.cwd, stdin: options.stdin }),
-    loadPolicyPaths(options.policyPaths, options.cwd),
-  ]);
+  const started = performance.now();
   const registry =
     options.registry ??
     createRegistryClient({
       insecureRegistries: options.insecureRegistries,
-      registryCa: options.registryCa,
+      registryCa: options.registryCa ? await readFile(options.registryCa, 'utf8') : undefined,
       concurrency: options.concurrency,
     });
   const cache = options.cache === false ? noCache : openVerdictCache(options.cache || defaultCacheDir());
   let trust: TrustMaterial | undefined;
-  const results = await judgeImages(uses, policies, {
+  const deps: JudgeDeps = {
     evidence: createEvidence(registry),
     cache,
     trust: () => (trust ??= loadTrustMaterial(options.trustedRoot ? { trustedRootFile: options.trustedRoot } : {})),
     concurrency: options.concurrency,
+  };
+  try {
+    return await pipeline(options, registry, cache, deps, started);
+  } finally {
+    if (!options.registry) await (registry as { close?: () => Promise<void> }).close?.();
+  }
+}
+
+async function pipeline(
+  options: RunOptions,
+  registry: RegistryClient,
+  cache: VerdictCache,
+  deps: JudgeDeps,
+  started: number,
+): Promise<RunOutput> {
+  // Policies first (small), so each image can be prefetched the moment it is parsed.
+  const policies = await loadPolicyPaths(options.policyPaths, options.cwd);
+  const seen = new Set<string>();
+  const { uses, manifests } = await collectUses(options.inputs, {
+    cwd: options.cwd,
+    stdin: options.stdin,
+    onUse: (use) => {
+      if (seen.has(use.image)) return;
+      seen.add(use.image);
+      prefetchImage(use.image, policies, deps);
+    },
   });
+  const collected = performance.now();
+  const results = await judgeImages(uses, policies, deps);
+  await cache.flush();
   const stats = (registry as { stats?: () => { requests: number } }).stats?.();
   return {
     result: { summary: summarize(results), results, unmatched: options.unmatched },
-    stats: { manifests, uses: uses.length, registryRequests: stats?.requests, cacheHits: cache.hits },
+    stats: {
+      manifests,
+      uses: uses.length,
+      registryRequests: stats?.requests,
+      cacheHits: cache.hits,
+      ms: { collect: Math.round(collected - started), verify: Math.round(performance.now() - collected) },
+    },
   };
 }

@@ -67,8 +67,11 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const retries = opts.retries ?? 3;
   const baseDelay = opts.retryBaseDelayMs ?? 250;
-  const perHostConcurrency = opts.perRegistryConcurrency ?? 8;
-  const global = pLimit(opts.concurrency ?? 16);
+  const globalConcurrency = opts.concurrency ?? 16;
+  // One registry is the common case (a GitOps repo pulling from its own registry): let it use
+  // the whole pool unless told otherwise.
+  const perHostConcurrency = opts.perRegistryConcurrency ?? globalConcurrency;
+  const global = pLimit(globalConcurrency);
   const perHost = new Map<string, LimitFunction>();
   const insecure = new Set((opts.insecureHosts ?? []).map((h) => h.toLowerCase()));
   const counts: TransportStats = { requests: 0, byHost: {} };

@@ -34,7 +34,18 @@ export function parsePublicKeys(text: string): string[] {
 }
 
 /** A short, stable name for a key in explanations: algorithm and SHA-256 fingerprint prefix. */
+const described = new WeakMap<KeyObject, string>();
+
 export function describeKey(key: KeyObject): string {
+  let text = described.get(key);
+  if (text === undefined) {
+    text = describe(key);
+    described.set(key, text);
+  }
+  return text;
+}
+
+function describe(key: KeyObject): string {
   const der = key.export({ type: 'spki', format: 'der' });
   const fp = createHashHex(der).slice(0, 16);
   const details = key.asymmetricKeyDetails;

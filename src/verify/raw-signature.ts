@@ -3,7 +3,17 @@
 // may have used for the key's type is tried.
 
 import { constants, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { ed25519ph } from '@noble/curves/ed25519.js';
+
+type Ed25519ph = (typeof import('@noble/curves/ed25519.js'))['ed25519ph'];
+let ed25519ph: Ed25519ph | undefined;
+
+/**
+ * Loads the Ed25519ph verifier. Only Ed25519 keys need it, so it is loaded on
+ * demand (it costs ~25 ms of start-up); call before verifying with such keys.
+ */
+export async function loadEd25519ph(): Promise<void> {
+  ed25519ph ??= (await import('@noble/curves/ed25519.js')).ed25519ph;
+}
 
 export type HashAlgorithm = 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
@@ -61,7 +71,9 @@ function verifyEd25519ph(key: KeyObject, data: Uint8Array, signature: Uint8Array
   if (typeof jwk.x !== 'string') return false;
   const publicKey = Buffer.from(jwk.x, 'base64url');
   // zip215 off: strict RFC 8032 checks, as Go's crypto/ed25519 does.
-  return attempt(() => ed25519ph.verify(signature, data, publicKey, { zip215: false }));
+  const ph = ed25519ph;
+  if (!ph) throw new Error('Ed25519ph verifier not loaded: await loadEd25519ph() first');
+  return attempt(() => ph.verify(signature, data, publicKey, { zip215: false }));
 }
 
 function attempt(check: () => boolean): boolean {

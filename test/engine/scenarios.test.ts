@@ -289,3 +289,16 @@ t.test('an invalid reference is reported with its file and line', async (t) => {
   t.equal(v.status, 'error');
   t.match(v.reasons?.join('\n'), /a\.yaml:11/);
 });
+
+t.test('Ed25519 keys: pure and Ed25519ph (cosign ≥ 2.6) signatures both pass', async (t) => {
+  const ed = generateKeyPair('ed25519');
+  const pure = await image({ sign: [ed] });
+  const ph = await image();
+  await signImage({ registry: registry.host, repo: ph.repo, digest: ph.digest, key: ed, ed25519ph: true });
+  const r = await verify(t, {
+    manifests: { 'a.yaml': deployment('a', pure.ref), 'b.yaml': deployment('b', ph.ref) },
+    policies: { 'p.yaml': cip('ed-key', `${registry.host}/apps/**`, [ed]) },
+  });
+  t.equal(r.image(pure.repo).status, 'pass');
+  t.equal(r.image(ph.repo).status, 'pass');
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { verifyCosignSignatures } from '../../src/verify/cosign-signature.js';
+import { loadEd25519ph } from '../../src/verify/raw-signature.js';
 import { loadTrustMaterial } from '../../src/verify/trusted-root.js';
 import type { SignatureLayer } from '../../src/verify/types.js';
 import {
@@ -20,6 +21,8 @@ import {
   signedLayer,
   cimageDir,
 } from './fixtures/helpers.js';
+
+await loadEd25519ph();
 
 const noTrust = { tlogs: [] };
 const BUNDLE = 'dev.sigstore.cosign/bundle';

@@ -1,7 +1,9 @@
 import { constants, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { ed25519ph } from '@noble/curves/ed25519.js';
 import t from 'tap';
-import { verifyRawSignature } from '../../src/verify/raw-signature.js';
+import { loadEd25519ph, verifyRawSignature } from '../../src/verify/raw-signature.js';
+
+await loadEd25519ph();
 
 const data = Buffer.from('{"critical":{},"optional":null}');
 

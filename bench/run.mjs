@@ -1,0 +1,171 @@
+// `npm run bench`: 200 signed images used by 1,000 workloads on a local registry.
+// Measures, in one run: the floor (a minimal client making only the requests a
+// verification needs, keep-alive, 16 in flight), cold and warm CLI wall time,
+// registry requests per image (counted at the registry's access log), parsing
+// and matching 10,000 manifests, and CLI start-up. Writes bench/RESULTS.md.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { collectUses, loadPolicyPaths } from '../dist/engine/run.js';
+import { parseReference } from '../dist/images/reference.js';
+import { selectRules } from '../dist/policy/select.js';
+import { generateKeyPair, signImage } from '../dist/testkit/cosign-signer.js';
+import { pushImage } from '../dist/testkit/oci-push.js';
+import { startRegistry } from '../dist/testkit/registry-server.js';
+
+const IMAGES = Number(process.env.BENCH_IMAGES ?? 200);
+const WORKLOADS = Number(process.env.BENCH_WORKLOADS ?? 1000);
+const PARSE_MANIFESTS = 10_000;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'plugin', 'kubectl-verify_images');
+const log = (s) => process.stderr.write(`${s}\n`);
+const ms = (n) => `${Math.round(n)} ms`;
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'verify-images-bench-'));
+const registry = await startRegistry();
+try {
+  // --- setup: images, signatures, manifests, policy -------------------------
+  log(`pushing and signing ${IMAGES} images on ${registry.host} …`);
+  const key = generateKeyPair('ecdsa-p256');
+  const images = [];
+  for (let i = 0; i < IMAGES; i += 16) {
+    const batch = [];
+    for (let j = i; j < Math.min(IMAGES, i + 16); j++) {
+      batch.push(
+        (async () => {
+          const repo = `bench/svc${j % 40}`;
+          const tag = `v${j}`;
+          const digest = await pushImage(registry.host, repo, tag, { seed: `bench-${j}` });
+          await signImage({ registry: registry.host, repo, digest, key });
+          return { repo, tag, digest, ref: `${registry.host}/${repo}:${tag}` };
+        })(),
+      );
+    }
+    images.push(...(await Promise.all(batch)));
+  }
+  const apps = path.join(work, 'apps');
+  mkdirSync(apps);
+  const deployment = (n, image) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${n}\n  namespace: team-${n % 10}\n  labels:\n    app: app-${n}\nspec:\n  template:\n    spec:\n      containers:\n        - name: main\n          image: ${image}\n`;
+  for (let f = 0; f < WORKLOADS / 20; f++) {
+    const docs = [];
+    for (let k = 0; k < 20; k++) {
+      const n = f * 20 + k;
+      docs.push(deployment(n, images[n % images.length].ref));
+    }
+    writeFileSync(path.join(apps, `apps-${f}.yaml`), docs.join('---\n'));
+  }
+  const policies = path.join(work, 'policies');
+  mkdirSync(policies);
+  const keyBlock = key.publicKeyPem.trim().split('\n').map((l) => `                      ${l}`).join('\n');
+  writeFileSync(
+    path.join(policies, 'signed.yaml'),
+    `apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: signed\nspec:\n  rules:\n    - name: signed\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: ["127.0.0.1:*/bench/*"]\n          failureAction: Enforce\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: |-\n${keyBlock}\n                    rekor:\n                      ignoreTlog: true\n`,
+  );
+
+  // --- the floor: only the requests a verification needs ---------------------
+  const floor = async () => {
+    const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+    const base = `http://${registry.host}/v2`;
+    const accept = 'application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json';
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < images.length) {
+          const img = images[next++];
+          const head = await request(`${base}/${img.repo}/manifests/${img.tag}`, { method: 'HEAD', dispatcher: agent, headers: { accept } });
+          await head.body.dump();
+          const digest = head.headers['docker-content-digest'];
+          const sig = await request(`${base}/${img.repo}/manifests/${digest.replace(':', '-')}.sig`, { dispatcher: agent, headers: { accept } });
+          const manifest = await sig.body.json();
+          const blob = await request(`${base}/${img.repo}/blobs/${manifest.layers[0].digest}`, { dispatcher: agent });
+          await blob.body.arrayBuffer();
+        }
+      }),
+    );
+    const took = performance.now() - t0;
+    await agent.close();
+    return took;
+  };
+
+  const runCli = (args) =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const before = registry.requestCount();
+      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+      const child = spawn(process.execPath, [...prof, cli, ...args], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        const took = performance.now() - t0;
+        // The access log is written asynchronously; give it a moment to settle.
+        setTimeout(() => resolve({ code, took, requests: registry.requestCount() - before, stderr }), 300);
+      });
+    });
+
+  log('floor …');
+  await floor(); // warm the registry's own caches so both sides meet the same server
+  const floorMs = await floor();
+  const cacheDir = path.join(work, 'cache');
+  const args = ['apps', '-p', 'policies', '-o', 'json', '--cache-dir', cacheDir, '--concurrency', '16', '-v'];
+  log('cold …');
+  const cold = await runCli(args);
+  if (cold.code !== 0) throw new Error(`cold run exited ${cold.code}: ${cold.stderr}`);
+  log(cold.stderr.trim());
+  log('warm …');
+  const warm = await runCli(args);
+  if (warm.code !== 0) throw new Error(`warm run exited ${warm.code}: ${warm.stderr}`);
+  log(warm.stderr.trim());
+
+  // --- parsing and matching 10,000 manifests (in process, no network) --------
+  const big = path.join(work, 'big');
+  mkdirSync(big);
+  for (let f = 0; f < PARSE_MANIFESTS / 100; f++) {
+    const docs = [];
+    for (let k = 0; k < 100; k++) docs.push(deployment(f * 100 + k, images[(f * 100 + k) % images.length].ref));
+    writeFileSync(path.join(big, `m-${f}.yaml`), docs.join('---\n'));
+  }
+  const loaded = await loadPolicyPaths([policies]);
+  const p0 = performance.now();
+  const { uses, manifests } = await collectUses([big]);
+  let selected = 0;
+  for (const use of uses) selected += selectRules(loaded, parseReference(use.image), use.workload).length;
+  const parseMs = performance.now() - p0;
+  if (manifests !== PARSE_MANIFESTS || selected !== uses.length) throw new Error(`parse bench: ${manifests} manifests, ${selected}/${uses.length} selected`);
+
+  // --- start-up ---------------------------------------------------------------
+  const startups = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    await new Promise((resolve) => spawn(process.execPath, [cli, '--version'], { stdio: 'ignore' }).on('exit', resolve));
+    startups.push(performance.now() - t0);
+  }
+  startups.sort((a, b) => a - b);
+  const startup = startups[Math.floor(startups.length / 2)];
+
+  const rows = [
+    ['floor: minimal client (HEAD + .sig manifest + payload per image, keep-alive, 16 in flight)', ms(floorMs), `${IMAGES * 3} requests`],
+    ['cold: `kubectl verify-images` (empty cache)', `${ms(cold.took)} (${(cold.took / floorMs).toFixed(2)}x floor)`, `${cold.requests} requests = ${(cold.requests / IMAGES).toFixed(2)} per image`],
+    ['warm: same command, cache filled', ms(warm.took), `${warm.requests} requests = ${(warm.requests / IMAGES).toFixed(2)} per image`],
+    [`parse + match ${PARSE_MANIFESTS.toLocaleString('en')} manifests (${uses.length} image uses)`, ms(parseMs), 'in process'],
+    ['CLI start-up (`--version`, median of 15)', ms(startup), `bare node: see \`time node -e 0\``],
+  ];
+  const table = [
+    `${IMAGES} signed images used by ${WORKLOADS} workloads, local registry (Debian docker-registry ${registry.host.split(':')[0]}), Node ${process.version}, ${os.cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| measure | wall time | registry requests |',
+    '|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  ].join('\n');
+  writeFileSync(path.join(root, 'bench', 'RESULTS.md'), `# Benchmark results (\`npm run bench\`)\n\n${table}`);
+  process.stdout.write(`${table}\n`);
+} finally {
+  await registry.stop();
+  rmSync(work, { recursive: true, force: true });
+}
