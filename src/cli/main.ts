@@ -3,6 +3,7 @@
 
 import yargs from 'yargs';
 import { builder as verifyBuilder, type CliIO, handler as verifyHandler, UsageError, type VerifyFlags } from './verify.js';
+import { commands } from './commands.js';
 import { VERSION, versionText } from './version.js';
 
 /** Errors whose message is the whole story for the user: exit 2, no stack. */
@@ -19,7 +20,7 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
   };
-  const cli = yargs(args)
+  let cli = yargs(args)
     .scriptName(scriptName)
     .usage(`Usage: ${scriptName} [verify] [PATH…] [flags]\n\nVerify the container images in Kubernetes manifests against the image policies kept in the repository.`)
     .option('policy', { alias: 'p', type: 'string', array: true, describe: 'policy file or directory (repeatable; Kyverno, ClusterImagePolicy)' })
@@ -38,7 +39,10 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
     )
     .command('version', 'print the version and the formats understood', {}, () => {
       io.stdout(versionText());
-    })
+    });
+  const ctx = { io, scriptName, setExitCode: (c: number) => void (code = c) };
+  for (const register of commands) cli = register(cli, ctx);
+  cli = cli
     .version(VERSION)
     .exitProcess(false)
     .strictOptions()

@@ -7,7 +7,7 @@ import type { VerdictCache } from '../cache/verdict-cache.js';
 import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
-import { evaluate, keyLeaves, type LeafOutcome } from '../policy/evaluate.js';
+import { evaluate, keyLeaves, type Leaf, type LeafOutcome } from '../policy/evaluate.js';
 import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
 import { imageMatch, selectRules } from '../policy/select.js';
 import { RegistryError, type Repository } from '../registry/types.js';
@@ -58,7 +58,7 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
   const warm = async () => {
     const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
     for (const leaf of leaves) {
-      if (await deps.cache.get(digest, leaf)) continue;
+      if (leaf.kind !== 'key' || (await deps.cache.get(digest, leaf))) continue;
       const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
       await deps.evidence.signatureLayers(sigRepo, digest);
     }
@@ -155,9 +155,9 @@ async function judgeRule(
   const digestFailure = digestDecision(rule, ref);
   if (digestFailure) return { ...base, status: rule.mode === 'enforce' ? 'fail' : 'warn', reasons: [digestFailure.reason] };
 
-  const outcomes = new Map<KeyRequirement, LeafOutcome>();
+  const outcomes = new Map<Leaf, LeafOutcome>();
   for (const leaf of keyLeaves(rule.requirement)) {
-    outcomes.set(leaf, await checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps));
+    outcomes.set(leaf, await checkLeaf(leaf, ref, repo, digest, resolveError, deps));
   }
   const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
@@ -165,6 +165,22 @@ async function judgeRule(
   // CLI.md: `static: pass` lets an image through on purpose without checking anything: a skip.
   if (status === 'pass' && signers.length === 0 && passesStatically(rule.requirement)) status = 'skip';
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
+}
+
+async function checkLeaf(
+  leaf: Leaf,
+  ref: ImageRef,
+  repo: Repository,
+  digest: string | undefined,
+  resolveError: string | undefined,
+  deps: JudgeDeps,
+): Promise<LeafOutcome> {
+  switch (leaf.kind) {
+    case 'key':
+      return checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps);
+    default:
+      return { status: 'error', reasons: [`unsupported: ${leaf.kind === 'certificate' ? 'certificates' : 'attestations'}`] };
+  }
 }
 
 async function checkKeyLeaf(

@@ -1,7 +1,10 @@
 // Combines leaf results up a Requirement tree. Pure: the engine checks the key
 // leaves against the registry first, then asks this what the rule says.
 
-import type { KeyRequirement, Requirement } from './model.js';
+import type { AttestationRequirement, Requirement, SignerRequirement } from './model.js';
+
+/** The leaves the engine checks against evidence from the registry. */
+export type Leaf = SignerRequirement | AttestationRequirement;
 
 export type OutcomeStatus = 'pass' | 'fail' | 'error';
 
@@ -17,9 +20,11 @@ export interface LeafOutcome extends Outcome {
   signer?: string;
 }
 
-export function evaluate(req: Requirement, leaf: (r: KeyRequirement) => LeafOutcome): Outcome {
+export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outcome {
   switch (req.kind) {
-    case 'key': {
+    case 'key':
+    case 'certificate':
+    case 'attestation': {
       const r = leaf(req);
       return { status: r.status, reasons: r.reasons.map((m) => at(req.path, m)) };
     }
@@ -54,9 +59,9 @@ export function evaluate(req: Requirement, leaf: (r: KeyRequirement) => LeafOutc
   }
 }
 
-/** Every key leaf of a tree: what the engine must check before evaluating. */
-export function keyLeaves(req: Requirement): KeyRequirement[] {
-  if (req.kind === 'key') return [req];
+/** Every leaf of a tree that needs evidence: what the engine must check before evaluating. */
+export function keyLeaves(req: Requirement): Leaf[] {
+  if (req.kind === 'key' || req.kind === 'certificate' || req.kind === 'attestation') return [req];
   if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(keyLeaves);
   return [];
 }

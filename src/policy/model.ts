@@ -94,7 +94,12 @@ export type Requirement =
   | { kind: 'count'; path: string; min: number; of: Requirement[] } // Kyverno entries + count
   | { kind: 'static'; path: string; action: 'pass' | 'fail'; message?: string }
   | KeyRequirement
+  | CertificateRequirement
+  | AttestationRequirement
   | { kind: 'unsupported'; path: string; field: string };
+
+/** The leaves that say who signed: checked against signatures (or, inside an attestation, its envelope). */
+export type SignerRequirement = KeyRequirement | CertificateRequirement;
 
 /** Signed with one of these public keys (cosign legacy `.sig` today). */
 export interface KeyRequirement {
@@ -113,6 +118,98 @@ export interface KeyRequirement {
   tlog: 'require' | 'ignore';
   /** PEM of a private Rekor's key (Kyverno rekor.pubkey); else the trusted root's logs. */
   rekorPublicKeys?: string[];
+  /**
+   * Where the keys come from when not inline: `k8s://ns/name`, a Kyverno `secret{}` / CIP
+   * `secretRef`, or a KMS URI. The engine resolves it into `keys` before verifying.
+   */
+  keyRef?: KeyReference;
+}
+
+export type KeyReference =
+  | { type: 'k8s-secret'; namespace: string; name: string; /** Secret data key, default cosign.pub */ key?: string }
+  | { type: 'kms'; uri: string };
+
+/** One identity a certificate may carry. Strings are compared per `match`. */
+export interface CertificateIdentity {
+  issuer?: string;
+  issuerRegExp?: string;
+  subject?: string;
+  subjectRegExp?: string;
+  /**
+   * kyverno: `subject`/`issuer` with `*`/`?` wildcards, regexps unanchored (Go regexp.MatchString);
+   * cip: plain values exact, regexps anchored as policy-controller does.
+   */
+  match: 'kyverno' | 'cip';
+}
+
+/**
+ * Signed with a certificate: Fulcio keyless (chain to the trusted root's CAs, or `roots`) or
+ * bring-your-own PKI (Kyverno `certificates`, CIP `keyless.ca-cert`).
+ */
+export interface CertificateRequirement {
+  kind: 'certificate';
+  path: string;
+  line: number;
+  /** fulcio: CAs from the trusted root unless `roots`; pki: `roots` (cert chain) only. */
+  source: 'fulcio' | 'pki';
+  /** PEM CA certificates (root and intermediates) the leaf must chain to, when given. */
+  roots?: string[];
+  /** Kyverno `certificates.cert`: the signing certificate itself must be this one. */
+  leafCertificate?: string;
+  /** Any one must match; empty = any identity (certificates with a chain only). */
+  identities: CertificateIdentity[];
+  /** OID (dotted) or Kyverno name (githubWorkflowTrigger…) → required value. */
+  extensions?: Record<string, string>;
+  /** Embedded SCT checked against the CT log keys, unless ignoreSCT/insecureIgnoreSCT. */
+  sct: 'require' | 'ignore';
+  ctlogPublicKeys?: string[];
+  tlog: 'require' | 'ignore';
+  rekorPublicKeys?: string[];
+  /** PEM chain of an RFC 3161 timestamp authority (Kyverno ctlog.tsaCertChain). */
+  tsaCertChain?: string;
+  /** A trusted_root.json text (policy- or config-provided) replacing the public-good root. */
+  trustedRoot?: string;
+  annotations: Record<string, string>;
+  signatureRepository?: string;
+}
+
+/** Kyverno condition operators (common_types.go), plus the deprecated Equal/NotEqual. */
+export type ConditionOperator =
+  | 'Equals' | 'NotEquals' | 'Equal' | 'NotEqual'
+  | 'In' | 'AnyIn' | 'AllIn' | 'NotIn' | 'AnyNotIn' | 'AllNotIn'
+  | 'GreaterThan' | 'GreaterThanOrEquals' | 'LessThan' | 'LessThanOrEquals'
+  | 'DurationGreaterThan' | 'DurationGreaterThanOrEquals' | 'DurationLessThan' | 'DurationLessThanOrEquals';
+
+export interface Condition {
+  /** Usually a `{{ jmespath }}` string over the predicate; any JSON value allowed. */
+  key: unknown;
+  operator: ConditionOperator;
+  value: unknown;
+  message?: string;
+  line: number;
+}
+
+/** Kyverno `conditions[]`: every block must hold; in a block, `all` must all hold and one of `any` (when given). */
+export interface ConditionBlock {
+  any?: Condition[];
+  all?: Condition[];
+}
+
+/** In-toto attestations of one predicate type, signed by `signers`, whose statements satisfy the conditions. */
+export interface AttestationRequirement {
+  kind: 'attestation';
+  path: string;
+  line: number;
+  /** Full predicate type URI (cosign short names already expanded by the loader). */
+  predicateType: string;
+  /** Who must have signed an attestation for it to count: a tree whose leaves are SignerRequirements. */
+  signers: Requirement;
+  /** kyverno: every verified statement of the type must satisfy the conditions; cip: one is enough. */
+  statements: 'all' | 'any';
+  conditions: ConditionBlock[];
+  /** Kyverno attestation `name` (the predicate is available to conditions under it). */
+  name?: string;
+  signatureRepository?: string;
 }
 
 /** A policy file that cannot be loaded: exit 2 naming the file and line. */

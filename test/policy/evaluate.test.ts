@@ -1,5 +1,6 @@
 import t from 'tap';
 import { evaluate, keyLeaves, type LeafOutcome } from '../../src/policy/evaluate.js';
+import type { Leaf } from '../../src/policy/evaluate.js';
 import type { KeyRequirement, Requirement } from '../../src/policy/model.js';
 
 const key = (path: string): KeyRequirement => ({
@@ -13,7 +14,7 @@ const key = (path: string): KeyRequirement => ({
 });
 
 /** Leaves named `p…` pass, `f…` fail, `e…` error. */
-function leaf(r: KeyRequirement): LeafOutcome {
+function leaf(r: Leaf): LeafOutcome {
   const s = r.path[0] === 'p' ? 'pass' : r.path[0] === 'f' ? 'fail' : 'error';
   return { status: s, reasons: [s === 'pass' ? 'signed' : s === 'fail' ? 'signature does not match' : 'registry down'] };
 }
