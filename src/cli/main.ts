@@ -1,7 +1,7 @@
 // The command line: yargs commands that hold only options; handlers import the
 // engine lazily and return an exit code (CLI.md: 0 ok, 1 fail, 2 usage, 3 undecided).
 
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { builder as verifyBuilder, type CliIO, handler as verifyHandler, UsageError, type VerifyFlags } from './verify.js';
 import { commands } from './commands.js';
 import { VERSION, versionText } from './version.js';
@@ -20,7 +20,7 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
   };
-  let cli = yargs(args)
+  let cli: Argv = yargs(args)
     .scriptName(scriptName)
     .usage(`Usage: ${scriptName} [verify] [PATH…] [flags]\n\nVerify the container images in Kubernetes manifests against the image policies kept in the repository.`)
     .option('policy', { alias: 'p', type: 'string', array: true, describe: 'policy file or directory (repeatable; Kyverno, ClusterImagePolicy)' })
