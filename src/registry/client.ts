@@ -16,7 +16,7 @@ export interface RegistryOptions {
   registryCa?: string;
   /** Requests in flight overall (default 16). */
   concurrency?: number;
-  /** Requests in flight per registry host (default 8). */
+  /** Requests in flight per registry host (default: the global limit). */
   perRegistryConcurrency?: number;
   /** Per-request timeout (default 30000). */
   timeoutMs?: number;
@@ -28,6 +28,8 @@ export interface RegistryOptions {
   maxBlobBytes?: number;
   credentials?: CredentialStore;
   userAgent?: string;
+  /** Host name → IP overrides (like curl --resolve), e.g. to test TLS by certificate name. */
+  resolve?: Record<string, string>;
 }
 
 export type StatsRegistryClient = RegistryClient & {

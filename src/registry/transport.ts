@@ -1,6 +1,8 @@
 // HTTP for the registry client: keep-alive agents, bounded concurrency (global
 // and per host), timeouts, retries with backoff and Retry-After, redirects that
 // never carry Authorization to another host, and a count of every request sent.
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -35,6 +37,8 @@ export interface TransportOptions {
   retries?: number;
   retryBaseDelayMs?: number;
   userAgent?: string;
+  /** Host name → IP overrides (like curl --resolve): reach a registry by its certificate's name. */
+  resolve?: Record<string, string>;
 }
 
 export interface TransportStats {
@@ -77,8 +81,20 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   const counts: TransportStats = { requests: 0, byHost: {} };
 
   const ca = opts.registryCa ? [...rootCertificates, opts.registryCa] : undefined;
-  const agent = new Agent({ connect: ca ? { ca } : {}, connections: perHostConcurrency, keepAliveTimeout: 10_000 });
-  const insecureAgent = new Agent({ connect: { rejectUnauthorized: false }, connections: perHostConcurrency });
+  const overrides = opts.resolve ?? {};
+  const lookup: LookupFunction | undefined =
+    Object.keys(overrides).length === 0
+      ? undefined
+      : (hostname, options, callback) => {
+          const ip = overrides[hostname];
+          if (!ip) return dnsLookup(hostname, options, callback);
+          const family = ip.includes(':') ? 6 : 4;
+          if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: ip, family }]);
+          else callback(null, ip, family);
+        };
+  const connect = { ...(ca && { ca }), ...(lookup && { lookup }) };
+  const agent = new Agent({ connect, connections: perHostConcurrency, keepAliveTimeout: 10_000 });
+  const insecureAgent = new Agent({ connect: { ...connect, rejectUnauthorized: false }, connections: perHostConcurrency });
 
   function limiterFor(host: string): LimitFunction {
     let limit = perHost.get(host);

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface StartRegistryOptions {
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { certificate: string; key: string };
   /** Basic auth with these users (username → password), via an htpasswd (bcrypt) file. */
   htpasswd?: Record<string, string>;
 }
@@ -78,6 +80,12 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     await writeFile(path, await htpasswdFile(opts.htpasswd));
     authBlock = `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${path}\n`;
   }
+  let tlsBlock = '';
+  if (opts.tls) {
+    await writeFile(join(dir, 'tls.crt'), opts.tls.certificate);
+    await writeFile(join(dir, 'tls.key'), opts.tls.key);
+    tlsBlock = `  tls:\n    certificate: ${join(dir, 'tls.crt')}\n    key: ${join(dir, 'tls.key')}\n`;
+  }
   // A free port can be taken between probe and bind; try a few.
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
@@ -102,7 +110,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
         'http:',
         `  addr: ${host}`,
         '',
-      ].join('\n') + authBlock,
+      ].join('\n') + tlsBlock + authBlock,
     );
     const child = spawn(binary, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     const log: string[] = [];
@@ -111,7 +119,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     const kill = () => child.kill('SIGKILL');
     process.once('exit', kill);
     try {
-      await waitUntilUp(`http://${host}/v2/`, child);
+      // A TLS port answers a plain-HTTP probe with 400: enough to know it listens.
+      await waitUntilUp(`http://${host}/v2/`, child, opts.tls ? [400] : []);
     } catch (err) {
       process.removeListener('exit', kill);
       child.kill('SIGKILL');
@@ -122,7 +131,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     const readinessRequests = log.length;
     return {
       host,
-      url: `http://${host}`,
+      url: `${opts.tls ? 'https' : 'http'}://${host}`,
       storageDir,
       accessLog: () => log.slice(readinessRequests),
       requestCount: () => log.length - readinessRequests,
@@ -154,14 +163,14 @@ function collectLines(child: ChildProcess, access: string[], onStderr: (line: st
   });
 }
 
-async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
+async function waitUntilUp(url: string, child: ChildProcess, alsoUp: number[] = []): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
     try {
       const res = await fetch(url);
       await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) return;
+      if (res.status === 200 || res.status === 401 || alsoUp.includes(res.status)) return;
     } catch {
       // not listening yet
     }

@@ -118,3 +118,17 @@ t.test('the table explains what is not passing', async (t) => {
   t.match(stdout, /internal images are frozen/);
   t.match(stdout, /used by Pod\/web container web at apps[/\\]pod\.yaml:8/);
 });
+
+t.test('-k renders with the real kustomize and traces images to their source file', async (t) => {
+  const dir = await repo(t, {
+    '.verify-images/allow.yaml': STATIC_PASS,
+    'base/kustomization.yaml': 'resources:\n  - pod.yaml\n',
+    'base/pod.yaml': POD,
+    'overlay/kustomization.yaml': 'resources:\n  - ../base\nimages:\n  - name: registry.internal/web\n    newTag: "2.0"\n',
+  });
+  const { code, stdout, stderr } = await cli(dir, ['-k', 'overlay', '-o', 'json']);
+  t.equal(code, 0, stderr);
+  const web = JSON.parse(stdout).results.find((r: { image: string }) => r.image.startsWith('registry.internal/web'));
+  t.equal(web.image, 'registry.internal/web:2.0', 'the overlay changed the tag');
+  t.equal(web.uses[0].file, path.join('base', 'pod.yaml'), 'traced back to the base file');
+});
