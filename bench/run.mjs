@@ -15,10 +15,13 @@ import { selectRules } from '../dist/policy/select.js';
 import { generateKeyPair, signImage } from '../dist/testkit/cosign-signer.js';
 import { pushImage } from '../dist/testkit/oci-push.js';
 import { startRegistry } from '../dist/testkit/registry-server.js';
+import { createSigstoreStandIn } from '../dist/testkit/sigstore-stand-in.js';
+import { attestImage, signImageKeyless } from '../dist/testkit/sigstore-signer.js';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 200);
 const WORKLOADS = Number(process.env.BENCH_WORKLOADS ?? 1000);
 const PARSE_MANIFESTS = 10_000;
+const KEYLESS_IMAGES = Number(process.env.BENCH_KEYLESS_IMAGES ?? 50);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'plugin', 'kubectl-verify_images');
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -122,6 +125,41 @@ try {
   if (warm.code !== 0) throw new Error(`warm run exited ${warm.code}: ${warm.stderr}`);
   log(warm.stderr.trim());
 
+  // --- keyless + attestation: certificates, SETs, SCTs, DSSE, conditions -------
+  log(`keyless: signing and attesting ${KEYLESS_IMAGES} images with the test-only Fulcio/Rekor stand-in …`);
+  const standIn = await createSigstoreStandIn();
+  const identity = { subject: 'https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' };
+  const kl = path.join(work, 'keyless');
+  mkdirSync(path.join(kl, 'apps'), { recursive: true });
+  mkdirSync(path.join(kl, 'policies'));
+  const klDocs = [];
+  for (let i = 0; i < KEYLESS_IMAGES; i += 8) {
+    const batch = [];
+    for (let j = i; j < Math.min(KEYLESS_IMAGES, i + 8); j++) {
+      batch.push(
+        (async () => {
+          const repo = `keyless/svc${j % 10}`;
+          const digest = await pushImage(registry.host, repo, `v${j}`, { seed: `keyless-${j}` });
+          const target = { registry: registry.host, repo, digest, signer: { standIn, identity } };
+          await signImageKeyless(target);
+          await attestImage({ ...target, predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1' } } });
+          return deployment(j, `${registry.host}/${repo}:v${j}`);
+        })(),
+      );
+    }
+    klDocs.push(...(await Promise.all(batch)));
+  }
+  writeFileSync(path.join(kl, 'apps', 'apps.yaml'), klDocs.join('---\n'));
+  writeFileSync(path.join(kl, 'root.json'), standIn.trustedRootJson);
+  const cipDoc = (name, extra) =>
+    `apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata:\n  name: ${name}\nspec:\n  images:\n    - glob: "${registry.host}/keyless/**"\n  authorities:\n    - keyless:\n        identities:\n          - issuer: ${identity.issuer}\n            subject: ${identity.subject}\n${extra}`;
+  writeFileSync(path.join(kl, 'policies', 'signed.yaml'), cipDoc('keyless-signed', ''));
+  writeFileSync(path.join(kl, 'policies', 'provenance.yaml'), cipDoc('keyless-provenance', '      attestations:\n        - name: provenance\n          predicateType: slsaprovenance1\n'));
+  log('keyless cold …');
+  const keyless = await runCli([path.join(kl, 'apps'), '-p', path.join(kl, 'policies'), '-o', 'json', '--no-cache', '--trusted-root', path.join(kl, 'root.json'), '--concurrency', '16', '-v']);
+  if (keyless.code !== 0) throw new Error(`keyless run exited ${keyless.code}: ${keyless.stderr}`);
+  log(keyless.stderr.trim());
+
   // --- parsing and matching 10,000 manifests (in process, no network) --------
   const big = path.join(work, 'big');
   mkdirSync(big);
@@ -152,6 +190,7 @@ try {
     ['floor: minimal client (HEAD + .sig manifest + payload per image, keep-alive, 16 in flight)', ms(floorMs), `${IMAGES * 3} requests`],
     ['cold: `kubectl verify-images` (empty cache)', `${ms(cold.took)} (${(cold.took / floorMs).toFixed(2)}x floor)`, `${cold.requests} requests = ${(cold.requests / IMAGES).toFixed(2)} per image`],
     ['warm: same command, cache filled', ms(warm.took), `${warm.requests} requests = ${(warm.requests / IMAGES).toFixed(2)} per image`],
+    [`keyless + attestation: ${KEYLESS_IMAGES} images, 2 ClusterImagePolicies (Fulcio certificate + SCT + Rekor SET; SLSA attestation), no cache`, ms(keyless.took), `${keyless.requests} requests = ${(keyless.requests / KEYLESS_IMAGES).toFixed(2)} per image`],
     [`parse + match ${PARSE_MANIFESTS.toLocaleString('en')} manifests (${uses.length} image uses)`, ms(parseMs), 'in process'],
     ['CLI start-up (`--version`, median of 15)', ms(startup), `bare node: see \`time node -e 0\``],
   ];

@@ -2,6 +2,10 @@
 // registers itself with one line below; handlers import what they need lazily.
 import type { Argv } from 'yargs';
 import type { CliIO } from './verify.js';
+import { registerHook } from './hook.js';
+import { registerCluster } from './cluster.js';
+import { registerCompletion } from './completion.js';
+import { registerPin } from './pin.js';
 
 export interface CommandContext {
   io: CliIO;
@@ -14,5 +18,9 @@ export interface CommandContext {
 export type RegisterCommand = (cli: Argv, ctx: CommandContext) => Argv;
 
 export const commands: RegisterCommand[] = [
+  registerHook,
+  registerCluster,
+  registerCompletion,
+  registerPin,
   // one line per command module, e.g. registerPin,
 ];

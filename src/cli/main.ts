@@ -25,7 +25,7 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
     .usage(`Usage: ${scriptName} [verify] [PATH…] [flags]\n\nVerify the container images in Kubernetes manifests against the image policies kept in the repository.`)
     .option('policy', { alias: 'p', type: 'string', array: true, describe: 'policy file or directory (repeatable; Kyverno, ClusterImagePolicy)' })
     .option('config', { type: 'string', describe: 'config file (default: search for .verify-imagesrc.* up to the repository root)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'output format: table|wide|json|yaml' })
+    .option('output', { alias: 'o', type: 'string', describe: 'output format: table|wide|json|yaml|sarif|junit|github|markdown|html|name' })
     .option('concurrency', { type: 'number', describe: 'images verified at once (default 16)' })
     .option('cache-dir', { type: 'string', describe: 'verdict cache directory (default $XDG_CACHE_HOME/kubectl-verify-images)' })
     .option('cache', { type: 'boolean', describe: 'use the verdict cache (--no-cache to disable)' })

@@ -19,6 +19,9 @@ export interface VerifyFlags {
   trustedRoot?: string;
   color?: boolean;
   verbose?: boolean;
+  /** Global kubectl flags (registered in cluster.ts): where `k8s://` / Secret keys are read. */
+  kubeconfig?: string;
+  context?: string;
 }
 
 export interface VerifyOptions {
@@ -65,6 +68,7 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
 
 /** Runs a verification and returns the exit code (0/1/3; 2 is thrown as a usage error). */
 export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO): Promise<number> {
+  if ((argv as { cluster?: boolean }).cluster) return (await import('./cluster.js')).clusterHandler(argv, io);
   const { loadConfig, policyPaths } = await import('../config/load.js');
   const { config } = await loadConfig(io.cwd, argv.config);
   const options = toOptions(argv, config, io.env, io.isTTY);
@@ -74,6 +78,8 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const paths = policyPaths(io.cwd, options.policyFlags, config);
   const { run } = await import('../engine/run.js');
   const { exitCode } = await import('../engine/result.js');
+  const { startProgress } = await import('../report/progress.js');
+  const progress = startProgress(io.progress, { label: () => 'verifying images' });
   const { result, stats } = await run({
     inputs: options.inputs,
     policyPaths: paths,
@@ -83,10 +89,18 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
     insecureRegistries: options.insecureRegistries,
     registryCa: options.registryCa,
     trustedRoot: options.trustedRoot,
+    kubeconfig: argv.kubeconfig,
+    context: argv.context,
+    env: io.env,
     stdin: io.stdin,
     cwd: io.cwd,
-  });
-  io.stdout(formatter(result, { color: options.color }));
+  }).finally(() => progress.stop());
+  io.stdout(formatter(result, { color: options.color, noHeaders: (argv as { headers?: boolean }).headers === false }));
+  if (options.output === 'github' && io.env.GITHUB_STEP_SUMMARY) {
+    // The formatter stays pure; the job summary file is the CLI's one side effect here.
+    const [{ summary }, { appendFile }] = await Promise.all([import('../report/github.js'), import('node:fs/promises')]);
+    await appendFile(io.env.GITHUB_STEP_SUMMARY, summary(result));
+  }
   if (argv.verbose) {
     io.stderr(
       `verify-images: ${stats.manifests} manifests, ${stats.uses} image uses, ${result.summary.images} images, ` +
@@ -109,4 +123,6 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stderr as a stream, for the progress line shown on a terminal (absent: none). */
+  progress?: import('../report/progress.js').ProgressStream;
 }

@@ -16,6 +16,8 @@ export interface RepoConfig {
   registryCa?: string;
   /** A sigstore `trusted_root.json` to use instead of the public-good root. */
   trustedRoot?: string;
+  /** `pin` settings: Helm values image maps to pin (values files absolute). */
+  pin?: { helm?: Array<{ values: string; image: string }> };
 }
 
 export interface LoadedConfig {
@@ -37,6 +39,7 @@ const KNOWN_KEYS = new Set([
   'insecureRegistries',
   'registryCa',
   'trustedRoot',
+  'pin',
 ]);
 
 /** The repository root above `from`: the nearest directory holding `.git`, else `from` itself. */
@@ -105,6 +108,25 @@ function validateConfig(raw: unknown, file: string): RepoConfig {
     insecureRegistries: strings('insecureRegistries'),
     registryCa: rel(string('registryCa')),
     trustedRoot: rel(string('trustedRoot')),
+    ...(c.pin !== undefined && { pin: pinConfig(c.pin, file) }),
+  };
+}
+
+/** `pin: {helm: [{values: FILE, image: dotted.path}]}`; values files relative to the config file. */
+function pinConfig(raw: unknown, file: string): NonNullable<RepoConfig['pin']> {
+  const bad = () => new ConfigError(`${file}: "pin.helm" must be a list of {values: FILE, image: path.to.image}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: "pin" must be a mapping`);
+  const { helm, ...rest } = raw as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new ConfigError(`${file}: unknown setting "pin.${unknown}"`);
+  if (helm === undefined) return {};
+  if (!Array.isArray(helm)) throw bad();
+  return {
+    helm: helm.map((m: unknown) => {
+      const e = m as Record<string, unknown> | null;
+      if (!e || typeof e.values !== 'string' || typeof e.image !== 'string' || e.image === '') throw bad();
+      return { values: path.resolve(path.dirname(file), e.values), image: e.image };
+    }),
   };
 }
 

@@ -12,11 +12,30 @@ export function signatureTag(digest: string, suffix = 'sig'): string {
 
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 
+/** A Sigstore bundle found as an OCI referrer of an image (cosign v3). */
+export interface FoundBundle {
+  /** The referrer manifest's digest. */
+  manifest: string;
+  /** `dev.sigstore.bundle.predicateType` as the referrer names it (unverified). */
+  predicateType?: string;
+  bytes: Uint8Array;
+}
+
+export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+const BUNDLE_LAYER_PREFIX = 'application/vnd.dev.sigstore.bundle';
+
 export interface Evidence {
   resolve(repo: Repository, reference: string): Promise<Descriptor>;
   /** The layers of `<sigRepo>:sha256-<hex>.sig`, payloads fetched and checked; [] when there is no signature tag. */
   signatureLayers(sigRepo: Repository, digest: string): Promise<SignatureLayer[]>;
+  /** The layers of `<sigRepo>:sha256-<hex>.att` (cosign legacy attestations); [] when there is none. */
+  attestationLayers(sigRepo: Repository, digest: string): Promise<SignatureLayer[]>;
+  /** Sigstore bundles referring to the digest (referrers API, tag-schema fallback); [] when there are none. */
+  bundles(repo: Repository, digest: string): Promise<FoundBundle[]>;
 }
+
+/** At most this many bundle referrers are read per digest (cosign reads them all; this bounds a hostile registry). */
+const MAX_BUNDLES = 100;
 
 /** cosign's cap on signature layers (pkg/oci/remote maxLayers). */
 const MAX_LAYERS = 1000;
@@ -33,11 +52,9 @@ export function createEvidence(registry: RegistryClient): Evidence {
   };
   const repoKey = (r: Repository) => `${r.registry}/${r.repository}`;
 
-  return {
-    resolve: (repo, reference) => once(`resolve ${repoKey(repo)}:${reference}`, () => registry.resolve(repo, reference)),
-    signatureLayers: (sigRepo, digest) =>
-      once(`sig ${repoKey(sigRepo)}@${digest}`, async () => {
-        const manifest = await registry.manifest(sigRepo, signatureTag(digest));
+  const layersOf = (suffix: 'sig' | 'att') => (sigRepo: Repository, digest: string) =>
+      once(`${suffix} ${repoKey(sigRepo)}@${digest}`, async () => {
+        const manifest = await registry.manifest(sigRepo, signatureTag(digest, suffix));
         if (!manifest) return [];
         const layers = Array.isArray(manifest.json.layers) ? (manifest.json.layers as Descriptor[]) : [];
         return Promise.all(
@@ -48,6 +65,33 @@ export function createEvidence(registry: RegistryClient): Evidence {
             payload: await once(`blob ${repoKey(sigRepo)}@${layer.digest}`, () => registry.blob(sigRepo, String(layer.digest))),
           })),
         );
+      });
+
+  return {
+    resolve: (repo, reference) => once(`resolve ${repoKey(repo)}:${reference}`, () => registry.resolve(repo, reference)),
+    signatureLayers: layersOf('sig'),
+    attestationLayers: layersOf('att'),
+    bundles: (repo, digest) =>
+      once(`bundles ${repoKey(repo)}@${digest}`, async () => {
+        const referrers = await registry.referrers(repo, digest, BUNDLE_ARTIFACT_TYPE);
+        const found = await Promise.all(
+          referrers.slice(0, MAX_BUNDLES).map(async (d): Promise<FoundBundle | undefined> => {
+            const manifest = await registry.manifest(repo, d.digest);
+            const layers = Array.isArray(manifest?.json.layers) ? (manifest.json.layers as Descriptor[]) : [];
+            // cosign: exactly one bundle layer; anything else is not a bundle referrer.
+            const bundleLayers = layers.filter((l) => typeof l.mediaType === 'string' && l.mediaType.startsWith(BUNDLE_LAYER_PREFIX));
+            if (!manifest || bundleLayers.length !== 1) return undefined;
+            const layer = bundleLayers[0]!;
+            const annotations = { ...((manifest.json.annotations ?? {}) as Record<string, string>), ...(d.annotations ?? {}) };
+            const predicateType = annotations['dev.sigstore.bundle.predicateType'];
+            return {
+              manifest: d.digest,
+              ...(typeof predicateType === 'string' && { predicateType }),
+              bytes: await once(`blob ${repoKey(repo)}@${layer.digest}`, () => registry.blob(repo, String(layer.digest))),
+            };
+          }),
+        );
+        return found.filter((b): b is FoundBundle => b !== undefined);
       }),
   };
 }

@@ -10,6 +10,7 @@ import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome } from '../policy/evaluate.js';
 import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
 import { imageMatch, selectRules } from '../policy/select.js';
+import { createKeyResolver, describeKeyError, type KeyResolver } from '../keys/resolve.js';
 import { RegistryError, type Repository } from '../registry/types.js';
 import { verifyCosignSignatures } from '../verify/cosign-signature.js';
 import { loadPublicKey } from '../verify/keys.js';
@@ -25,6 +26,8 @@ export interface JudgeDeps {
   /** Loaded only when a requirement needs transparency-log keys. */
   trust: () => TrustMaterial;
   concurrency: number;
+  /** Resolves `keyRef` keys (k8s Secrets, KMS) once per run; default: process env and kubeconfig. */
+  keys?: KeyResolver;
 }
 
 /** Judges each distinct image string in `uses`; results keep the order images first appear. */
@@ -58,8 +61,14 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
   const warm = async () => {
     const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
     for (const leaf of leaves) {
-      if (leaf.kind !== 'key' || (await deps.cache.get(digest, leaf))) continue;
       const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
+      if (leaf.kind === 'attestation') {
+        // Attestation verdicts may be cached per image reference; fetching is cheap to memoize anyway.
+        await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
+        continue;
+      }
+      if (await deps.cache.get(digest, leaf)) continue;
+      if (leaf.kind === 'certificate') await deps.evidence.bundles(sigRepo, digest);
       await deps.evidence.signatureLayers(sigRepo, digest);
     }
   };
@@ -175,13 +184,17 @@ async function checkLeaf(
   resolveError: string | undefined,
   deps: JudgeDeps,
 ): Promise<LeafOutcome> {
-  switch (leaf.kind) {
-    case 'key':
-      return checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps);
-    default:
-      return { status: 'error', reasons: [`unsupported: ${leaf.kind === 'certificate' ? 'certificates' : 'attestations'}`] };
-  }
+  if (leaf.kind === 'key') return checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps);
+  if (!digest) return { status: 'error', reasons: [resolveError ?? 'no digest to verify'] };
+  const target = { ref, repo, digest, sigRepo: leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo };
+  const { checkAttestationLeaf, checkCertificateLeaf } = await signedLeaves();
+  if (leaf.kind === 'certificate') return checkCertificateLeaf(leaf, target, deps);
+  return checkAttestationLeaf(leaf, target, { ...deps, resolveKey: (l) => (deps.keys ??= createKeyResolver()).leaf(l) });
 }
+
+// Certificates, attestations and bundles pull in @sigstore/verify: loaded only when a policy needs them.
+let signedLeavesModule: Promise<typeof import('./signed-leaves.js')> | undefined;
+const signedLeaves = () => (signedLeavesModule ??= import('./signed-leaves.js'));
 
 async function checkKeyLeaf(
   leaf: KeyRequirement,
@@ -192,6 +205,14 @@ async function checkKeyLeaf(
   deps: JudgeDeps,
 ): Promise<LeafOutcome> {
   if (!digest) return { status: 'error', reasons: [resolveError ?? 'no digest to verify'] };
+  if (leaf.keyRef) {
+    // Keys kept in a Secret or a KMS: fetched once per run; failing to get them is an error for this leaf only.
+    try {
+      leaf = await (deps.keys ??= createKeyResolver()).leaf(leaf);
+    } catch (err) {
+      return { status: 'error', reasons: [describeKeyError(err)] };
+    }
+  }
   const cached = await deps.cache.get(digest, leaf);
   if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
   const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
@@ -202,9 +223,13 @@ async function checkKeyLeaf(
     return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }
   if (layers.length === 0) {
+    // No legacy signature: cosign v3 may have attached a signature bundle instead.
+    if (leaf.keys.some(isEd25519)) await loadEd25519ph();
+    const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, { ref, repo, sigRepo, digest }, deps);
+    if (fromBundles) return fromBundles;
     return {
       status: 'fail',
-      reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)})`],
+      reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`],
     };
   }
   if (leaf.keys.some(isEd25519)) await loadEd25519ph();

@@ -10,11 +10,14 @@ import type { ImageUse } from '../manifests/types.js';
 import { loadPolicies } from '../policy/loaders.js';
 import type { Policy } from '../policy/model.js';
 import { createRegistryClient } from '../registry/client.js';
+import { loadCredentialStore } from '../registry/credentials.js';
+import type { CredentialStore } from '../registry/types.js';
 import type { RegistryClient } from '../registry/types.js';
 import { readSources } from '../sources/files.js';
 import { renderKustomize } from '../sources/kustomize.js';
 import { loadTrustMaterial, type TrustMaterial } from '../verify/trusted-root.js';
 import { readPolicyFiles } from '../config/policy-files.js';
+import { createKeyResolver } from '../keys/resolve.js';
 import { createEvidence } from './evidence.js';
 import { type JudgeDeps, judgeImages, prefetchImage } from './judge.js';
 import { type Result, summarize } from './result.js';
@@ -31,11 +34,22 @@ export interface RunOptions {
   insecureRegistries: string[];
   registryCa?: string;
   trustedRoot?: string;
+  /** --kubeconfig / --context for `k8s://` and Secret keys (default: KUBECONFIG, current-context). */
+  kubeconfig?: string;
+  context?: string;
+  /** Environment for KUBECONFIG and KMS credentials (default process.env). */
+  env?: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream;
   /** Directory relative inputs are resolved against and paths are shown from (default: process.cwd()). */
   cwd?: string;
   /** Injected for tests and benchmarks; created from the options otherwise. */
   registry?: RegistryClient;
+  /** Registry credentials; default: the docker config (DOCKER_CONFIG, ~/.docker/config.json, helpers). */
+  credentials?: CredentialStore;
+  /** Image uses read elsewhere (the live cluster); `inputs` are not read when given. */
+  uses?: ImageUse[];
+  /** Policies loaded elsewhere (e.g. from the cluster), judged together with `policyPaths`. */
+  policies?: Policy[];
 }
 
 export interface RunOutput {
@@ -89,14 +103,16 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       insecureRegistries: options.insecureRegistries,
       registryCa: options.registryCa ? await readFile(options.registryCa, 'utf8') : undefined,
       concurrency: options.concurrency,
+      credentials: options.credentials ?? loadCredentialStore(options.env ?? process.env),
     });
-  const cache = options.cache === false ? noCache : openVerdictCache(options.cache || defaultCacheDir());
+  const cache = options.cache === false ? noCache : openVerdictCache(options.cache || defaultCacheDir(options.env));
   let trust: TrustMaterial | undefined;
   const deps: JudgeDeps = {
     evidence: createEvidence(registry),
     cache,
     trust: () => (trust ??= loadTrustMaterial(options.trustedRoot ? { trustedRootFile: options.trustedRoot } : {})),
     concurrency: options.concurrency,
+    keys: createKeyResolver({ kubeconfig: options.kubeconfig, context: options.context, env: options.env }),
   };
   try {
     return await pipeline(options, registry, cache, deps, started);
@@ -113,17 +129,16 @@ async function pipeline(
   started: number,
 ): Promise<RunOutput> {
   // Policies first (small), so each image can be prefetched the moment it is parsed.
-  const policies = await loadPolicyPaths(options.policyPaths, options.cwd);
+  const policies = [...(await loadPolicyPaths(options.policyPaths, options.cwd)), ...(options.policies ?? [])];
   const seen = new Set<string>();
-  const { uses, manifests } = await collectUses(options.inputs, {
-    cwd: options.cwd,
-    stdin: options.stdin,
-    onUse: (use) => {
-      if (seen.has(use.image)) return;
-      seen.add(use.image);
-      prefetchImage(use.image, policies, deps);
-    },
-  });
+  const onUse = (use: ImageUse) => {
+    if (seen.has(use.image)) return;
+    seen.add(use.image);
+    prefetchImage(use.image, policies, deps);
+  };
+  const { uses, manifests } = options.uses
+    ? { uses: options.uses, manifests: 0 }
+    : await collectUses(options.inputs, { cwd: options.cwd, stdin: options.stdin, onUse });
   const collected = performance.now();
   const results = await judgeImages(uses, policies, deps);
   await cache.flush();

@@ -50,6 +50,12 @@ export function parsePolicyDocuments(text: string, file: string): PolicyDocument
   return out;
 }
 
+/** What a loader may need from the other documents of the policy set. */
+export interface LoadContext {
+  /** policy-controller TrustRoot documents by metadata.name (`trustRootRef`). */
+  trustRoots: ReadonlyMap<string, PolicyDocument>;
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -52,7 +52,12 @@ export interface Authenticator {
    * Answers a 401: returns the Authorization header to retry with, or undefined
    * when there is nothing to try (no credentials for a Basic challenge).
    */
-  respond(host: string, repository: string, wwwAuthenticate: string | undefined): Promise<string | undefined>;
+  /**
+   * The Authorization to retry with after a 401, or undefined when there is none worth trying.
+   * `sent` is the Authorization the refused request carried: only that one counts as rejected,
+   * so concurrent first requests all get the credentials.
+   */
+  respond(host: string, repository: string, wwwAuthenticate: string | undefined, sent?: string): Promise<string | undefined>;
 }
 
 interface CachedToken {
@@ -67,6 +72,8 @@ export function createAuthenticator(opts: { transport: Transport; credentials?: 
   const now = opts.now ?? Date.now;
   const basic = new Map<string, string>();
   const tokens = new Map<string, CachedToken>();
+  // One token request per (host, repository) at a time, however many requests got a 401.
+  const pending = new Map<string, Promise<string>>();
   const key = (host: string, repository: string) => `${host}\u0000${repository}`;
 
   async function bearer(host: string, repository: string, params: Record<string, string>): Promise<string> {
@@ -119,16 +126,27 @@ export function createAuthenticator(opts: { transport: Transport; credentials?: 
       if (token) tokens.delete(key(host, repository));
       return basic.get(host);
     },
-    async respond(host, repository, wwwAuthenticate) {
-      tokens.delete(key(host, repository));
+    async respond(host, repository, wwwAuthenticate, sent) {
       const challenges = parseWwwAuthenticate(wwwAuthenticate ?? '');
       const bearerChallenge = challenges.find((c) => c.scheme === 'bearer');
-      if (bearerChallenge) return bearer(host, repository, bearerChallenge.params);
+      if (bearerChallenge) {
+        const k = key(host, repository);
+        const current = tokens.get(k);
+        // Another request already fetched a newer token than the one refused here: use it.
+        if (current && current.header !== sent && current.expiresAt > now()) return current.header;
+        tokens.delete(k);
+        let p = pending.get(k);
+        if (!p) {
+          p = bearer(host, repository, bearerChallenge.params).finally(() => pending.delete(k));
+          pending.set(k, p);
+        }
+        return p;
+      }
       if (challenges.some((c) => c.scheme === 'basic')) {
         const cred = await opts.credentials?.get(host);
         if (!cred?.username || cred.password === undefined) return undefined;
         const header = basicHeader(cred);
-        if (basic.get(host) === header) return undefined; // already rejected once
+        if (sent === header) return undefined; // these credentials were refused
         basic.set(host, header);
         return header;
       }

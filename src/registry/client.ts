@@ -74,9 +74,10 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
       }
     };
     try {
-      let res = await send(auth.cached(host, repo.repository));
+      const first = auth.cached(host, repo.repository);
+      let res = await send(first);
       if (res.status === 401) {
-        const header = await auth.respond(host, repo.repository, res.headers['www-authenticate']);
+        const header = await auth.respond(host, repo.repository, res.headers['www-authenticate'], first);
         if (header) res = await send(header);
       }
       if (res.status === 401 || res.status === 403) {

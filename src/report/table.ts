@@ -7,6 +7,8 @@ export interface TableOptions {
   color: boolean;
   /** -o wide: digest and every use. */
   wide?: boolean;
+  /** --no-headers: the rows only, for scripts (kubectl convention). */
+  noHeaders?: boolean;
 }
 
 const COLORS: Record<Status, string> = {
@@ -34,6 +36,7 @@ export function format(result: Readonly<Result>, options: TableOptions = { color
     const text = line(row);
     out.push(paint(r.status, row[0]!) + text.slice(row[0]!.length));
   });
+  if (options.noHeaders) return out.slice(1).map((l) => `${l}\n`).join('');
 
   const details = result.results.filter((r) => options.wide || (r.status !== 'pass' && r.status !== 'skip'));
   for (const r of details) out.push('', ...explain(r, options.wide ?? false));

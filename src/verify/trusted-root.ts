@@ -62,7 +62,7 @@ export function trustMaterialFromJson(text: string, name: string): TrustMaterial
   }
   const tlogs = isObject(doc) ? doc.tlogs : undefined;
   if (tlogs !== undefined && !Array.isArray(tlogs)) throw new TrustRootError(`${name}: "tlogs" is not a list`);
-  return { tlogs: (tlogs ?? []).flatMap((entry, i) => tlogFromJson(entry, `${name}: tlogs[${i}]`)) };
+  return { tlogs: (tlogs ?? []).flatMap((entry, i) => tlogFromJson(entry, `${name}: tlogs[${i}]`)), trustedRootJson: text };
 }
 
 function tlogFromJson(entry: unknown, where: string): TlogKey[] {

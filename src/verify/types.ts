@@ -34,6 +34,8 @@ export interface TlogKey {
 /** The keys and roots verification may trust; data only, loaded once by trusted-root.ts. */
 export interface TrustMaterial {
   tlogs: TlogKey[];
+  /** The trusted_root.json text this came from: certificate checks build their CAs and CT logs from it. */
+  trustedRootJson?: string;
 }
 
 export type VerificationErrorCode =
@@ -44,7 +46,9 @@ export type VerificationErrorCode =
   | 'ANNOTATIONS_MISSING'
   | 'TLOG_MISSING'
   | 'TLOG_INVALID'
-  | 'KEY_INVALID';
+  | 'KEY_INVALID'
+  | 'CERTIFICATE_INVALID'
+  | 'ATTESTATION_INVALID';
 
 /** A verification failure: the image fails the requirement (exit 1), unlike transport errors. */
 export class VerificationError extends Error {

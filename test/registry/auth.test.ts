@@ -101,7 +101,8 @@ t.test('basic: only with credentials, remembered per host', async (t) => {
   const header = await auth.respond('h', 'r', 'Basic realm="x"');
   t.equal(header, `Basic ${Buffer.from('u:p').toString('base64')}`);
   t.equal(auth.cached('h', 'other/repo'), header, 'sent proactively to the same host');
-  t.equal(await auth.respond('h', 'r', 'Basic realm="x"'), undefined, 'rejected credentials are not retried forever');
+  t.equal(await auth.respond('h', 'r', 'Basic realm="x"', header), undefined, 'rejected credentials are not retried forever');
+  t.equal(await auth.respond('h', 'r2', 'Basic realm="x"'), header, 'a concurrent first request (sent none) still gets them');
   t.equal(seen.length, 0, 'basic needs no token request');
 });
 
@@ -151,6 +152,12 @@ exit 1
   const viaHelper = createRegistryClient({ credentials: loadCredentialStore(helperEnv) });
   t.teardown(() => viaHelper.close());
   t.equal((await viaHelper.resolve(repo, 'v1')).digest, digest, 'docker-credential-test on PATH');
+
+  // Many first requests at once all get a 401 before Basic is remembered: each must retry with it.
+  const concurrent = createRegistryClient({ credentials: loadCredentialStore(env) });
+  t.teardown(() => concurrent.close());
+  const all = await Promise.all(Array.from({ length: 8 }, () => concurrent.resolve(repo, 'v1')));
+  t.same(new Set(all.map((d) => d.digest)), new Set([digest]), 'concurrent first requests all authenticate');
 });
 
 t.test('Bearer token flow (fake token server + fake bearer gate in front of the real registry)', async (t) => {

@@ -1,14 +1,23 @@
 // ClusterImagePolicy `authorities[]` → one Requirement per authority (the CIP ORs them).
+// An authority with `attestations` follows policy-controller's attestation path only:
+// every listed attestation needs one statement signed by the authority (no signature check).
 
+import type { LoadContext } from '../document.js';
 import type { Field } from '../field.js';
-import type { KeyRequirement, Requirement } from '../model.js';
-import { inlineKeys } from '../pem.js';
+import { checkRegExp } from '../kyverno/certificates.js';
+import type { AttestationRequirement, CertificateIdentity, CertificateRequirement, KeyRequirement, Requirement } from '../model.js';
+import { inlineCertificates, inlineKeys } from '../pem.js';
+import { expandPredicateType } from '../predicate-types.js';
+import { compileTrustRoot } from './trust-root.js';
 
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Hash = (typeof HASHES)[number];
+const KMS_SCHEMES = ['awskms://', 'gcpkms://', 'azurekms://', 'hashivault://'];
+/** policy-controller reads secretRef keys from its own namespace (the Helm/manifest default). */
+const CONTROLLER_NAMESPACE = 'cosign-system';
 
 /** Paths are relative to `spec`: `authorities[1]`, `authorities[1].key`. */
-export function authorityRequirement(spec: Field, a: Field): Requirement {
+export function authorityRequirement(spec: Field, a: Field, ctx: LoadContext): Requirement {
   const kinds = ['key', 'keyless', 'static'].filter((k) => a.has(k));
   if (kinds.length !== 1) throw a.error('needs exactly one of key, keyless, static');
   a.at('name').string(); // only type-checked: paths name the authority by index (`authority-<i>` upstream)
@@ -26,41 +35,157 @@ export function authorityRequirement(spec: Field, a: Field): Requirement {
     return { kind: 'static', path: st.rel(spec), action, ...(message ? { message } : {}) };
   }
 
-  const parts: Requirement[] = [kinds[0] === 'key' ? keyRequirement(spec, a) : unsupported(spec, a.at('keyless'), 'keyless')];
-  if (source?.has('tagPrefix')) parts.push(unsupported(spec, source.at('tagPrefix'), 'source.tagPrefix'));
-  if (a.at('ctlog').has('trustRootRef')) parts.push(unsupported(spec, a.at('ctlog').at('trustRootRef'), 'ctlog.trustRootRef'));
-  if (a.has('rfc3161timestamp')) parts.push(unsupported(spec, a.at('rfc3161timestamp'), 'rfc3161timestamp'));
+  const signer = kinds[0] === 'key' ? keyRequirement(spec, a, ctx) : keylessRequirement(spec, a, ctx);
+  const extras: Requirement[] = [];
+  if (source?.has('tagPrefix')) extras.push(unsupported(spec, source.at('tagPrefix'), 'source.tagPrefix'));
+  if (a.has('rfc3161timestamp')) extras.push(unsupported(spec, a.at('rfc3161timestamp'), 'rfc3161timestamp'));
   const format = a.at('signatureFormat').string();
-  if (format !== undefined && format !== 'legacy') parts.push(unsupported(spec, a.at('signatureFormat'), `signatureFormat: ${format}`));
-  if (a.at('attestations').list().length > 0) parts.push(unsupported(spec, a.at('attestations'), 'attestations'));
+  if (format !== undefined && format !== 'legacy') extras.push(unsupported(spec, a.at('signatureFormat'), `signatureFormat: ${format}`));
+  const attestations = a.at('attestations').list();
+  const main: Requirement[] =
+    attestations.length === 0 ? [signer] : attestations.map((att) => attestationRequirement(spec, att, signer, a));
+  const parts = [...main, ...extras];
   return parts.length === 1 ? parts[0]! : { kind: 'all', path: a.rel(spec), of: parts };
 }
 
-function keyRequirement(spec: Field, a: Field): Requirement {
+function keyRequirement(spec: Field, a: Field, ctx: LoadContext): Requirement {
   const key = a.at('key');
   const refs = ['data', 'secretRef', 'kms'].filter((k) => key.has(k));
   if (refs.length !== 1) throw key.error('needs exactly one of data, secretRef, kms');
   const hashField = key.at('hashAlgorithm');
   const hash = hashField.string() ?? 'sha256';
   if (!(HASHES as readonly string[]).includes(hash)) throw hashField.error(`unknown hash algorithm ${hash}`);
-  if (refs[0] === 'secretRef') return unsupported(spec, key.at('secretRef'), 'key.secretRef');
-  if (refs[0] === 'kms') return unsupported(spec, key.at('kms'), 'key.kms');
-  const parsed = inlineKeys(key.at('data'));
-  if (parsed.kind === 'placeholder') return unsupported(spec, key.at('data'), 'placeholder public key');
-  const oci = a.at('source').at(0).at('oci').string();
   const leaf: KeyRequirement = {
     kind: 'key',
     path: key.rel(spec),
     line: key.line,
-    // Several keys in `data`: any one verifying satisfies the authority.
-    keys: parsed.keys,
+    keys: [],
     hashAlgorithm: hash as Hash,
     annotations: {},
     // policy-controller checks the transparency log for key authorities only when ctlog is set.
     tlog: a.has('ctlog') ? 'require' : 'ignore',
   };
+  if (refs[0] === 'secretRef') {
+    leaf.keyRef = { type: 'k8s-secret', namespace: CONTROLLER_NAMESPACE, name: key.at('secretRef').at('name').requiredString() };
+  } else if (refs[0] === 'kms') {
+    const f = key.at('kms');
+    const uri = f.requiredString();
+    if (!KMS_SCHEMES.some((p) => uri.startsWith(p) && uri.length > p.length)) {
+      throw f.error(`must be a KMS URI (${KMS_SCHEMES.join(', ')}), not ${uri}`);
+    }
+    leaf.keyRef = { type: 'kms', uri };
+  } else {
+    const parsed = inlineKeys(key.at('data'));
+    if (parsed.kind === 'placeholder') return unsupported(spec, key.at('data'), 'placeholder public key');
+    // Several keys in `data`: any one verifying satisfies the authority.
+    leaf.keys = parsed.keys;
+  }
+  const oci = a.at('source').at(0).at('oci').string();
+  if (oci) leaf.signatureRepository = oci;
+  const ref = a.at('ctlog').at('trustRootRef');
+  if (ref.exists) {
+    const root = trustRoot(spec, ref, ctx);
+    if (root.kind !== 'trustedRoot') return root;
+    leaf.rekorPublicKeys = root.tlogKeys;
+  }
+  return leaf;
+}
+
+function keylessRequirement(spec: Field, a: Field, ctx: LoadContext): Requirement {
+  const kl = a.at('keyless');
+  const leaf: CertificateRequirement = {
+    kind: 'certificate',
+    path: kl.rel(spec),
+    line: kl.line,
+    source: 'fulcio',
+    identities: identities(kl.at('identities')),
+    sct: kl.at('insecureIgnoreSCT').bool(false) ? 'ignore' : 'require',
+    // Keyless authorities get ctlog defaulted to the public Rekor (SetDefaults): the tlog is required.
+    tlog: 'require',
+    annotations: {},
+  };
+  kl.at('url').string();
+  const caCert = kl.at('ca-cert');
+  if (caCert.exists) {
+    // A custom Fulcio-like CA: certificates must chain to these roots instead of the trusted root's.
+    const refs = ['data', 'secretRef', 'kms'].filter((k) => caCert.has(k));
+    if (refs.length !== 1) throw caCert.error('needs exactly one of data, secretRef, kms');
+    if (refs[0] !== 'data') return unsupported(spec, caCert.at(refs[0]!), `keyless.ca-cert.${refs[0]}`);
+    const certs = inlineCertificates(caCert.at('data'));
+    if (certs.kind === 'placeholder') return unsupported(spec, caCert.at('data'), 'placeholder certificate');
+    leaf.roots = certs.certificates;
+  }
+  const refs = [kl.at('trustRootRef'), a.at('ctlog').at('trustRootRef')].filter((f) => f.exists);
+  const names = new Set(refs.map((f) => f.requiredString()));
+  if (names.size > 1) throw refs[1]!.error('must name the same TrustRoot as keyless.trustRootRef');
+  if (refs.length > 0) {
+    const root = trustRoot(spec, refs[0]!, ctx);
+    if (root.kind !== 'trustedRoot') return root;
+    leaf.trustedRoot = root.json;
+  }
+  const oci = a.at('source').at(0).at('oci').string();
   if (oci) leaf.signatureRepository = oci;
   return leaf;
+}
+
+/** `identities[]`: required; each needs issuer xor issuerRegExp and subject xor subjectRegExp. */
+function identities(f: Field): CertificateIdentity[] {
+  const list = f.list();
+  if (list.length === 0) throw f.error('keyless needs at least one identity');
+  return list.map((id) => {
+    const out: CertificateIdentity = { match: 'cip' };
+    for (const [plain, re] of [
+      ['issuer', 'issuerRegExp'],
+      ['subject', 'subjectRegExp'],
+    ] as const) {
+      const p = id.at(plain).string();
+      const r = id.at(re).string();
+      if ((p === undefined || p === '') === (r === undefined || r === '')) throw id.error(`needs exactly one of ${plain}, ${re}`);
+      if (p) out[plain] = p;
+      if (r) {
+        checkRegExp(id.at(re), r);
+        out[re] = r;
+      }
+    }
+    return out;
+  });
+}
+
+type RootLookup = { kind: 'trustedRoot'; json: string; tlogKeys: string[] } | Requirement;
+
+function trustRoot(spec: Field, ref: Field, ctx: LoadContext): RootLookup {
+  const name = ref.requiredString();
+  const doc = ctx.trustRoots.get(name);
+  if (!doc) return unsupported(spec, ref, `trustRootRef ${name}: no TrustRoot of that name in the policy files`);
+  const compiled = compileTrustRoot(doc);
+  if (compiled.kind === 'unsupported') return unsupported(spec, ref, compiled.field);
+  return compiled;
+}
+
+function attestationRequirement(spec: Field, att: Field, signer: Requirement, a: Field): Requirement {
+  const type = att.at('predicateType').requiredString();
+  att.at('name').requiredString();
+  const req: AttestationRequirement = {
+    kind: 'attestation',
+    path: att.rel(spec),
+    line: att.line,
+    predicateType: expandPredicateType(type),
+    signers: signer,
+    statements: 'any', // policy-controller: one passing statement is enough
+    conditions: [],
+    name: att.at('name').requiredString(),
+  };
+  const oci = a.at('source').at(0).at('oci').string();
+  if (oci) req.signatureRepository = oci;
+  if (!att.has('policy')) return req;
+  return { kind: 'all', path: att.rel(spec), of: [req, policyRequirement(att.at('policy'), spec)] };
+}
+
+/** `policy{type: cue|rego, …}`: no CUE or Rego evaluator runs here, so it is named as unsupported. */
+export function policyRequirement(policy: Field, spec: Field): Requirement {
+  const type = policy.at('type').requiredString();
+  if (type !== 'cue' && type !== 'rego') throw policy.at('type').error(`must be cue or rego, not ${type}`);
+  return unsupported(spec, policy, `${type} policy`);
 }
 
 function unsupported(spec: Field, at: Field, field: string): Requirement {

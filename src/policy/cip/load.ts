@@ -2,16 +2,16 @@
 // matching CIP must pass (the engine ANDs rules), any authority passes a CIP.
 
 import { validateCipGlob } from '../../images/glob.js';
-import type { PolicyDocument } from '../document.js';
+import type { LoadContext, PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
 import { kindForResource, POD_CONTROLLERS } from '../kinds.js';
 import type { Policy, Requirement, ResourceClause, ResourceFilter } from '../model.js';
 import { labelSelector } from '../selector.js';
-import { authorityRequirement } from './authorities.js';
+import { authorityRequirement, policyRequirement } from './authorities.js';
 
 const VERSIONS = ['policy.sigstore.dev/v1alpha1', 'policy.sigstore.dev/v1beta1'];
 
-export function load(doc: PolicyDocument): Policy | null {
+export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new Map() }): Policy | null {
   const { apiVersion, kind } = doc.value;
   if (typeof apiVersion !== 'string' || !apiVersion.startsWith('policy.sigstore.dev/') || kind !== 'ClusterImagePolicy') {
     return null;
@@ -24,7 +24,7 @@ export function load(doc: PolicyDocument): Policy | null {
   const mode = spec.at('mode').string() ?? 'enforce';
   if (mode !== 'enforce' && mode !== 'warn') throw spec.at('mode').error(`must be enforce or warn, not ${mode}`);
 
-  const requirement = cipRequirement(spec);
+  const requirement = cipRequirement(spec, ctx);
   return {
     format: 'cip',
     file: doc.file,
@@ -62,15 +62,15 @@ function globs(spec: Field): string[] {
   });
 }
 
-function cipRequirement(spec: Field): Requirement {
+function cipRequirement(spec: Field, ctx: LoadContext): Requirement {
   const authorities = spec.at('authorities').list();
   // policy-controller's fail-on-empty-authorities (default true) denies the image.
   const any: Requirement =
     authorities.length === 0
       ? { kind: 'static', path: 'authorities', action: 'fail', message: 'no authorities' }
-      : { kind: 'any', path: 'authorities', of: authorities.map((a) => authorityRequirement(spec, a)) };
+      : { kind: 'any', path: 'authorities', of: authorities.map((a) => authorityRequirement(spec, a, ctx)) };
   if (!spec.has('policy')) return any;
-  return { kind: 'all', path: '', of: [any, { kind: 'unsupported', path: 'policy', field: 'policy' }] };
+  return { kind: 'all', path: '', of: [any, policyRequirement(spec.at('policy'), spec)] };
 }
 
 /** `match[]`: any entry (resource type and label selector) must match; `pods` covers pod controllers too. */

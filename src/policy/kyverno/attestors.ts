@@ -1,13 +1,17 @@
 // One Kyverno `verifyImages` entry → its Requirement tree: attestor sets ANDed,
-// entries counted (`count`, unset = all), one key leaf per PEM key.
+// entries counted (`count`, unset = all), one key leaf per PEM key, certificate leaves
+// for keyless/certificates, attestation leaves for `attestations[]`.
 
 import type { Field } from '../field.js';
-import type { KeyRequirement, Requirement } from '../model.js';
+import type { KeyReference, KeyRequirement, Requirement } from '../model.js';
 import { hasVariable, inlineKeys } from '../pem.js';
+import { attestationRequirement } from './attestations.js';
+import { certificatesLeaf, keylessLeaf } from './certificates.js';
 
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Hash = (typeof HASHES)[number];
 const TYPES = ['Cosign', 'Notary', 'SigstoreBundle'];
+const KMS_SCHEMES = ['awskms://', 'gcpkms://', 'azurekms://', 'hashivault://'];
 
 /** Requirement paths are relative to the verifyImages entry: `attestors[0].entries[1].keys`. */
 export function verifyImageRequirement(iv: Field): Requirement {
@@ -23,9 +27,12 @@ export function verifyImageRequirement(iv: Field): Requirement {
     const key = iv.at('key');
     of.push(...keyLeaves(iv, key, key, { repository, annotations: ann, hash: 'sha256', tlog: 'require' }));
   }
-  const keyless = ['roots', 'subject', 'issuer', 'additionalExtensions'].find((k) => iv.has(k));
-  if (keyless) of.push(unsupported(iv, iv.at(keyless), 'keyless'));
-  if (iv.at('attestations').list().length > 0) of.push(unsupported(iv, iv.at('attestations'), 'attestations'));
+  // Deprecated keyless shorthand: `roots`, `subject`, `issuer`, `additionalExtensions` become a keyless attestor.
+  const keyless = ['roots', 'subject', 'issuer', 'additionalExtensions'].filter((k) => iv.has(k));
+  if (keyless.length > 0 && !iv.has('key')) {
+    of.push(keylessLeaf(iv, iv, { repository, annotations: iv.at('annotations').stringMap() }));
+  }
+  of.push(...iv.at('attestations').list().map((a) => attestationRequirement(iv, a, repository, (set) => attestorSet(iv, set, repository))));
   if (iv.has('validate')) of.push(unsupported(iv, iv.at('validate'), 'validate'));
   // No attestors at all: the rule only checks digests (verifyDigest/required), which pass here.
   return of.length === 1 ? of[0]! : { kind: 'all', path: '', of };
@@ -48,12 +55,16 @@ function entry(iv: Field, e: Field, ruleRepository: string | undefined): Require
   const kinds = ['keys', 'certificates', 'keyless', 'attestor'].filter((k) => e.has(k));
   if (kinds.length !== 1) throw e.error('needs exactly one of keys, certificates, keyless, attestor');
   const kind = kinds[0]!;
-  if (kind !== 'keys') return [unsupported(iv, e.at(kind), kind)];
+  const repository = e.at('repository').string() ?? ruleRepository;
+  const annotations = e.at('annotations').stringMap();
+  if (kind === 'keyless') return [keylessLeaf(iv, e.at('keyless'), { repository, annotations })];
+  if (kind === 'certificates') return [certificatesLeaf(iv, e.at('certificates'), { repository, annotations })];
+  if (kind === 'attestor') return [nestedAttestor(iv, e.at('attestor'), repository)];
   const keys = e.at('keys');
   const hashField = keys.has('signatureAlgorithm') ? keys.at('signatureAlgorithm') : e.at('signatureAlgorithm');
   return keyLeaves(iv, keys.at('publicKeys'), keys, {
-    repository: e.at('repository').string() ?? ruleRepository,
-    annotations: e.at('annotations').stringMap(),
+    repository,
+    annotations,
     hash: hashAlgorithm(hashField),
     tlog: keys.at('rekor').at('ignoreTlog').bool(false) ? 'ignore' : 'require',
   });
@@ -73,15 +84,30 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
     const sources = ['publicKeys', 'kms', 'secret'].filter((s) => keys.has(s));
     if (sources.length === 0) throw keys.error('needs one of publicKeys, kms, secret');
     if (sources.length > 1) throw keys.error(`has both ${sources.join(' and ')}; choose one`);
-    if (sources[0] === 'kms') return [unsupported(iv, keys.at('kms'), 'keys.kms')];
-    if (sources[0] === 'secret') return [unsupported(iv, keys.at('secret'), 'keys.secret')];
     if (keys.at('ctlog').has('tsaCertChain')) return [unsupported(iv, keys.at('ctlog').at('tsaCertChain'), 'ctlog.tsaCertChain')];
   }
-  const text = publicKeys.requiredString();
-  if (hasVariable(text)) return [unsupported(iv, publicKeys, 'variables in publicKeys')];
-  if (text.trim().startsWith('k8s://')) return [unsupported(iv, publicKeys, 'k8s:// public keys')];
-  const parsed = inlineKeys(publicKeys);
-  if (parsed.kind === 'placeholder') return [unsupported(iv, publicKeys, 'placeholder public key')];
+  let ref: KeyReference | undefined;
+  let parsed: ReturnType<typeof inlineKeys>;
+  if (!isShorthand && keys.has('kms')) {
+    ref = kmsReference(keys.at('kms'));
+    parsed = { kind: 'keys', keys: [] };
+  } else if (!isShorthand && keys.has('secret')) {
+    ref = secretReference(keys.at('secret'));
+    parsed = { kind: 'keys', keys: [] };
+  } else {
+    const text = publicKeys.requiredString();
+    if (hasVariable(text)) return [unsupported(iv, publicKeys, 'variables in publicKeys')];
+    const k8s = /^k8s:\/\/([^/\s]+)\/([^/\s]+)$/.exec(text.trim());
+    if (text.trim().startsWith('k8s://') && !k8s) throw publicKeys.error('must be k8s://<namespace>/<secret>');
+    if (k8s) {
+      // The Secret's `cosign.pub` key, as cosign reads it.
+      ref = { type: 'k8s-secret', namespace: k8s[1]!, name: k8s[2]! };
+      parsed = { kind: 'keys', keys: [] };
+    } else {
+      parsed = inlineKeys(publicKeys);
+      if (parsed.kind === 'placeholder') return [unsupported(iv, publicKeys, 'placeholder public key')];
+    }
+  }
 
   const rekorKey = isShorthand ? undefined : keys.at('rekor').at('pubkey');
   let rekorPublicKeys: string[] | undefined;
@@ -92,6 +118,12 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
     rekorPublicKeys = r.keys;
   }
   const base = keys.rel(iv);
+  if (ref) {
+    const leaf: KeyRequirement = { kind: 'key', path: base, line: keys.line, keys: [], hashAlgorithm: opts.hash, annotations: opts.annotations, tlog: opts.tlog, keyRef: ref };
+    if (opts.repository) leaf.signatureRepository = opts.repository;
+    if (rekorPublicKeys) leaf.rekorPublicKeys = rekorPublicKeys;
+    return [leaf];
+  }
   return parsed.keys.map((pem, i): KeyRequirement => {
     const leaf: KeyRequirement = {
       kind: 'key',
@@ -106,6 +138,26 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
     if (rekorPublicKeys) leaf.rekorPublicKeys = rekorPublicKeys;
     return leaf;
   });
+}
+
+function kmsReference(f: Field): KeyReference {
+  const uri = f.requiredString();
+  if (hasVariable(uri)) throw f.error('variables are not supported in kms');
+  if (!KMS_SCHEMES.some((p) => uri.startsWith(p) && uri.length > p.length)) {
+    throw f.error(`must be a KMS URI (${KMS_SCHEMES.join(', ')}), not ${uri}`);
+  }
+  return { type: 'kms', uri };
+}
+
+function secretReference(f: Field): KeyReference {
+  const name = f.at('name').requiredString();
+  const namespace = f.at('namespace').requiredString();
+  return { type: 'k8s-secret', namespace, name };
+}
+
+/** `attestor`: a nested AttestorSet (raw JSON in Kyverno) counted as one entry of its parent. */
+function nestedAttestor(iv: Field, f: Field, repository: string | undefined): Requirement {
+  return attestorSet(iv, f, repository);
 }
 
 function hashAlgorithm(f: Field): Hash {

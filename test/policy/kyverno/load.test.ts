@@ -1,6 +1,21 @@
 import t from 'tap';
 import type { KeyRequirement, Requirement } from '../../../src/policy/model.js';
-import { ecKey, lineOf, load } from '../helpers.js';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ecKey, fixturesDir, lineOf, load } from '../helpers.js';
+
+/** A PEM file from the shared containers-image vectors, or undefined when absent. */
+function certFixture(name: string): string | undefined {
+  const file = path.join(fixturesDir, 'interop/containers-image', name);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function indent(text: string, n: number): string {
+  return text
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l.trimStart())
+    .join('\n');
+}
 
 const KEY = ecKey(22);
 const KEY2 = ecKey(22);
@@ -153,7 +168,10 @@ ${REKOR_KEY}
   t.equal(leaf.tlog, 'require');
 });
 
-t.test('unsupported attestors become explicit leaves that still count', async (t) => {
+t.test('every attestor kind compiles to a leaf that counts (fixture PEM when available)', async (t) => {
+  const certPem = certFixture('pki-cert');
+  const chainPem = certFixture('pki-chain');
+  if (!certPem || !chainPem) { t.plan(0, 'shared fixtures not found at ../shared/fixtures (pki-cert, pki-chain)'); return; }
   const entry = `        - imageReferences: ['*']
           attestors:
             - count: 1
@@ -162,7 +180,12 @@ t.test('unsupported attestors become explicit leaves that still count', async (t
                     subject: '*@example.com'
                     issuer: https://accounts.google.com
                 - certificates:
-                    cert: x
+                    cert: |-
+${indent(certPem, 22)}
+                    certChain: |-
+${indent(chainPem, 22)}
+                    rekor: {ignoreTlog: true}
+                    ctlog: {ignoreSCT: true}
                 - keys:
                     kms: gcpkms://projects/p/keys/k
                 - keys:
@@ -172,17 +195,211 @@ t.test('unsupported attestors become explicit leaves that still count', async (t
                 - keys:
                     publicKeys: k8s://ns/secret
                 - attestor:
-                    entries: []
+                    count: 1
+                    entries:
+                      - keyless: {subjectRegExp: '^https://github\\.com/org/.*$', issuer: https://token.actions.githubusercontent.com}
 `;
   const req = only(load(policy(entry))[0]!.rules[0]!.requirement, 'count');
   t.same(
     req.of.map((r) => (r.kind === 'unsupported' ? r.field : r.kind)),
-    ['keyless', 'certificates', 'keys.kms', 'keys.secret', 'variables in publicKeys', 'k8s:// public keys', 'attestor'],
+    ['certificate', 'certificate', 'key', 'key', 'variables in publicKeys', 'key', 'count'],
   );
-  t.equal(req.of[1]!.path, 'attestors[0].entries[1].certificates');
+  const keyless = only(req.of[0]!, 'certificate');
+  t.match(keyless, {
+    path: 'attestors[0].entries[0].keyless',
+    source: 'fulcio',
+    identities: [{ subject: '*@example.com', issuer: 'https://accounts.google.com', match: 'kyverno' }],
+    sct: 'require',
+    tlog: 'require',
+  });
+  t.equal(keyless.roots, undefined, 'no roots: the trusted root Fulcio CAs');
+  const pki = only(req.of[1]!, 'certificate');
+  t.equal(pki.source, 'pki');
+  t.equal(pki.path, 'attestors[0].entries[1].certificates');
+  t.match(pki.leafCertificate, /BEGIN CERTIFICATE/);
+  t.equal(pki.roots?.length, 2, 'certChain: both certificates');
+  t.same([pki.tlog, pki.sct, pki.identities], ['ignore', 'ignore', []]);
+  t.same(only(req.of[2]!, 'key').keyRef, { type: 'kms', uri: 'gcpkms://projects/p/keys/k' });
+  t.same(only(req.of[2]!, 'key').keys, [], 'keys are resolved by the engine from keyRef');
+  t.same(only(req.of[3]!, 'key').keyRef, { type: 'k8s-secret', namespace: 'n', name: 's' });
+  t.same(only(req.of[5]!, 'key').keyRef, { type: 'k8s-secret', namespace: 'ns', name: 'secret' });
+  const nested = only(req.of[6]!, 'count');
+  t.equal(nested.min, 1);
+  t.match(nested.of[0], { kind: 'certificate', identities: [{ subjectRegExp: '^https://github\\.com/org/.*$' }] });
 });
 
-t.test('type Notary / SigstoreBundle, attestations, validate are unsupported, never ignored', async (t) => {
+t.test('keyless: roots, extensions, private rekor/ctlog keys, TSA chain', async (t) => {
+  const root = certFixture('fulcio_v1.crt.pem');
+  const tsa = certFixture('pki-chain');
+  if (!root || !tsa) { t.plan(0, 'shared fixtures not found at ../shared/fixtures'); return; }
+  const entry = `        - imageReferences: ['*']
+          repository: registry.example/sigs
+          attestors:
+            - entries:
+                - annotations: {env: prod}
+                  keyless:
+                    subject: https://github.com/org/app/.github/workflows/release.yml@refs/heads/main
+                    issuerRegExp: https://token\\.actions\\..*
+                    roots: |-
+${indent(root, 22)}
+                    additionalExtensions:
+                      githubWorkflowTrigger: push
+                      1.3.6.1.4.1.57264.1.3: abc
+                    rekor:
+                      url: https://rekor.example
+                      pubkey: |-
+${REKOR_KEY}
+                    ctlog:
+                      pubkey: |-
+${REKOR_KEY}
+                      tsaCertChain: |-
+${indent(tsa, 24)}
+`;
+  const leaf = only(only(load(policy(entry))[0]!.rules[0]!.requirement, 'all').of[0]!, 'certificate');
+  t.equal(leaf.roots?.length, 1);
+  t.same(leaf.extensions, { githubWorkflowTrigger: 'push', '1.3.6.1.4.1.57264.1.3': 'abc' });
+  t.equal(leaf.rekorPublicKeys?.length, 1);
+  t.equal(leaf.ctlogPublicKeys?.length, 1);
+  t.match(leaf.tsaCertChain, /BEGIN CERTIFICATE[\s\S]*BEGIN CERTIFICATE/);
+  t.same(leaf.annotations, { env: 'prod' });
+  t.equal(leaf.signatureRepository, 'registry.example/sigs');
+  t.same(leaf.identities, [{ match: 'kyverno', subject: 'https://github.com/org/app/.github/workflows/release.yml@refs/heads/main', issuerRegExp: 'https://token\\.actions\\..*' }]);
+});
+
+t.test('attestations: type, short names, conditions, attestors or the injected keyless attestor', async (t) => {
+  const entry = `        - imageReferences: ['*']
+          attestations:
+            - name: prov
+              type: https://slsa.dev/provenance/v1
+              attestors:
+                - entries:
+                    - keys:
+                        publicKeys: |-
+${indent(KEY.trim(), 26)}
+              conditions:
+                - all:
+                    - key: '{{ repo.branch }}'
+                      operator: Equals
+                      value: main
+                      message: built from main
+                  any:
+                    - key: '{{ reviewers }}'
+                      operator: AnyIn
+                      value: [ana]
+            - predicateType: cyclonedx
+`;
+  const req = only(load(policy(entry))[0]!.rules[0]!.requirement, 'all');
+  const prov = only(req.of[0]!, 'attestation');
+  t.equal(prov.path, 'attestations[0]');
+  t.equal(prov.predicateType, 'https://slsa.dev/provenance/v1');
+  t.equal(prov.name, 'prov');
+  t.equal(prov.statements, 'all', 'Kyverno: every statement must pass');
+  t.match(prov.signers, { kind: 'all', of: [{ kind: 'key', path: 'attestations[0].attestors[0].entries[0].keys' }] });
+  t.equal(prov.conditions.length, 1);
+  t.match(prov.conditions[0]!.all![0], { key: '{{ repo.branch }}', operator: 'Equals', value: 'main', message: 'built from main' });
+  t.match(prov.conditions[0]!.any![0], { key: '{{ reviewers }}', operator: 'AnyIn', value: ['ana'] });
+  const sbom = only(req.of[1]!, 'attestation');
+  t.equal(sbom.predicateType, 'https://cyclonedx.org/bom', 'cosign short name expanded');
+  t.match(sbom.signers, { kind: 'certificate', source: 'fulcio', identities: [], tlog: 'require', sct: 'require' });
+});
+
+t.test('condition, regexp and certificate errors are policy errors at their line', async (t) => {
+  const cases: [string, string, string][] = [
+    [
+      'unknown operator',
+      `        - imageReferences: ['*']
+          attestations:
+            - type: https://example.com/v1
+              conditions:
+                - all:
+                    - key: '{{ a }}'
+                      operator: Matches
+                      value: b
+`,
+      'operator: Matches',
+    ],
+    [
+      'bad JMESPath',
+      `        - imageReferences: ['*']
+          attestations:
+            - type: https://example.com/v1
+              conditions:
+                - all:
+                    - key: '{{ a.[ }}'
+                      operator: Equals
+                      value: b
+`,
+      "key: '{{ a.[ }}'",
+    ],
+    [
+      'bad regexp',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - keyless:
+                    subjectRegExp: 'https://(github'
+`,
+      'subjectRegExp',
+    ],
+    [
+      'bad certificate PEM',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - certificates:
+                    certChain: |-
+                      -----BEGIN CERTIFICATE-----
+                      bm90IGEgY2VydA==
+                      -----END CERTIFICATE-----
+`,
+      'certChain',
+    ],
+    [
+      'no certificate at all',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - keyless:
+                    roots: not a pem
+`,
+      'roots',
+    ],
+    [
+      'bad KMS URI',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - keys:
+                    kms: vault://x
+`,
+      'kms:',
+    ],
+    [
+      'unknown extension name',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - keyless:
+                    additionalExtensions: {githubWorkflowColour: blue}
+`,
+      'githubWorkflowColour',
+    ],
+    [
+      'attestation without type',
+      `        - imageReferences: ['*']
+          attestations:
+            - name: x
+`,
+      '- name: x',
+    ],
+  ];
+  for (const [name, entry, needle] of cases) {
+    const text = policy(entry);
+    t.throws(() => load(text), { code: 'POLICY_ERROR', source: { line: lineOf(text, needle) } }, name);
+  }
+});
+
+t.test('type Notary / SigstoreBundle and validate are unsupported, never ignored', async (t) => {
   const notary = `        - type: Notary
           imageReferences: ['*']
           attestors:
@@ -206,7 +423,7 @@ ${KEY}
   const req = only(load(policy(att))[0]!.rules[0]!.requirement, 'all');
   t.same(
     req.of.map((r) => r.kind === 'unsupported' ? r.field : r.kind),
-    ['all', 'attestations', 'validate'],
+    ['all', 'attestation', 'validate'],
   );
 });
 
@@ -226,7 +443,11 @@ ${KEY}
           subject: https://github.com/org/*
           issuer: https://token.actions.githubusercontent.com
 `;
-  t.match(load(policy(keyless))[0]!.rules[0]!.requirement, { kind: 'unsupported', field: 'keyless' });
+  t.match(load(policy(keyless))[0]!.rules[0]!.requirement, {
+    kind: 'certificate',
+    source: 'fulcio',
+    identities: [{ subject: 'https://github.com/org/*', issuer: 'https://token.actions.githubusercontent.com', match: 'kyverno' }],
+  });
 });
 
 t.test('policy errors carry the offending line', async (t) => {

@@ -1,0 +1,293 @@
+// Checks the certificate and attestation leaves of a rule against the registry's
+// evidence (legacy `.sig`/`.att` layers, cosign v3 bundle referrers). Fetching is
+// memoized by evidence.ts; verification is pure (src/verify).
+
+import type { ImageRef } from '../images/reference.js';
+import { evaluate, type LeafOutcome } from '../policy/evaluate.js';
+import { evaluateConditions, imageVars } from '../policy/conditions.js';
+import type { AttestationRequirement, CertificateRequirement, KeyRequirement, Requirement } from '../policy/model.js';
+import type { Repository } from '../registry/types.js';
+import { bundleEvidence, describeEvidence, layerEvidence, verifyAttestation, type AttestationEvidence } from '../verify/attestation.js';
+import { trustFor, verifyCertificateSignatures } from '../verify/certificate-signature.js';
+import { subjectHasAnnotations, type Statement } from '../verify/dsse.js';
+import { loadPublicKey } from '../verify/keys.js';
+import { loadEd25519ph } from '../verify/raw-signature.js';
+import { COSIGN_SIGN_PREDICATE, parseBundle, peekStatement, verifySigstoreBundle, type BundleCheck } from '../verify/sigstore-bundle.js';
+import { sigstoreTrustFromTlogs, type SigstoreTrust } from '../verify/sigstore-trust.js';
+import { tlogKeysFromPem } from '../verify/trusted-root.js';
+import type { TrustMaterial } from '../verify/types.js';
+import type { Evidence, FoundBundle } from './evidence.js';
+import { signatureTag } from './evidence.js';
+import type { VerdictCache } from '../cache/verdict-cache.js';
+
+export interface LeafDeps {
+  evidence: Evidence;
+  cache: VerdictCache;
+  trust: () => TrustMaterial;
+  /** Turns a key leaf with `keyRef` (Secret, KMS) into one with `keys`; absent = keys are inline. */
+  resolveKey?: (leaf: KeyRequirement) => Promise<KeyRequirement>;
+}
+
+export interface LeafTarget {
+  ref: ImageRef;
+  /** Where the image lives. */
+  repo: Repository;
+  /** Where its signatures and attestations live (the policy's `repository`, else `repo`). */
+  sigRepo: Repository;
+  digest: string;
+}
+
+const MAX_REASONS = 5;
+
+/** The certificate requirement with the run's trusted root (--trusted-root) unless the policy names its own. */
+function certificateTrust(leaf: CertificateRequirement, deps: LeafDeps): SigstoreTrust {
+  const fromRun = leaf.trustedRoot === undefined && !leaf.roots ? deps.trust().trustedRootJson : undefined;
+  return trustFor(fromRun === undefined ? leaf : { ...leaf, trustedRoot: fromRun });
+}
+
+/** A verified signature bundle must also carry the policy's annotations on the image subject. */
+function annotated(r: BundleCheck, digest: string, want: Readonly<Record<string, string>>): BundleCheck {
+  if (!r.ok || Object.keys(want).length === 0) return r;
+  if (r.statement && subjectHasAnnotations(r.statement, digest, want)) return r;
+  const wanted = Object.entries(want).map(([k, v]) => `${k}=${v}`).join(', ');
+  return { ok: false, reason: `the signature does not carry the required annotations ${wanted}` };
+}
+
+/** True for cosign v3 signature bundles (predicate sign/v1), as opposed to attestations. */
+function isSignatureBundle(b: FoundBundle): boolean {
+  const parsed = parseBundle(b.bytes);
+  const predicate = typeof parsed === 'string' ? b.predicateType : (peekStatement(parsed)?.predicateType ?? b.predicateType);
+  return predicate === COSIGN_SIGN_PREDICATE;
+}
+
+/**
+ * Signed with a certificate. cosign v3 semantics: when signature bundles refer to the
+ * image, only they are verified; otherwise the legacy `.sig` layers.
+ */
+export async function checkCertificateLeaf(leaf: CertificateRequirement, target: LeafTarget, deps: LeafDeps): Promise<LeafOutcome> {
+  const { digest, sigRepo } = target;
+  const cached = await deps.cache.get(digest, leaf);
+  if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
+  let trust: SigstoreTrust;
+  try {
+    trust = certificateTrust(leaf, deps);
+  } catch (err) {
+    return { status: 'error', reasons: [`trust material: ${(err as Error).message}`] };
+  }
+  let bundles: FoundBundle[];
+  try {
+    bundles = (await deps.evidence.bundles(sigRepo, digest)).filter(isSignatureBundle);
+  } catch (err) {
+    return { status: 'error', reasons: [`cannot fetch signature bundles: ${(err as Error).message}`] };
+  }
+
+  let result: { ok: boolean; reasons: string[]; signer?: string };
+  if (bundles.length > 0) {
+    const failures: string[] = [];
+    result = { ok: false, reasons: [] };
+    for (const [i, b] of bundles.entries()) {
+      const r = annotated(verifySigstoreBundle({ bundle: b.bytes, subjectDigest: digest, signer: { kind: 'certificate', requirement: leaf }, trust }), digest, leaf.annotations);
+      const where = bundles.length > 1 ? `signature bundle ${i + 1}` : 'signature bundle';
+      if (r.ok) {
+        result = { ok: true, reasons: [`${where}: signed by ${r.signer}`], ...(r.signer !== undefined && { signer: r.signer }) };
+        break;
+      }
+      failures.push(`${where}: ${r.reason}`);
+    }
+    if (!result.ok) result = { ok: false, reasons: [...new Set(failures)].slice(0, MAX_REASONS) };
+  } else {
+    let layers;
+    try {
+      layers = await deps.evidence.signatureLayers(sigRepo, digest);
+    } catch (err) {
+      return { status: 'error', reasons: [`cannot fetch signatures: ${(err as Error).message}`] };
+    }
+    if (layers.length === 0) {
+      return { status: 'fail', reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`] };
+    }
+    result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust });
+  }
+  if (result.ok) deps.cache.put(digest, leaf, { reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) });
+  return { status: result.ok ? 'pass' : 'fail', reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) };
+}
+
+/**
+ * Key-signed cosign v3 signature bundles, consulted when an image has no legacy `.sig`
+ * tag. Undefined when there is no such bundle (the caller reports "no signatures").
+ */
+export async function checkKeyBundles(leaf: KeyRequirement, target: LeafTarget, deps: LeafDeps): Promise<LeafOutcome | undefined> {
+  let bundles: FoundBundle[];
+  try {
+    bundles = (await deps.evidence.bundles(target.sigRepo, target.digest)).filter(isSignatureBundle);
+  } catch (err) {
+    return { status: 'error', reasons: [`cannot fetch signature bundles: ${(err as Error).message}`] };
+  }
+  if (bundles.length === 0) return undefined;
+  let trust: SigstoreTrust;
+  let keys;
+  try {
+    trust = leaf.tlog === 'require' ? sigstoreTrustFromTlogs(leaf.rekorPublicKeys?.length ? tlogKeysFromPem(leaf.rekorPublicKeys) : deps.trust().tlogs) : sigstoreTrustFromTlogs([]);
+    keys = leaf.keys.map(loadPublicKey);
+  } catch (err) {
+    return { status: 'error', reasons: [(err as Error).message] };
+  }
+  const failures: string[] = [];
+  for (const [i, b] of bundles.entries()) {
+    const r = annotated(verifySigstoreBundle({ bundle: b.bytes, subjectDigest: target.digest, signer: { kind: 'key', keys, tlog: leaf.tlog }, trust }), target.digest, leaf.annotations);
+    const where = bundles.length > 1 ? `signature bundle ${i + 1}` : 'signature bundle';
+    if (r.ok) {
+      const reasons = [`${where}: signed by ${r.signer}`];
+      deps.cache.put(target.digest, leaf, { reasons, ...(r.signer !== undefined && { signer: r.signer }) });
+      return { status: 'pass', reasons, ...(r.signer !== undefined && { signer: r.signer }) };
+    }
+    failures.push(`${where}: ${r.reason}`);
+  }
+  return { status: 'fail', reasons: [...new Set(failures)].slice(0, MAX_REASONS) };
+}
+
+/**
+ * In-toto attestations of one predicate type: each candidate is checked with the
+ * `signers` tree (every signer leaf verifies THAT envelope), then the conditions run
+ * over the verified statements: Kyverno needs all to pass, policy-controller one.
+ */
+export async function checkAttestationLeaf(leaf: AttestationRequirement, target: LeafTarget, deps: LeafDeps): Promise<LeafOutcome> {
+  const { digest, sigRepo } = target;
+  const image = imageVars(target.ref, digest);
+  // Conditions may read image.* variables, which differ between references to one digest.
+  const cacheSubject = leaf.conditions.length > 0 ? { leaf, image } : leaf;
+  const cached = await deps.cache.get(digest, cacheSubject);
+  if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
+
+  let evidence: AttestationEvidence[];
+  try {
+    const [layers, bundles] = await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
+    evidence = [...layerEvidence(layers), ...bundleEvidence(bundles.filter((b) => !isSignatureBundle(b)))];
+  } catch (err) {
+    return { status: 'error', reasons: [`cannot fetch attestations: ${(err as Error).message}`] };
+  }
+  const candidates = evidence.filter((e) => e.predicateType === leaf.predicateType);
+  const signedBy = describeSigners(leaf.signers);
+  if (candidates.length === 0) {
+    const others = [...new Set(evidence.flatMap((e) => (e.predicateType ? [e.predicateType] : [])))];
+    const found = others.length > 0 ? ` (found: ${others.slice(0, 5).join(', ')})` : ` (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest, 'att')} and attestation bundles)`;
+    return { status: 'fail', reasons: [`no attestation of type ${leaf.predicateType} signed by ${signedBy}${found}`] };
+  }
+
+  // Keys from Secrets / KMS are fetched before the (synchronous) signer evaluation.
+  const resolved = new Map<KeyRequirement, KeyRequirement | string>();
+  for (const l of signerLeaves(leaf.signers)) {
+    if (l.kind !== 'key' || !l.keyRef) continue;
+    try {
+      resolved.set(l, deps.resolveKey ? await deps.resolveKey(l) : 'keys from a Secret or KMS cannot be resolved here');
+    } catch (err) {
+      resolved.set(l, (err as Error).message);
+    }
+  }
+  let keyTrust: SigstoreTrust | undefined;
+  try {
+    if (await needsKeys(leaf.signers, resolved)) keyTrust = sigstoreTrustFromTlogs(deps.trust().tlogs);
+  } catch (err) {
+    return { status: 'error', reasons: [`trust material: ${(err as Error).message}`] };
+  }
+
+  const verified: { statement: Statement; signers: string[]; where: string }[] = [];
+  const rejections: string[] = [];
+  for (const e of candidates) {
+    let statement: Statement | undefined;
+    const signers: string[] = [];
+    const outcome = evaluate(leaf.signers, (signer): LeafOutcome => {
+      if (signer.kind === 'attestation') return { status: 'error', reasons: ['an attestation cannot sign an attestation'] };
+      const key = signer.kind === 'key' ? (resolved.get(signer) ?? signer) : undefined;
+      if (typeof key === 'string') return { status: 'error', reasons: [key] };
+      const r = verifyAttestation({
+        evidence: e,
+        signer: key ?? withRunRoot(signer as CertificateRequirement, deps),
+        digest,
+        ...(keyTrust && { keyTrust }),
+      });
+      if (!r.ok) return { status: 'fail', reasons: r.reasons };
+      statement ??= r.statement;
+      if (r.signer) signers.push(r.signer);
+      return { status: 'pass', reasons: r.reasons, ...(r.signer !== undefined && { signer: r.signer }) };
+    });
+    if (outcome.status === 'pass' && statement) verified.push({ statement, signers, where: describeEvidence(e) });
+    else rejections.push(...outcome.reasons);
+  }
+  if (verified.length === 0) {
+    return { status: 'fail', reasons: [`no attestation of type ${leaf.predicateType} signed by ${signedBy}`, ...[...new Set(rejections)].slice(0, MAX_REASONS)] };
+  }
+
+  const signer = [...new Set(verified.flatMap((v) => v.signers))].join(', ') || undefined;
+  let reasons: string[];
+  if (leaf.conditions.length === 0) {
+    reasons = [`${verified.length} attestation${verified.length > 1 ? 's' : ''} of type ${leaf.predicateType} verified (signed by ${signer ?? signedBy})`];
+  } else {
+    const judged = verified.map((v) => ({
+      v,
+      r: evaluateConditions(leaf.conditions, { predicate: v.statement.predicate, statement: v.statement.raw, image, ...(leaf.name !== undefined && { name: leaf.name }) }),
+    }));
+    const failing = judged.filter((j) => !j.r.ok);
+    const passing = judged.filter((j) => j.r.ok);
+    const ok = leaf.statements === 'all' ? failing.length === 0 : passing.length > 0;
+    if (!ok) {
+      const explain = failing.slice(0, 3).flatMap((j) => j.r.reasons.map((m) => (verified.length > 1 ? `${j.v.where}: ${m}` : m)));
+      const head = leaf.statements === 'all' && passing.length > 0 ? [`${failing.length} of ${verified.length} attestations of type ${leaf.predicateType} fail the conditions`] : [];
+      return { status: 'fail', reasons: [...head, ...explain].slice(0, MAX_REASONS + 1) };
+    }
+    reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies the conditions${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
+  }
+  deps.cache.put(digest, cacheSubject, { reasons, ...(signer !== undefined && { signer }) });
+  return { status: 'pass', reasons, ...(signer !== undefined && { signer }) };
+}
+
+function withRunRoot(leaf: CertificateRequirement, deps: LeafDeps): CertificateRequirement {
+  if (leaf.trustedRoot !== undefined || leaf.roots) return leaf;
+  const text = deps.trust().trustedRootJson;
+  return text === undefined ? leaf : { ...leaf, trustedRoot: text };
+}
+
+/** Whether key signers are involved; loads Ed25519ph support when one is Ed25519. */
+async function needsKeys(req: Requirement, resolved: ReadonlyMap<KeyRequirement, KeyRequirement | string>): Promise<boolean> {
+  const keys = signerLeaves(req).flatMap((l) => {
+    if (l.kind !== 'key') return [];
+    const r = resolved.get(l) ?? l;
+    return typeof r === 'string' ? [] : r.keys;
+  });
+  if (keys.some(isEd25519)) await loadEd25519ph();
+  return keys.length > 0;
+}
+
+function signerLeaves(req: Requirement): Requirement[] {
+  if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(signerLeaves);
+  return [req];
+}
+
+function isEd25519(pem: string): boolean {
+  try {
+    return loadPublicKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
+
+function describeKeyRefs(leaves: Requirement[]): string {
+  return leaves.map((l) => (l.kind === 'key' && l.keyRef ? (l.keyRef.type === 'kms' ? l.keyRef.uri : `k8s://${l.keyRef.namespace}/${l.keyRef.name}`) : l.kind)).join('; ');
+}
+
+/** "the policy key", "mitr@redhat.com (issuer …)", "one of 2 keys"… for "no attestation … signed by X". */
+export function describeSigners(req: Requirement): string {
+  const leaves = signerLeaves(req);
+  if (leaves.some((l) => l.kind === 'key' && l.keyRef)) return describeKeyRefs(leaves);
+  const names = leaves.map((l) => {
+    if (l.kind === 'key') return l.keys.length > 1 ? `one of ${l.keys.length} keys` : 'the policy key';
+    if (l.kind === 'certificate') {
+      const id = l.identities[0];
+      const who = id ? (id.subject ?? (id.subjectRegExp !== undefined ? `/${id.subjectRegExp}/` : 'any subject')) : l.source === 'pki' ? 'the policy CA' : 'any Fulcio identity';
+      const issuer = id?.issuer ?? (id?.issuerRegExp !== undefined ? `/${id.issuerRegExp}/` : undefined);
+      return `${who}${issuer ? ` (issuer ${issuer})` : ''}${l.identities.length > 1 ? ` or ${l.identities.length - 1} other identities` : ''}`;
+    }
+    return l.kind;
+  });
+  if (names.length === 0) return 'nobody';
+  return names.length === 1 ? names[0]! : `${req.kind === 'any' ? 'any of' : 'all of'}: ${names.join('; ')}`;
+}

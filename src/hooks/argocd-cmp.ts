@@ -1,0 +1,72 @@
+// `hook argocd-cmp`: the generate command of an Argo CD Config Management Plugin. Argo CD runs it
+// in the app directory of its checkout with the ARGOCD_APP_* build environment. Contract
+// (config-management-plugins.md): stdout is only the manifests, diagnostics go to stderr, and a
+// failure is a non-zero exit — never an empty success, which would make Argo CD prune the app.
+
+import path from 'node:path';
+import { parseManifests } from '../manifests/parse.js';
+import { setting, settingsFromEnv, verifyRendered } from './verify-rendered.js';
+
+export interface HookIO {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/**
+ * The repository root: Argo CD starts us in `<root>/<ARGOCD_APP_SOURCE_PATH>`. Without that
+ * variable (or when it does not match), the current directory is the root.
+ */
+export function cmpRoot(cwd: string, sourcePath: string | undefined): string {
+  const abs = path.resolve(cwd);
+  if (!sourcePath || sourcePath === '.' || sourcePath === './') return abs;
+  const suffix = path.normalize(sourcePath).replace(/[\\/]+$/, '');
+  return abs.endsWith(path.sep + suffix) ? abs.slice(0, abs.length - suffix.length - 1) : abs;
+}
+
+export async function argocdCmp(io: HookIO): Promise<number> {
+  const env = io.env;
+  const root = cmpRoot(io.cwd, env.ARGOCD_APP_SOURCE_PATH);
+  const appPath = path.relative(root, path.resolve(io.cwd)) || '.';
+  const { resolveGitOpsSource } = await import('../sources/gitops.js');
+  const { renderText } = await import('../sources/render.js');
+  const { sourceFromParameters } = await import('./cmp-parameters.js');
+  const source = await resolveGitOpsSource({
+    root,
+    path: appPath,
+    app: { name: env.ARGOCD_APP_NAME, namespace: env.ARGOCD_APP_NAMESPACE },
+    source: sourceFromParameters(env.ARGOCD_APP_PARAMETERS),
+    fluxKustomization: undefined,
+    env,
+    cwd: root,
+  });
+  let text: string;
+  try {
+    text = await renderText(source.inputs);
+  } finally {
+    await source.cleanup();
+  }
+  if (parseManifests(text, 'rendered').length === 0) {
+    io.stderr(`verify-images: ${appPath} rendered no Kubernetes objects; refusing to print an empty manifest set (Argo CD would prune the app)\n`);
+    return 2;
+  }
+  const { result, exitCode } = await verifyRendered(text, root, settingsFromEnv(env));
+  if (exitCode !== 0) {
+    const { formats } = await import('../report/index.js');
+    io.stderr(formats.get('table')!(result, { color: false }));
+    io.stderr(`verify-images: ${env.ARGOCD_APP_NAME ?? appPath} at ${env.ARGOCD_APP_REVISION ?? 'unknown revision'} is blocked (exit ${exitCode}); nothing was generated\n`);
+    return exitCode;
+  }
+  let output = text;
+  if (env.ARGOCD_APP_REVISION) {
+    const { injectRevision } = await import('./inject-revision.js');
+    output = injectRevision(output, { repo: env.ARGOCD_APP_SOURCE_REPO_URL, revision: env.ARGOCD_APP_REVISION, path: env.ARGOCD_APP_SOURCE_PATH });
+  }
+  if (setting(env, 'VERIFY_IMAGES_PIN') === 'true') {
+    const { pinImages } = await import('./pin-output.js');
+    output = pinImages(output, result.results);
+  }
+  io.stdout(output);
+  return 0;
+}

@@ -1,0 +1,82 @@
+// `hook flux`: the same gate for Flux. Given a Kustomization and its source (a local checkout,
+// a GitRepository artifact URL, a GitRepository in the cluster, or a repo + revision), render it
+// the way kustomize-controller does, verify, and report (exit code, termination message, and a
+// PolicyReport on the Kustomization when a cluster is reachable).
+
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { HookIO } from './argocd-cmp.js';
+import { policyReport, verdictEvent } from './policy-report.js';
+import { oneLine, settingsFromEnv, verifyRendered } from './verify-rendered.js';
+
+export interface FluxHookOptions {
+  kustomization: string;
+  source?: string;
+  artifactUrl?: string;
+  gitRepository?: string;
+  repo?: string;
+  revision?: string;
+  kubeconfig?: string;
+  record?: boolean;
+  terminationLog?: string;
+}
+
+export class FluxHookError extends Error {
+  readonly code = 'USAGE_ERROR';
+}
+
+export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> {
+  const given = [o.source, o.artifactUrl, o.gitRepository, o.repo].filter(Boolean).length;
+  if (given > 1) throw new FluxHookError('give one source: --source DIR, --artifact-url URL, --gitrepository NS/NAME or --repo URL');
+  const { readFile } = await import('node:fs/promises');
+  const { parseFluxKustomization, prepareFlux } = await import('../sources/flux.js');
+  const { renderText } = await import('../sources/render.js');
+  const { checkoutRevision } = await import('../sources/git.js');
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    let root = path.resolve(io.cwd, o.source ?? '.');
+    let revision = o.revision;
+    let artifactUrl = o.artifactUrl;
+    if (o.gitRepository) {
+      const { readGitRepository } = await import('./flux-artifact.js');
+      const artifact = await readGitRepository(o.gitRepository, o.kubeconfig);
+      artifactUrl = artifact.url;
+      revision = artifact.revision;
+    }
+    if (artifactUrl) {
+      const { unpackArtifact } = await import('./flux-artifact.js');
+      const unpacked = await unpackArtifact(artifactUrl);
+      cleanups.push(unpacked.cleanup);
+      root = unpacked.dir;
+    } else if (o.repo) {
+      const checkout = await checkoutRevision({ repo: o.repo, revision: o.revision, env: io.env });
+      cleanups.push(checkout.cleanup);
+      root = checkout.dir;
+      revision = checkout.commit;
+    }
+    // The Kustomization file comes from the working directory (it is usually in another repository).
+    const ksFile = path.resolve(io.cwd, o.kustomization);
+    const ks = parseFluxKustomization(await readFile(ksFile, 'utf8').catch(() => {
+      throw new FluxHookError(`--kustomization ${o.kustomization}: cannot read the file`);
+    }), o.kustomization);
+    if (ks.substituteFrom.length > 0) io.stderr(`verify-images: postBuild.substituteFrom (${ks.substituteFrom.join(', ')}) needs the cluster's values and is not applied; only inline substitute values are\n`);
+    const prepared = await prepareFlux(root, ks);
+    cleanups.push(prepared.cleanup);
+    const text = await renderText(prepared.inputs);
+    const { result, exitCode } = await verifyRendered(text, root, settingsFromEnv(io.env));
+    const { formats } = await import('../report/index.js');
+    io.stdout(formats.get('table')!(result, { color: false }));
+    const line = `${oneLine(result, exitCode)} (Kustomization ${ks.namespace ?? 'flux-system'}/${ks.name}${revision ? ` at ${revision}` : ''})`;
+    io.stderr(`${line}\n`);
+    if (o.terminationLog) await writeFile(o.terminationLog, `${line}\n`).catch(() => undefined);
+    if (o.record) {
+      const subject = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: ks.name, namespace: ks.namespace ?? 'flux-system' };
+      const { recordOutcome } = await import('./kube-record.js');
+      const problems = await recordOutcome({ kubeconfig: o.kubeconfig }, verdictEvent(subject, exitCode === 0, line), policyReport(result, subject, new Date(), revision));
+      for (const p of problems) io.stderr(`verify-images: ${p}\n`);
+    }
+    return exitCode;
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+  }
+}

@@ -1,0 +1,103 @@
+// What every hook does after rendering: verify exactly the text it will print or report on,
+// with the repository's config and policies. Writes the text to a temporary file so that the
+// engine reads the very bytes the hook emits.
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Result } from '../engine/result.js';
+
+export interface HookSettings {
+  /** Policy paths (relative to the repository root); default: config, then `.verify-images/`. */
+  policies?: string[];
+  unmatched?: 'allow' | 'fail';
+  insecureRegistries?: string[];
+  cacheDir?: string;
+  concurrency?: number;
+  trustedRoot?: string;
+}
+
+/** How the rendered stream is named in reports. */
+export const RENDERED = '<rendered>';
+
+export interface RenderedVerification {
+  result: Result;
+  exitCode: 0 | 1 | 3;
+}
+
+/** Reads a hook setting: the app-level `ARGOCD_ENV_<NAME>` wins over the container's `<NAME>`. */
+export function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[`ARGOCD_ENV_${name}`] ?? env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function list(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Hook settings from the environment (VERIFY_IMAGES_POLICY, _UNMATCHED, _INSECURE_REGISTRIES, _CACHE_DIR, _TRUSTED_ROOT). */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): HookSettings {
+  const unmatched = setting(env, 'VERIFY_IMAGES_UNMATCHED');
+  return {
+    policies: list(setting(env, 'VERIFY_IMAGES_POLICY')),
+    unmatched: unmatched === 'fail' || unmatched === 'allow' ? unmatched : undefined,
+    insecureRegistries: list(setting(env, 'VERIFY_IMAGES_INSECURE_REGISTRIES')),
+    cacheDir: setting(env, 'VERIFY_IMAGES_CACHE_DIR'),
+    trustedRoot: setting(env, 'VERIFY_IMAGES_TRUSTED_ROOT'),
+  };
+}
+
+export async function verifyRendered(text: string, root: string, settings: HookSettings): Promise<RenderedVerification> {
+  const { loadConfig, policyPaths } = await import('../config/load.js');
+  const { run } = await import('../engine/run.js');
+  const { exitCode } = await import('../engine/result.js');
+  const { config } = await loadConfig(root);
+  const dir = await mkdtemp(path.join(tmpdir(), 'verify-images-hook-'));
+  try {
+    const file = path.join(dir, 'rendered.yaml');
+    await writeFile(file, text);
+    const { result } = await run({
+      inputs: [file],
+      policyPaths: policyPaths(root, settings.policies ?? (config.policies ? undefined : rootPolicies(root)), config),
+      unmatched: settings.unmatched ?? config.unmatched ?? 'allow',
+      concurrency: settings.concurrency ?? config.concurrency ?? 16,
+      cache: settings.cacheDir ?? config.cacheDir ?? '',
+      insecureRegistries: [...(settings.insecureRegistries ?? []), ...(config.insecureRegistries ?? [])],
+      registryCa: config.registryCa,
+      trustedRoot: settings.trustedRoot ?? config.trustedRoot,
+      cwd: root,
+    });
+    // Lines point into the rendered stream (what Argo CD/Flux apply), not into a temp file.
+    for (const image of result.results) for (const use of image.uses) if (use.file === file) use.file = RENDERED;
+    return { result, exitCode: exitCode(result) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `.verify-images/` at the root we were given (the CMP's tree may have no `.git` to find it by). */
+function rootPolicies(root: string): string[] | undefined {
+  const dir = path.join(root, '.verify-images');
+  return existsSync(dir) ? [dir] : undefined;
+}
+
+/** One line for a Job termination message or an Event: the verdict and the first blocking reasons. */
+export function oneLine(result: Result, exit: number): string {
+  const s = result.summary;
+  const counts = `${s.images} images: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.skip} skip, ${s.unmatched} unmatched`;
+  if (exit === 0) return `verify-images passed: ${counts}`;
+  const blocked = result.results
+    .filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'unmatched' && result.unmatched === 'fail'))
+    .slice(0, 3)
+    .map((r) => `${r.image} (${firstReason(r)})`);
+  return `verify-images blocked the sync: ${counts}; ${blocked.join('; ')}`.slice(0, 1000);
+}
+
+function firstReason(r: Result['results'][number]): string {
+  const reason = r.policies.find((p) => p.status === r.status)?.reasons[0] ?? r.reasons?.[0] ?? r.status;
+  return reason.replace(/\s+/g, ' ');
+}

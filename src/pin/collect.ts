@@ -1,0 +1,32 @@
+// Image uses with the files they can be traced to: the source file (and scalar range) for
+// plain manifests, the kustomization directory and origin file for rendered ones.
+
+import path from 'node:path';
+import { extractImages } from '../manifests/extract.js';
+import { parseManifests } from '../manifests/parse.js';
+import { readSources } from '../sources/files.js';
+import { renderKustomize } from '../sources/kustomize.js';
+import type { TracedUse } from './plan.js';
+
+/** Like engine collectUses(), keeping absolute paths and which kustomization rendered each use. Stdin is skipped: nothing there to edit. */
+export async function traceUses(inputs: string[], cwd: string): Promise<TracedUse[]> {
+  const absolute = inputs.filter((i) => i !== '-').map((i) => path.resolve(cwd, i));
+  const sources = await readSources(absolute, { kustomize: renderKustomize });
+  const out: TracedUse[] = [];
+  for (const source of sources) {
+    for (const obj of parseManifests(source.text, source.file)) {
+      for (const use of extractImages(obj, source)) {
+        const traced: TracedUse = { use };
+        if (source.rendered) {
+          traced.kustomizeDir = path.resolve(source.file);
+          // Without an origin the use points at the directory itself: no file.
+          if (path.resolve(use.file) !== traced.kustomizeDir) traced.file = path.resolve(use.file);
+        } else {
+          traced.file = path.resolve(use.file);
+        }
+        out.push(traced);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+// `pin`: verify as `verify` does, then plan, apply and check the digest edits for the
+// images that passed; write them only when asked.
+
+import { readFile } from 'node:fs/promises';
+import { displayPath, run, type RunOptions, type RunOutput } from '../engine/run.js';
+import { applyPlan, type EditedFile } from './apply.js';
+import { traceUses } from './collect.js';
+import { type HelmMapping, planPins } from './plan.js';
+import type { PinResult } from './types.js';
+import { writeAtomic } from './write.js';
+
+export interface PinOptions extends RunOptions {
+  /** Helm values image maps to pin (absolute values files). */
+  helm?: HelmMapping[];
+  /** Edit the files in place (else only compute the edits). */
+  write: boolean;
+}
+
+export interface PinOutput extends RunOutput {
+  pin: PinResult;
+  /** The files that change, with their text before and after. */
+  files: EditedFile[];
+}
+
+export async function pinImages(options: PinOptions): Promise<PinOutput> {
+  const cwd = options.cwd ?? process.cwd();
+  const out = await run(options);
+  const uses = await traceUses(options.inputs, cwd);
+  const plan = await planPins({
+    result: out.result,
+    uses,
+    helm: options.helm,
+    read: readIfPresent,
+    show: (file) => displayPath(cwd, file),
+  });
+  const { files, pin } = applyPlan(plan);
+  if (options.write) for (const f of files) await writeAtomic(f.path, f.after);
+  return { ...out, pin, files };
+}
+
+/** The file's text, or undefined when it is absent (or a directory, or under a file). */
+export async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    // Kustomization `resources:` name files and directories alike: probing a file as a directory is ENOTDIR.
+    if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw e;
+  }
+}

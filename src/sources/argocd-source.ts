@@ -1,0 +1,120 @@
+// The part of an Argo CD ApplicationSource that changes what gets rendered, and the
+// `.argocd-source.yaml` / `.argocd-source-<app>.yaml` override files merged into it
+// (argo-cd docs/user-guide/parameters.md). Pure except for reading the two files.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { SourceError } from './files.js';
+
+export interface HelmParameter {
+  name: string;
+  value: string;
+  forceString?: boolean;
+}
+
+/** The subset of `spec.source` we honour. */
+export interface AppSource {
+  kustomize?: { images?: string[] };
+  helm?: { releaseName?: string; valueFiles?: string[]; parameters?: HelmParameter[]; values?: string; valuesObject?: unknown };
+  directory?: { recurse?: boolean; include?: string; exclude?: string };
+}
+
+/** One entry of a kustomization's `images:`. */
+export interface KustomizeImage {
+  name: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+}
+
+/**
+ * Argo CD's override file names for an app, in merge order. With apps in any namespace the
+ * per-app file is `.argocd-source-<namespace>_<app>.yaml`; we look for both spellings.
+ */
+export function overrideFiles(appName?: string, appNamespace?: string): string[] {
+  const files = ['.argocd-source.yaml'];
+  if (appName) {
+    files.push(`.argocd-source-${appName}.yaml`);
+    if (appNamespace) files.push(`.argocd-source-${appNamespace}_${appName}.yaml`);
+  }
+  return files;
+}
+
+/** Reads the override files present in `appDir` and merges them over `base`. */
+export async function applyOverrideFiles(
+  appDir: string,
+  base: AppSource,
+  app: { name?: string; namespace?: string },
+): Promise<{ source: AppSource; applied: string[] }> {
+  let source = base;
+  const applied: string[] = [];
+  for (const name of overrideFiles(app.name, app.namespace)) {
+    const file = path.join(appDir, name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = parse(text);
+    } catch (e) {
+      throw new SourceError(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) throw new SourceError(`${file}: must be a mapping`);
+    source = mergeSource(source, value as AppSource);
+    applied.push(file);
+  }
+  return { source, applied };
+}
+
+/** JSON merge patch semantics (what Argo CD applies): maps merge, everything else replaces. */
+export function mergeSource(base: AppSource, patch: AppSource): AppSource {
+  return merge(base, patch) as AppSource;
+}
+
+function merge(base: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const out: Record<string, unknown> = isObject(base) ? { ...base } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = merge(out[k], v);
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Argo CD's kustomize image override (`kustomize edit set image` syntax) as a kustomization
+ * `images:` entry: `[name=]newName[:tag][@digest]`; without `name=` the image keeps its name.
+ */
+export function parseKustomizeImage(spec: string): KustomizeImage {
+  const eq = spec.indexOf('=');
+  const target = eq >= 0 ? spec.slice(eq + 1) : spec;
+  let rest = target;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const name = eq >= 0 ? spec.slice(0, eq) : rest;
+  if (!rest || !name) throw new SourceError(`kustomize image override "${spec}": no image name`);
+  const image: KustomizeImage = { name };
+  if (eq >= 0 && rest !== name) image.newName = rest;
+  if (tag !== undefined) image.newTag = tag;
+  if (digest !== undefined) image.digest = digest;
+  return image;
+}

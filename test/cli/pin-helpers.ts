@@ -1,0 +1,87 @@
+// Shared by the `pin` CLI tests: the CLI in-process, a signing policy, a git repository.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { main } from '../../src/cli/main.js';
+import type { TestKeyPair } from '../../src/testkit/cosign-signer.js';
+
+const exec = promisify(execFile);
+
+export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    scriptName: 'kubectl verify-images',
+    io: {
+      cwd,
+      env: { XDG_CACHE_HOME: path.join(os.tmpdir(), 'vi-pin-cache-unused'), ...env },
+      isTTY: false,
+      stdin: Readable.from([stdin]),
+      stdout: (s) => void (stdout += s),
+      stderr: (s) => void (stderr += s),
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await exec('git', args, { cwd });
+  return stdout.trim();
+}
+
+export async function tempDir(t: { teardown: (fn: () => unknown) => void }, prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [f, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
+    await writeFile(path.join(dir, f), text);
+  }
+}
+
+/** A Kyverno policy requiring a signature by `key` for every image under `glob`. */
+export function keyPolicy(glob: string, key: TestKeyPair): string {
+  const pem = key.publicKeyPem.trim().split('\n').map((l) => `                      ${l}`).join('\n');
+  return `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: signed-images
+spec:
+  rules:
+    - name: check
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+      verifyImages:
+        - imageReferences: ["${glob}"]
+          failureAction: Enforce
+          attestors:
+            - entries:
+                - keys:
+                    publicKeys: |-
+${pem}
+                    rekor:
+                      ignoreTlog: true
+`;
+}
+
+export function deployment(name: string, images: string[]): string {
+  const containers = images.map((image, i) => `        - name: c${i}   # container ${i}\n          image: ${image}\n`).join('');
+  return `# ${name}: pinned by verify-images
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  template:
+    spec:
+      containers:
+${containers}`;
+}
