@@ -7,7 +7,7 @@
 
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { RegisterCommand } from './commands.js';
-import { type CliIO, UsageError, type VerifyFlags } from './verify.js';
+import { type CliIO, engineOptions, formatterFor, toOptions, UsageError, type VerifyFlags } from './verify.js';
 
 export interface ClusterFlags extends VerifyFlags {
   cluster?: boolean;
@@ -42,12 +42,9 @@ export async function clusterHandler(argv: ArgumentsCamelCase<ClusterFlags>, io:
   if (argv.namespace && argv.allNamespaces) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be used together');
 
   const { loadConfig, policyPaths } = await import('../config/load.js');
-  const { toOptions } = await import('./verify.js');
   const { config } = await loadConfig(io.cwd, argv.config);
   const options = toOptions(argv, config, io.env, io.isTTY);
-  const { formats } = await import('../report/index.js');
-  const formatter = formats.get(options.output);
-  if (!formatter) throw new UsageError(`unknown output format "${options.output}" (choose from ${[...formats.keys()].join(', ')})`);
+  const formatter = await formatterFor(options.output);
 
   const { readKubeconfig, selectTarget, toClientConfig } = await import('../config/kubeconfig.js');
   const target = selectTarget(await readKubeconfig(argv, io.env), argv);
@@ -79,20 +76,11 @@ export async function clusterHandler(argv: ArgumentsCamelCase<ClusterFlags>, io:
   const images = new Set(uses.map((u) => u.image)).size;
   const progress = startProgress(io.progress, { label: () => `verifying ${images} images from ${workloads} workloads` });
   const { result } = await run({
+    ...engineOptions(options, argv, io),
     inputs: [],
     uses,
     policyPaths: [],
     policies,
-    unmatched: options.unmatched,
-    concurrency: options.concurrency,
-    cache: options.cache ?? '',
-    insecureRegistries: options.insecureRegistries,
-    registryCa: options.registryCa,
-    trustedRoot: options.trustedRoot,
-    kubeconfig: argv.kubeconfig,
-    context: argv.context,
-    env: io.env,
-    cwd: io.cwd,
     // Pull secrets first (what the kubelet would use), then the user's docker config.
     credentials: chainCredentialStores(pullSecretCredentialStore(pullSecrets), loadCredentialStore(io.env)),
   }).finally(() => progress.stop());

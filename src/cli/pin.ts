@@ -4,7 +4,7 @@
 
 import type { Argv } from 'yargs';
 import type { CommandContext, RegisterCommand } from './commands.js';
-import { builder as verifyBuilder, type CliIO, toOptions, UsageError, type VerifyFlags } from './verify.js';
+import { builder as verifyBuilder, type CliIO, engineOptions, toOptions, UsageError, type VerifyFlags } from './verify.js';
 
 export interface PinFlags extends VerifyFlags {
   write?: boolean;
@@ -12,7 +12,7 @@ export interface PinFlags extends VerifyFlags {
   branch?: string;
   base?: string;
   remote?: string;
-  repo?: string;
+  githubRepo?: string;
   githubApiUrl?: string;
 }
 
@@ -27,7 +27,7 @@ export const registerPin: RegisterCommand = (cli: Argv, ctx: CommandContext) =>
         .option('branch', { type: 'string', describe: 'branch for --pr (default verify-images/pin-digests)', group: 'Pin:' })
         .option('base', { type: 'string', describe: 'base branch for --pr (default: the current branch)', group: 'Pin:' })
         .option('remote', { type: 'string', describe: 'git remote for --pr (default origin)', group: 'Pin:' })
-        .option('repo', { type: 'string', describe: 'GitHub owner/name for --pr (default: from the remote URL)', group: 'Pin:' })
+        .option('github-repo', { type: 'string', describe: 'GitHub owner/name for --pr (default: from the origin remote URL)', group: 'Pin:' })
         .option('github-api-url', { type: 'string', describe: 'GitHub API URL, for GitHub Enterprise (default https://api.github.com); token from GITHUB_TOKEN or GH_TOKEN', group: 'Pin:' })
         .conflicts('write', 'pr')
         .example('$0 pin deploy/', 'show the diff that pins every verified image in deploy/')
@@ -79,15 +79,9 @@ async function runPin(argv: PinFlags, io: CliIO, cwd: string, move: (p: string) 
   const options = toOptions(flags, config, io.env, io.isTTY);
   const { pinImages } = await import('../pin/pin.js');
   return pinImages({
+    ...engineOptions(options, argv, io),
     inputs: options.inputs.map((i) => (i === '-' ? i : path.resolve(cwd, i))),
     policyPaths: policyPaths(cwd, options.policyFlags, config),
-    unmatched: options.unmatched,
-    concurrency: options.concurrency,
-    cache: options.cache ?? '',
-    insecureRegistries: options.insecureRegistries,
-    registryCa: options.registryCa,
-    trustedRoot: options.trustedRoot,
-    stdin: io.stdin,
     cwd,
     helm: config.pin?.helm,
     write,
@@ -102,7 +96,7 @@ async function pinPr(argv: PinFlags, io: CliIO) {
   const remote = argv.remote ?? 'origin';
   // Fail before any git work when the token or the repository is missing.
   const token = githubToken(io.env);
-  let slug = argv.repo ? parseSlug(argv.repo) : undefined;
+  let slug = argv.githubRepo ? parseSlug(argv.githubRepo) : undefined;
   if (!slug) {
     const info = await repoInfo(io.cwd, remote);
     slug = info.remoteUrl ? slugFromRemoteUrl(info.remoteUrl) : undefined;

@@ -66,23 +66,9 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
   };
 }
 
-/** Runs a verification and returns the exit code (0/1/3; 2 is thrown as a usage error). */
-export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO): Promise<number> {
-  if ((argv as { cluster?: boolean }).cluster) return (await import('./cluster.js')).clusterHandler(argv, io);
-  const { loadConfig, policyPaths } = await import('../config/load.js');
-  const { config } = await loadConfig(io.cwd, argv.config);
-  const options = toOptions(argv, config, io.env, io.isTTY);
-  const { formats } = await import('../report/index.js');
-  const formatter = formats.get(options.output);
-  if (!formatter) throw new UsageError(`unknown output format "${options.output}" (choose from ${[...formats.keys()].join(', ')})`);
-  const paths = policyPaths(io.cwd, options.policyFlags, config);
-  const { run } = await import('../engine/run.js');
-  const { exitCode } = await import('../engine/result.js');
-  const { startProgress } = await import('../report/progress.js');
-  const progress = startProgress(io.progress, { label: () => 'verifying images' });
-  const { result, stats } = await run({
-    inputs: options.inputs,
-    policyPaths: paths,
+/** The engine settings every verifying command shares (verify, pin, --cluster). */
+export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: string; context?: string }, io: CliIO) {
+  return {
     unmatched: options.unmatched,
     concurrency: options.concurrency,
     cache: options.cache ?? '',
@@ -94,7 +80,32 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
     env: io.env,
     stdin: io.stdin,
     cwd: io.cwd,
-  }).finally(() => progress.stop());
+  };
+}
+
+/** The formatter for `-o NAME`, or a usage error listing the choices. */
+export async function formatterFor(name: string) {
+  const { formats } = await import('../report/index.js');
+  const formatter = formats.get(name);
+  if (!formatter) throw new UsageError(`unknown output format "${name}" (choose from ${[...formats.keys()].join(', ')})`);
+  return formatter;
+}
+
+/** Runs a verification and returns the exit code (0/1/3; 2 is thrown as a usage error). */
+export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO): Promise<number> {
+  if ((argv as { cluster?: boolean }).cluster) return (await import('./cluster.js')).clusterHandler(argv, io);
+  const { loadConfig, policyPaths } = await import('../config/load.js');
+  const { config } = await loadConfig(io.cwd, argv.config);
+  const options = toOptions(argv, config, io.env, io.isTTY);
+  const formatter = await formatterFor(options.output);
+  const paths = policyPaths(io.cwd, options.policyFlags, config);
+  const { run } = await import('../engine/run.js');
+  const { exitCode } = await import('../engine/result.js');
+  const { startProgress } = await import('../report/progress.js');
+  const progress = startProgress(io.progress, { label: () => 'verifying images' });
+  const { result, stats } = await run({ inputs: options.inputs, policyPaths: paths, ...engineOptions(options, argv, io) }).finally(() =>
+    progress.stop(),
+  );
   io.stdout(formatter(result, { color: options.color, noHeaders: (argv as { headers?: boolean }).headers === false }));
   if (options.output === 'github' && io.env.GITHUB_STEP_SUMMARY) {
     // The formatter stays pure; the job summary file is the CLI's one side effect here.

@@ -206,6 +206,10 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
         ...(keyTrust && { keyTrust }),
       });
       if (!r.ok) return { status: 'fail', reasons: r.reasons };
+      // The layer annotation that selected this candidate is unsigned: the signed statement decides.
+      if (r.statement?.predicateType !== leaf.predicateType) {
+        return { status: 'fail', reasons: [`${describeEvidence(e)}: the signed statement's predicate type is ${JSON.stringify(r.statement?.predicateType)}, not ${leaf.predicateType}`] };
+      }
       statement ??= r.statement;
       if (r.signer) signers.push(r.signer);
       return { status: 'pass', reasons: r.reasons, ...(r.signer !== undefined && { signer: r.signer }) };

@@ -129,6 +129,8 @@ export interface AttestOptions extends Target, StatementOptions {
   signer: TestSigner;
   /** Rekor entry kind: intoto 0.0.1 (cosign < 2.2), dsse 0.0.1 (newer), or none. */
   tlog?: 'intoto' | 'dsse' | 'none';
+  /** The (unsigned) `predicateType` layer annotation, when it should lie about the statement. */
+  annotatedPredicateType?: string;
   logAt?: Date;
 }
 
@@ -138,7 +140,7 @@ export async function attestImage(o: AttestOptions): Promise<void> {
   const host = o.registry.replace(/^[a-z]+:\/\//, '');
   const statement = inTotoStatement(o.digest, `${host}/${o.repo}`, o);
   const env = envelope(statement, k.privateKey);
-  const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: '', predicateType: o.predicateType };
+  const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: '', predicateType: o.annotatedPredicateType ?? o.predicateType };
   if (k.certificatePem) {
     annotations[CERTIFICATE_ANNOTATION] = k.certificatePem;
     annotations[CHAIN_ANNOTATION] = 'standIn' in o.signer ? o.signer.standIn.fulcioRootPem : '';

@@ -5,7 +5,7 @@
 
 import { createHash, type KeyObject } from 'node:crypto';
 import type { CertificateRequirement, KeyRequirement, SignerRequirement } from '../policy/model.js';
-import { CERTIFICATE_ANNOTATION, trustFor } from './certificate-signature.js';
+import { CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, trustFor } from './certificate-signature.js';
 import { checkCertificate, parseCertificate } from './certificate.js';
 import { DSSE_MEDIA_TYPE, parseEnvelope, parseStatement, subjectMatches, type Envelope, type Statement } from './dsse.js';
 import { describeKey, loadPublicKey } from './keys.js';
@@ -156,7 +156,7 @@ function viaLayer(layer: SignatureLayer, input: VerifyAttestationInput): Attesta
   }
 
   if (signer.kind === 'certificate') {
-    const cert = checkCertificate(certPem!, signer as CertificateRequirement, trustFor(signer), times, now);
+    const cert = checkCertificate(certPem!, signer as CertificateRequirement, trustFor(signer), times, now, layer.annotations[CHAIN_ANNOTATION]);
     if (!cert.ok) return fail(cert.reason ?? 'the signing certificate is not trusted');
     who = cert.identity ?? who;
   }

@@ -112,7 +112,7 @@ function checkLayer(layer: SignatureLayer, digest: string, req: CertificateRequi
     }
 
     progress = 5;
-    const cert = checkCertificate(pem, req, trust, times, now);
+    const cert = checkCertificate(pem, req, trust, times, now, layer.annotations[CHAIN_ANNOTATION]);
     if (!cert.ok) throw new VerificationError('CERTIFICATE_INVALID', cert.reason ?? 'the signing certificate is not trusted');
     return { ok: true, identity: cert.identity ?? 'a trusted certificate', logged };
   } catch (err) {

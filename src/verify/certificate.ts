@@ -66,14 +66,17 @@ export function checkCertificate(
   trust: SigstoreTrust,
   times: readonly Date[],
   now: Date = new Date(),
+  /** PEM intermediates shipped with the signature (cosign's `chain` annotation): usable, not trusted. */
+  intermediates?: string,
 ): CertificateCheck {
   const parsed = parseCertificate(leafPem);
   if (!parsed) return { ok: false, reason: 'the signing certificate does not parse' };
   const { leaf, node } = parsed;
   const at = times.length > 0 ? times : [now];
+  const extra = untrustedIntermediates(intermediates);
   let path: X509Certificate[] = [];
   for (const t of at) {
-    const found = chainAt(leaf, node, trust, t);
+    const found = chainAt(leaf, node, trust, t, extra);
     if (typeof found === 'string') return { ok: false, reason: found };
     path = found;
   }
@@ -181,13 +184,13 @@ function chainCert(cert: X509Certificate, node?: NodeX509): ChainCert {
 }
 
 /** The trusted path leaf → anchor valid at `t`, or why there is none. */
-function chainAt(leaf: X509Certificate, node: NodeX509, trust: SigstoreTrust, t: Date): X509Certificate[] | string {
+function chainAt(leaf: X509Certificate, node: NodeX509, trust: SigstoreTrust, t: Date, extra: readonly ChainCert[] = []): X509Certificate[] | string {
   const cas = trust.certificateAuthorities.filter((ca) => ca.validFor.start <= t && t <= ca.validFor.end);
   if (cas.length === 0) return `no trusted certificate authority was valid at the signing time (${t.toISOString()})`;
   const start = chainCert(leaf, node);
   let expired = false;
   for (const ca of cas) {
-    const path = buildPath(start, ca.certChain.map((c) => chainCert(c)));
+    const path = buildPath(start, ca.certChain.map((c) => chainCert(c)), extra);
     if (!path) continue;
     if (path.every((c) => c.from <= t && t <= c.to)) return path.map((c) => c.cert);
     expired = true;
@@ -202,19 +205,46 @@ function chainAt(leaf: X509Certificate, node: NodeX509, trust: SigstoreTrust, t:
  * Intermediates must be CAs; X.509 v1 certificates (no extensions, old private PKIs) are
  * accepted as CAs the way OpenSSL and Go accept v1 roots.
  */
-function buildPath(leaf: ChainCert, pool: readonly ChainCert[]): ChainCert[] | undefined {
+function buildPath(leaf: ChainCert, pool: readonly ChainCert[], extra: readonly ChainCert[] = []): ChainCert[] | undefined {
   const path = [leaf];
   let current = leaf;
+  const issues = (c: ChainCert) => c.canIssue && current.node.checkIssued(c.node) && safeVerify(current.node, c.node);
   for (let depth = 0; depth < 10; depth++) {
-    const issuer = pool.find((c) => c.canIssue && current.node.checkIssued(c.node) && safeVerify(current.node, c.node));
-    if (!issuer) return undefined;
-    if (issuer.node.fingerprint256 === current.node.fingerprint256) return path; // a trusted self-signed certificate is its own anchor
-    path.push(issuer);
-    if (issuer.selfSigned) return path;
-    current = issuer;
+    const trusted = pool.find(issues);
+    if (trusted) {
+      if (trusted.node.fingerprint256 === current.node.fingerprint256) return path; // a trusted self-signed certificate is its own anchor
+      path.push(trusted);
+      // Reaching the trust pool ends the path: the rest of the CA's chain is trusted as given.
+      return path.concat(anchorOf(trusted, pool));
+    }
+    // Not issued by a trusted certificate: an untrusted intermediate may bridge the gap.
+    const bridge = extra.find((c) => !c.selfSigned && issues(c) && !path.includes(c));
+    if (!bridge) return undefined;
+    path.push(bridge);
+    current = bridge;
   }
-  // Hitting the depth cap without a self-signed anchor: every cert came from the pool, so the last is trusted.
-  return path;
+  return undefined;
+}
+
+/** From a trusted certificate up to its self-signed root, within the pool (for validity checks). */
+function anchorOf(start: ChainCert, pool: readonly ChainCert[]): ChainCert[] {
+  const out: ChainCert[] = [];
+  let current = start;
+  for (let depth = 0; depth < 10 && !current.selfSigned; depth++) {
+    const next = pool.find((c) => c !== current && c.canIssue && current.node.checkIssued(c.node) && safeVerify(current.node, c.node));
+    if (!next) break;
+    out.push(next);
+    current = next;
+  }
+  return out;
+}
+
+function untrustedIntermediates(pem: string | undefined): ChainCert[] {
+  if (!pem) return [];
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].flatMap((m) => {
+    const parsed = parseCertificate(m[0]);
+    return parsed ? [chainCert(parsed.leaf, parsed.node)] : [];
+  });
 }
 
 function safeVerify(cert: NodeX509, issuer: NodeX509): boolean {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { generateKeyPair, signImage } from '../../src/testkit/cosign-signer.js';
 import { startFakeKubeApi } from '../../src/testkit/fake-kube-api.js';
 import { pushImage } from '../../src/testkit/oci-push.js';
@@ -27,21 +27,8 @@ t.before(async () => {
 t.teardown(() => registry?.stop());
 
 async function cli(cwd: string, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    scriptName: 'kubectl verify-images',
-    io: {
-      cwd,
-      // No docker config: credentials can only come from the pull secrets.
-      env: { HOME: cwd, DOCKER_CONFIG: path.join(cwd, '.docker'), XDG_CACHE_HOME: path.join(cwd, '.cache') },
-      isTTY: false,
-      stdin: Readable.from(['']),
-      stdout: (s) => void (stdout += s),
-      stderr: (s) => void (stderr += s),
-    },
-  });
-  return { code, stdout, stderr };
+  // No docker config: credentials can only come from the pull secrets.
+  return runCli(cwd, args, { env: { HOME: cwd, DOCKER_CONFIG: path.join(cwd, '.docker'), XDG_CACHE_HOME: path.join(cwd, '.cache') } });
 }
 
 const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');

@@ -4,23 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 
 async function cli(cwd: string, args: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    scriptName: 'kubectl verify-images',
-    io: {
-      cwd,
-      env: { XDG_CACHE_HOME: path.join(cwd, '.cache') },
-      isTTY: false,
-      stdin: Readable.from([stdin]),
-      stdout: (s) => void (stdout += s),
-      stderr: (s) => void (stderr += s),
-    },
-  });
-  return { code, stdout, stderr };
+  return runCli(cwd, args, { stdin });
 }
 
 async function repo(t: { teardown: (fn: () => unknown) => void }, files: Record<string, string>) {

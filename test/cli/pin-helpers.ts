@@ -5,26 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import type { TestKeyPair } from '../../src/testkit/cosign-signer.js';
 
 const exec = promisify(execFile);
 
 export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    scriptName: 'kubectl verify-images',
-    io: {
-      cwd,
-      env: { XDG_CACHE_HOME: path.join(os.tmpdir(), 'vi-pin-cache-unused'), ...env },
-      isTTY: false,
-      stdin: Readable.from([stdin]),
-      stdout: (s) => void (stdout += s),
-      stderr: (s) => void (stderr += s),
-    },
-  });
-  return { code, stdout, stderr };
+  return runCli(cwd, args, { env: { XDG_CACHE_HOME: path.join(os.tmpdir(), 'vi-pin-cache-unused'), ...env }, stdin });
 }
 
 export async function git(cwd: string, ...args: string[]): Promise<string> {

@@ -46,7 +46,7 @@ async function repository(t: Parameters<typeof tempDir>[0], repoName: string) {
   return { work, remote, manifest };
 }
 
-const args = (...extra: string[]) => ['pin', 'apps', '--pr', '--repo', 'acme/shop', '--github-api-url', github.url, '--no-cache', ...extra];
+const args = (...extra: string[]) => ['pin', 'apps', '--pr', '--github-repo', 'acme/shop', '--github-api-url', github.url, '--no-cache', ...extra];
 const env = { GITHUB_TOKEN: TOKEN };
 
 t.test('pin --pr: create, then force-update after the tag moved, then nothing', async (t) => {

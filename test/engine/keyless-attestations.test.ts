@@ -194,6 +194,12 @@ t.test('legacy .att attestations: signers, subject, predicate type, conditions a
   const keyOnly = await judge(reg.host, image, attLeaf(keyLeaf, { conditions: builderIs('good'), statements: 'all' }));
   t.equal(keyOnly.status, 'pass', 'only statements verified by the signers are judged');
 
+  const liarDigest = (await pushImageDescriptor(reg.host, repo, 'v3', { seed: 'att-3' })).digest;
+  await attestImage({ registry: reg.host, repo, digest: liarDigest, signer: { key }, predicateType: 'https://example.com/other', annotatedPredicateType: SLSA, predicate: {}, tlog: 'none' });
+  const liar = await judge(reg.host, `${reg.host}/${repo}:v3`, attLeaf(keyLeaf));
+  t.equal(liar.status, 'fail', 'the unsigned predicateType annotation does not decide');
+  t.match(liar.policies[0]?.reasons.join(), /signed statement's predicate type is "https:\/\/example.com\/other"/);
+
   const otherDigest = (await pushImageDescriptor(reg.host, repo, 'v2', { seed: 'att-2' })).digest;
   // An attestation about another image copied under this digest's tag.
   await attestImage({ registry: reg.host, repo, digest: otherDigest, subjectDigest: digest, signer: { key }, predicateType: SLSA, predicate: {}, tlog: 'none' });

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { generateKeyPair, signImage } from '../../src/testkit/cosign-signer.js';
 import { pushImage } from '../../src/testkit/oci-push.js';
 import { startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
@@ -57,18 +57,5 @@ export async function tree(t: { teardown: (fn: () => unknown) => void }, files: 
 }
 
 export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    scriptName: 'kubectl verify-images',
-    io: {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      isTTY: false,
-      stdin: Readable.from(['']),
-      stdout: (s) => void (stdout += s),
-      stderr: (s) => void (stderr += s),
-    },
-  });
-  return { code, stdout, stderr };
+  return runCli(cwd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 }

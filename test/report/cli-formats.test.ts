@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import { XMLValidator } from 'fast-xml-parser';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 
 const FROZEN = `apiVersion: policy.sigstore.dev/v1beta1
 kind: ClusterImagePolicy
@@ -44,20 +44,7 @@ async function setup(t: { teardown: (fn: () => unknown) => void }) {
 }
 
 async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    scriptName: 'kubectl verify-images',
-    io: {
-      cwd,
-      env: { XDG_CACHE_HOME: path.join(cwd, '.cache'), ...env },
-      isTTY: false,
-      stdin: Readable.from(['']),
-      stdout: (s) => void (stdout += s),
-      stderr: (s) => void (stderr += s),
-    },
-  });
-  return { code, stdout, stderr };
+  return runCli(cwd, args, { env: { XDG_CACHE_HOME: path.join(cwd, '.cache'), ...env } });
 }
 
 t.test('every new -o format runs through the CLI with the same exit code', async (t) => {

@@ -54,8 +54,19 @@ t.test('private PKI vector (RSA, root + intermediate) verifies with source pki',
   t.equal(dns.ok, true, 'DNS SANs are identities too');
 
   const rootOnly = verifyCertificateSignatures({ digest, layers, requirement: { ...req, roots: [readFixture('pki_root_crts.pem')] } });
-  t.equal(rootOnly.ok, false, 'the intermediate must come from the policy');
-  t.match(rootOnly.reasons.join(), /does not chain to a trusted certificate authority/);
+  t.equal(rootOnly.ok, true, `only the root trusted: the intermediate comes from the chain annotation (${rootOnly.reasons.join()})`);
+  const noChain = layers.map((l) => ({ ...l, annotations: { ...l.annotations, 'dev.sigstore.cosign/chain': '' } }));
+  const unbridged = verifyCertificateSignatures({ digest, layers: noChain, requirement: { ...req, roots: [readFixture('pki_root_crts.pem')] } });
+  t.equal(unbridged.ok, false, 'without the chain annotation the intermediate is missing');
+  t.match(unbridged.reasons.join(), /does not chain to a trusted certificate authority/);
+  const intermediateOnly = verifyCertificateSignatures({ digest, layers: noChain, requirement: { ...req, roots: [readFixture('pki_intermediate_crts.pem')] } });
+  t.equal(intermediateOnly.ok, true, 'a trusted intermediate is an anchor (Go x509 semantics for roots given by the policy)');
+  const selfSignedBridge = verifyCertificateSignatures({
+    digest,
+    layers: layers.map((l) => ({ ...l, annotations: { ...l.annotations, 'dev.sigstore.cosign/chain': readFixture('pki_root_crts.pem') } })),
+    requirement: { ...req, roots: [readFixture('fulcio_v1.crt.pem')] },
+  });
+  t.equal(selfSignedBridge.ok, false, 'a root shipped in the chain annotation is not trusted');
 
   const fulcioRoots = verifyCertificateSignatures({ digest, layers, requirement: { ...req, source: 'fulcio', roots: undefined } });
   t.equal(fulcioRoots.ok, false, 'a private-PKI certificate does not chain to Fulcio');
