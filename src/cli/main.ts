@@ -1,5 +1,5 @@
 // The command line: yargs commands that hold only options; handlers import the
-// engine lazily and return an exit code (CLI.md: 0 ok, 1 fail, 2 usage, 3 undecided).
+// engine lazily and return an exit code (0 ok, 1 fail, 2 usage, 3 undecided).
 
 import yargs, { type Argv } from 'yargs';
 import { builder as verifyBuilder, type CliIO, handler as verifyHandler, UsageError, type VerifyFlags } from './verify.js';

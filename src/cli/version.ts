@@ -4,9 +4,11 @@ export const VERSION = '0.1.0';
 
 /** The formats this build understands, for `version` and bug reports. */
 export const FORMATS = {
-  kyverno: 'kyverno.io/v1 ClusterPolicy/Policy verifyImages (type Cosign, keys)',
-  clusterImagePolicy: 'policy.sigstore.dev/v1alpha1, v1beta1 ClusterImagePolicy (key, static)',
-  signatures: 'cosign legacy .sig (simple signing), Rekor SET bundle annotation',
+  kyverno: 'kyverno.io/v1 ClusterPolicy/Policy verifyImages (type Cosign: keys, keyless, certificates, attestations with conditions)',
+  clusterImagePolicy: 'policy.sigstore.dev/v1alpha1, v1beta1 ClusterImagePolicy (key, keyless, static, attestations); v1alpha1 TrustRoot (sigstoreKeys)',
+  signatures: 'cosign legacy .sig/.att (simple signing, DSSE in-toto v0.1/v1), Rekor SET bundle annotation, RFC 3161 timestamps',
+  bundles: 'Sigstore bundle v0.1-v0.3 as OCI referrers (cosign v3)',
+  reports: 'table, wide, name, json, yaml, SARIF 2.1.0, JUnit XML, GitHub annotations, Markdown, HTML',
 };
 
 export function versionText(): string {

@@ -171,7 +171,7 @@ async function judgeRule(
   const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
-  // CLI.md: `static: pass` lets an image through on purpose without checking anything: a skip.
+  // `static: pass` lets an image through on purpose without checking anything: a skip.
   if (status === 'pass' && signers.length === 0 && passesStatically(rule.requirement)) status = 'skip';
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }

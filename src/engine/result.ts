@@ -1,4 +1,4 @@
-// The canonical result (CLI.md "JSON output"). Every report format, the exit
+// The canonical result (the JSON of `-o json`). Every report format, the exit
 // code and the pin step derive from it; nothing else is printed by the engine.
 
 export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'unmatched' | 'error';
@@ -80,7 +80,7 @@ export function blocking(image: ImageResult, unmatched: Result['unmatched']): 'f
   return null;
 }
 
-/** CLI.md exit codes: 0 nothing blocks, 1 an enforced failure, 3 undecided under a blocking failure policy. */
+/** Exit codes: 0 nothing blocks, 1 an enforced failure, 3 undecided under a blocking failure policy. */
 export function exitCode(result: Result): 0 | 1 | 3 {
   let code: 0 | 1 | 3 = 0;
   for (const image of result.results) {

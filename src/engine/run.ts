@@ -1,4 +1,4 @@
-// The pipeline in order (ARCHITECTURE.md): sources → manifests → images →
+// The pipeline in order: sources → manifests → images →
 // policy match → verify → one canonical Result. Nothing here prints.
 
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// The pinned form of a reference (FORMATS.md decision 8): keep what was written, add `@digest`. Pure.
+// The pinned form of a reference: keep what was written, add `@digest`. Pure.
 
 /** `nginx:1.25` + `sha256:…` → `nginx:1.25@sha256:…`; an existing digest is replaced. */
 export function pinnedReference(image: string, digest: string): string {

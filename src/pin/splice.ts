@@ -1,4 +1,4 @@
-// Text surgery at YAML node ranges (STYLE.md §9): a splice, so every byte outside the
+// Text surgery at YAML node ranges: a splice, so every byte outside the
 // scalar's value — quotes, comments, indentation, line endings — stays as it was. Pure.
 
 import { PinError, type ScalarEdit } from './types.js';

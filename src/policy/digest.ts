@@ -1,4 +1,4 @@
-// Kyverno's digest switches, decided without mutating anything (FORMATS.md decision 2).
+// Kyverno's digest switches, decided without mutating anything.
 
 import type { ImageRef } from '../images/reference.js';
 import type { PolicyRule } from './model.js';

@@ -44,7 +44,7 @@ spec:
       image: docker.io/library/busybox:1.36
 `;
 
-t.test('verifies from .verify-images/ with -o json in the CLI.md shape', async (t) => {
+t.test('verifies from .verify-images/ with -o json in the documented shape', async (t) => {
   const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS, 'apps/pod.yaml': POD });
   const { code, stdout } = await cli(dir, ['apps', '-o', 'json']);
   t.equal(code, 0);

@@ -39,7 +39,7 @@ t.test('summary counts statuses', async (t) => {
   });
 });
 
-t.test('exit codes follow CLI.md', async (t) => {
+t.test('exit codes: 0 ok, 1 enforced failure, 3 undecided', async (t) => {
   t.equal(exitCode(result([image('pass', [verdict('pass')]), image('skip'), image('unmatched')])), 0);
   t.equal(exitCode(result([image('warn', [verdict('warn', { mode: 'audit' })])])), 0, 'audit failures do not block');
   t.equal(exitCode(result([image('fail', [verdict('fail')])])), 1);
