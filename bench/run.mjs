@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
+import http from 'node:http';
 import { collectUses, loadPolicyPaths } from '../dist/engine/run.js';
 import { parseReference } from '../dist/images/reference.js';
 import { selectRules } from '../dist/policy/select.js';
@@ -71,27 +71,36 @@ try {
 
   // --- the floor: only the requests a verification needs ---------------------
   const floor = async () => {
-    const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+    // node's http client: keep-alive for every method (undici closes the socket after each HEAD).
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const base = `http://${registry.host}/v2`;
     const accept = 'application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json';
+    const call = (method, url) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(url, { method, agent, headers: { accept } }, (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < images.length) {
           const img = images[next++];
-          const head = await request(`${base}/${img.repo}/manifests/${img.tag}`, { method: 'HEAD', dispatcher: agent, headers: { accept } });
-          await head.body.dump();
+          const head = await call('HEAD', `${base}/${img.repo}/manifests/${img.tag}`);
           const digest = head.headers['docker-content-digest'];
-          const sig = await request(`${base}/${img.repo}/manifests/${digest.replace(':', '-')}.sig`, { dispatcher: agent, headers: { accept } });
-          const manifest = await sig.body.json();
-          const blob = await request(`${base}/${img.repo}/blobs/${manifest.layers[0].digest}`, { dispatcher: agent });
-          await blob.body.arrayBuffer();
+          const sig = await call('GET', `${base}/${img.repo}/manifests/${digest.replace(':', '-')}.sig`);
+          const manifest = JSON.parse(sig.body.toString());
+          await call('GET', `${base}/${img.repo}/blobs/${manifest.layers[0].digest}`);
         }
       }),
     );
     const took = performance.now() - t0;
-    await agent.close();
+    agent.destroy();
     return took;
   };
 

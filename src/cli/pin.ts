@@ -4,9 +4,10 @@
 
 import type { Argv } from 'yargs';
 import type { CommandContext, RegisterCommand } from './commands.js';
+import { type GitOpsFlags, parseHelmSet } from './gitops-source.js';
 import { builder as verifyBuilder, type CliIO, engineOptions, toOptions, UsageError, type VerifyFlags } from './verify.js';
 
-export interface PinFlags extends VerifyFlags {
+export interface PinFlags extends VerifyFlags, Pick<GitOpsFlags, 'repo' | 'path' | 'app' | 'appNamespace' | 'helmValues' | 'helmSet' | 'fluxKustomization'> {
   write?: boolean;
   pr?: boolean;
   branch?: string;
@@ -31,7 +32,8 @@ export const registerPin: RegisterCommand = (cli: Argv, ctx: CommandContext) =>
         .option('github-api-url', { type: 'string', describe: 'GitHub API URL, for GitHub Enterprise (default https://api.github.com); token from GITHUB_TOKEN or GH_TOKEN', group: 'Pin:' })
         .conflicts('write', 'pr')
         .example('$0 pin deploy/', 'show the diff that pins every verified image in deploy/')
-        .example('$0 pin -k overlays/prod --pr', 'open or update a PR pinning the overlay') as Argv<PinFlags>,
+        .example('$0 pin -k overlays/prod --pr', 'open or update a PR pinning the overlay')
+        .example('$0 pin --path charts/web --helm-values values-prod.yaml --write', 'render the chart and pin its values files') as Argv<PinFlags>,
     async (argv) => {
       ctx.setExitCode(await pinHandler(argv, ctx.io));
     },
@@ -40,6 +42,7 @@ export const registerPin: RegisterCommand = (cli: Argv, ctx: CommandContext) =>
 export async function pinHandler(argv: PinFlags, io: CliIO): Promise<number> {
   const { exitCode } = await import('../engine/result.js');
   const { formatPinReport } = await import('../pin/report.js');
+  checkSourceFlags(argv);
   if (argv.pr) {
     const out = await pinPr(argv, io);
     io.stdout(formatPinReport(out.output.pin, { mode: 'pr' }));
@@ -76,6 +79,10 @@ async function runPin(argv: PinFlags, io: CliIO, cwd: string, move: (p: string) 
     kustomize: argv.kustomize?.map((p) => at(p)!),
     policy: argv.policy?.map((p) => at(p)!),
   };
+  if (argv.path !== undefined) {
+    const { repoRoot } = await import('../config/load.js');
+    flags.paths = [path.resolve(repoRoot(cwd), argv.path)];
+  }
   const options = toOptions(flags, config, io.env, io.isTTY);
   const { pinImages } = await import('../pin/pin.js');
   return pinImages({
@@ -84,8 +91,20 @@ async function runPin(argv: PinFlags, io: CliIO, cwd: string, move: (p: string) 
     policyPaths: policyPaths(cwd, options.policyFlags, config),
     cwd,
     helm: config.pin?.helm,
+    chart: {
+      app: { name: argv.app, namespace: argv.appNamespace },
+      ...(argv.helmValues || argv.helmSet ? { source: { helm: { valueFiles: argv.helmValues, parameters: (argv.helmSet ?? []).map(parseHelmSet) } } } : {}),
+    },
     write,
   });
+}
+
+/** pin edits the checkout it runs in: `--path` names the app there; a fetched `--repo` has nothing to edit. */
+function checkSourceFlags(argv: PinFlags): void {
+  if (argv.repo) throw new UsageError('pin edits the files of this checkout: run it inside a clone of the repository (with --path for the app), not with --repo');
+  if (argv.fluxKustomization) throw new UsageError('pin does not render --flux-kustomization: pass its path (-k DIR) instead');
+  const given = [...(argv.paths ?? []), ...(argv.filename ?? []), ...(argv.kustomize ?? [])];
+  if (argv.path !== undefined && given.length > 0) throw new UsageError('--path names the app itself: drop the PATH, -f and -k arguments');
 }
 
 async function pinPr(argv: PinFlags, io: CliIO) {

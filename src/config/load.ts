@@ -17,7 +17,7 @@ export interface RepoConfig {
   /** A sigstore `trusted_root.json` to use instead of the public-good root. */
   trustedRoot?: string;
   /** `pin` settings: Helm values image maps to pin (values files absolute). */
-  pin?: { helm?: Array<{ values: string; image: string }> };
+  pin?: { helm?: Array<{ values: string; image?: string }> };
 }
 
 export interface LoadedConfig {
@@ -112,9 +112,9 @@ function validateConfig(raw: unknown, file: string): RepoConfig {
   };
 }
 
-/** `pin: {helm: [{values: FILE, image: dotted.path}]}`; values files relative to the config file. */
+/** `pin: {helm: [{values: FILE, image?: dotted.path}]}`; values files relative to the config file; without `image`, pin finds the image maps. */
 function pinConfig(raw: unknown, file: string): NonNullable<RepoConfig['pin']> {
-  const bad = () => new ConfigError(`${file}: "pin.helm" must be a list of {values: FILE, image: path.to.image}`);
+  const bad = () => new ConfigError(`${file}: "pin.helm" must be a list of {values: FILE, image: path.to.image (optional)}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: "pin" must be a mapping`);
   const { helm, ...rest } = raw as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
@@ -124,8 +124,8 @@ function pinConfig(raw: unknown, file: string): NonNullable<RepoConfig['pin']> {
   return {
     helm: helm.map((m: unknown) => {
       const e = m as Record<string, unknown> | null;
-      if (!e || typeof e.values !== 'string' || typeof e.image !== 'string' || e.image === '') throw bad();
-      return { values: path.resolve(path.dirname(file), e.values), image: e.image };
+      if (!e || typeof e.values !== 'string' || (e.image !== undefined && (typeof e.image !== 'string' || e.image === ''))) throw bad();
+      return { values: path.resolve(path.dirname(file), e.values), ...(e.image !== undefined && { image: e.image as string }) };
     }),
   };
 }

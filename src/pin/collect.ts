@@ -6,10 +6,14 @@ import { extractImages } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
 import { readSources } from '../sources/files.js';
 import { renderKustomize } from '../sources/kustomize.js';
+import type { HelmChart } from './helm-charts.js';
 import type { TracedUse } from './plan.js';
 
-/** Like engine collectUses(), keeping absolute paths and which kustomization rendered each use. Stdin is skipped: nothing there to edit. */
-export async function traceUses(inputs: string[], cwd: string): Promise<TracedUse[]> {
+/**
+ * Like engine collectUses(), keeping absolute paths and which kustomization or Helm chart
+ * (`charts`: absolute rendered file → chart) rendered each use. Stdin is skipped: nothing there to edit.
+ */
+export async function traceUses(inputs: string[], cwd: string, charts: ReadonlyMap<string, HelmChart> = new Map()): Promise<TracedUse[]> {
   const absolute = inputs.filter((i) => i !== '-').map((i) => path.resolve(cwd, i));
   const sources = await readSources(absolute, { kustomize: renderKustomize });
   const out: TracedUse[] = [];
@@ -17,7 +21,10 @@ export async function traceUses(inputs: string[], cwd: string): Promise<TracedUs
     for (const obj of parseManifests(source.text, source.file)) {
       for (const use of extractImages(obj, source)) {
         const traced: TracedUse = { use };
-        if (source.rendered) {
+        const chart = charts.get(path.resolve(source.file));
+        if (chart) {
+          traced.helm = chart; // the rendered file is temporary: the values are the source
+        } else if (source.rendered) {
           traced.kustomizeDir = path.resolve(source.file);
           // Without an origin the use points at the directory itself: no file.
           if (path.resolve(use.file) !== traced.kustomizeDir) traced.file = path.resolve(use.file);

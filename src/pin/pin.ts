@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { displayPath, run, type RunOptions, type RunOutput } from '../engine/run.js';
 import { applyPlan, type EditedFile } from './apply.js';
+import type { AppSource } from '../sources/argocd-source.js';
 import { traceUses } from './collect.js';
+import { renderChartInputs } from './helm-charts.js';
 import { type HelmMapping, planPins } from './plan.js';
 import type { PinResult } from './types.js';
 import { writeAtomic } from './write.js';
@@ -12,6 +14,8 @@ import { writeAtomic } from './write.js';
 export interface PinOptions extends RunOptions {
   /** Helm values image maps to pin (absolute values files). */
   helm?: HelmMapping[];
+  /** How chart directories among the inputs are rendered: Helm values files and parameters, app name and namespace. */
+  chart?: { source?: AppSource; app?: { name?: string; namespace?: string } };
   /** Edit the files in place (else only compute the edits). */
   write: boolean;
 }
@@ -24,18 +28,24 @@ export interface PinOutput extends RunOutput {
 
 export async function pinImages(options: PinOptions): Promise<PinOutput> {
   const cwd = options.cwd ?? process.cwd();
-  const out = await run(options);
-  const uses = await traceUses(options.inputs, cwd);
-  const plan = await planPins({
-    result: out.result,
-    uses,
-    helm: options.helm,
-    read: readIfPresent,
-    show: (file) => displayPath(cwd, file),
-  });
-  const { files, pin } = applyPlan(plan);
-  if (options.write) for (const f of files) await writeAtomic(f.path, f.after);
-  return { ...out, pin, files };
+  // A chart directory is verified as rendered; its values files are what gets pinned.
+  const charts = await renderChartInputs(options.inputs, cwd, { ...options.chart, env: options.env });
+  try {
+    const out = await run({ ...options, inputs: charts.inputs });
+    const uses = await traceUses(charts.inputs, cwd, charts.charts);
+    const plan = await planPins({
+      result: out.result,
+      uses,
+      helm: options.helm,
+      read: readIfPresent,
+      show: (file) => displayPath(cwd, file),
+    });
+    const { files, pin } = applyPlan(plan);
+    if (options.write) for (const f of files) await writeAtomic(f.path, f.after);
+    return { ...out, pin, files };
+  } finally {
+    await charts.cleanup();
+  }
 }
 
 /** The file's text, or undefined when it is absent (or a directory, or under a file). */

@@ -7,6 +7,8 @@ import { parseReference, repositoryName } from '../images/reference.js';
 import { extractImages } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
 import type { ImageUse } from '../manifests/types.js';
+import { appVersion, type HelmChart } from './helm-charts.js';
+import { findValuesImages, type HelmValuesImage } from './helm-values.js';
 import { isPinned, pinnedReference, pinnedTag } from './pinned-reference.js';
 import { hasFluxMarker } from './splice.js';
 import type { PinChange, PinSkip, PinTarget, ScalarEdit } from './types.js';
@@ -19,13 +21,15 @@ export interface TracedUse {
   file?: string;
   /** Absolute kustomization directory that rendered it. */
   kustomizeDir?: string;
+  /** The Helm chart that rendered it (its values are the source). */
+  helm?: HelmChart;
 }
 
-/** `pin.helm` in the config: an image map in a values file, by dotted path. */
+/** `pin.helm` in the config: an image map in a values file, by dotted path; without `image`, found by the image it yields. */
 export interface HelmMapping {
   /** Absolute values file. */
   values: string;
-  image: string;
+  image?: string;
 }
 
 export interface PlanInput {
@@ -62,6 +66,8 @@ class Planner {
   readonly skipped: PinSkip[] = [];
   private readonly texts = new Map<string, string | undefined>();
   private readonly kustomizations = new Map<string, Promise<Array<KustomizeImageEntry & { file: string }>>>();
+  private readonly valuesImages = new Map<HelmChart, HelmValuesImage[]>();
+  private claimedImages?: Promise<string[]>;
 
   constructor(private readonly input: PlanInput) {}
 
@@ -82,6 +88,7 @@ class Planner {
     if (traced.file && use.range) {
       return this.edit(traced.file, use.range[0], use.range[1], use.image, pinnedReference(use.image, digest), result, 'manifest', useName(use));
     }
+    if (traced.helm) return this.viaHelmValues(result, traced.helm);
     if (traced.kustomizeDir) {
       if (await this.viaKustomization(result, traced)) return;
       if (traced.file && (await this.viaOrigin(result, traced))) return;
@@ -134,7 +141,64 @@ class Planner {
     return true;
   }
 
+  /** The one values image map of the chart that yields this image (an explicit pin.helm `image:` wins). */
+  private async viaHelmValues(result: ImageResult, chart: HelmChart): Promise<void> {
+    if ((await this.claimed()).some((image) => sameImage(image, result.image))) return;
+    let found = this.valuesImages.get(chart);
+    if (!found) this.valuesImages.set(chart, (found = findValuesImages(chart.layers, chart)));
+    const shown = this.input.show(chart.dir);
+    const matches = found.filter((c) => sameImage(c.image, result.image));
+    if (matches.length === 0) {
+      return this.skip(result, `${NO_SOURCE}: rendered by helm from ${shown}, and no values image map (repository + tag) yields this image; name it with pin.helm in the config`, { file: shown });
+    }
+    await this.pinValues(result, matches, shown);
+  }
+
+  /** Edits the one matching values map; reports (and leaves) several or a blocked one. */
+  private async pinValues(result: ImageResult, matches: HelmValuesImage[], shown: string): Promise<void> {
+    if (matches.length > 1) {
+      return this.skip(result, `ambiguous: Helm values ${matches.map((m) => m.path).join(' and ')} both yield this image; not edited (name one with pin.helm image: in the config)`, { file: shown });
+    }
+    const { target, path: at } = matches[0]!;
+    if ('blocked' in target) return this.skip(result, target.blocked, { file: shown });
+    const { site } = target;
+    await this.edit(target.file, site.start, site.end, site.value, target.to(result.digest!), result, 'helm', at);
+  }
+
+  /** Images named by explicit pin.helm `image:` mappings: those are pinned there and nowhere else. */
+  private claimed(): Promise<string[]> {
+    this.claimedImages ??= (async () => {
+      const out: string[] = [];
+      for (const m of this.input.helm ?? []) {
+        const text = m.image === undefined ? undefined : await this.text(m.values);
+        const site = text === undefined ? undefined : readHelmImage(text, m.image!);
+        if (site) out.push(site.image);
+      }
+      return out;
+    })();
+    return this.claimedImages;
+  }
+
+  /** `pin.helm` naming only `values:`: every passed image that one image map of the file yields. */
+  private async helmValuesFile(values: string): Promise<void> {
+    const shown = this.input.show(values);
+    const text = await this.text(values);
+    if (text === undefined) {
+      this.skipped.push({ image: '(pin.helm)', status: 'error', reason: `pin.helm: cannot read values file ${shown}`, file: shown });
+      return;
+    }
+    const found = findValuesImages([{ file: values, label: shown, text }], { appVersion: await appVersion(path.dirname(values)) });
+    const claimed = await this.claimed();
+    for (const result of this.input.result.results) {
+      if (result.status !== 'pass' || !result.digest || isPinned(result.image)) continue;
+      if (claimed.some((image) => sameImage(image, result.image))) continue;
+      const matches = found.filter((c) => sameImage(c.image, result.image));
+      if (matches.length > 0) await this.pinValues(result, matches, shown);
+    }
+  }
+
   async helm(mapping: HelmMapping): Promise<void> {
+    if (mapping.image === undefined) return this.helmValuesFile(mapping.values);
     const shown = this.input.show(mapping.values);
     const text = await this.text(mapping.values);
     const site = text === undefined ? undefined : readHelmImage(text, mapping.image);
@@ -189,10 +253,10 @@ class Planner {
     entry.edits.push({ start, end, from, to, change });
   }
 
-  private skip(result: ImageResult, reason: string, at?: { file: string; line: number }): void {
+  private skip(result: ImageResult, reason: string, at?: { file: string; line?: number }): void {
     const where = at ?? (result.uses[0] && { file: result.uses[0].file, line: result.uses[0].line });
     const dup = this.skipped.some((s) => s.image === result.image && s.reason === reason && s.file === where?.file && s.line === where?.line);
-    if (!dup) this.skipped.push({ image: result.image, status: result.status, reason, ...(where && { file: where.file, line: where.line }) });
+    if (!dup) this.skipped.push({ image: result.image, status: result.status, reason, ...(where && { file: where.file }), ...(where?.line !== undefined && { line: where.line }) });
   }
 
   private async text(file: string): Promise<string | undefined> {

@@ -11,7 +11,7 @@ export function formatPinReport(pin: PinResult, opts: { mode: 'diff' | 'write' |
   const files = Object.keys(pin.changes).length;
   lines.push(`${changes.length} value${changes.length === 1 ? '' : 's'} ${verb === 'pinned' ? 'pinned' : 'to pin'} in ${files} file${files === 1 ? '' : 's'}`);
   for (const s of pin.skipped) {
-    lines.push(`not pinned: ${s.image}${s.file ? ` (${s.file}:${s.line ?? 0})` : ''}: ${s.reason}`);
+    lines.push(`not pinned: ${s.image}${s.file ? ` (${s.file}${s.line !== undefined ? `:${s.line}` : ''})` : ''}: ${s.reason}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -18,7 +18,8 @@ export function lineAt(text: string, offset: number): number {
   return line;
 }
 
-function site(text: string, node: unknown): ScalarSite | undefined {
+/** The scalar `node` as a site, when it is a string, number or boolean (or empty). */
+export function scalarSite(text: string, node: unknown): ScalarSite | undefined {
   if (!isScalar(node) || !node.range) return undefined;
   const s = node as Scalar;
   const [start, end] = s.range!;
@@ -57,7 +58,7 @@ export function readKustomization(text: string): { images: KustomizeImageEntry[]
       const digest = item.get('digest');
       const entry: KustomizeImageEntry = { name, line: lineAt(text, item.range?.[0] ?? 0) };
       if (typeof newName === 'string') entry.newName = newName;
-      const tag = site(text, item.get('newTag', true));
+      const tag = scalarSite(text, item.get('newTag', true));
       if (tag && tag.value !== '') entry.newTag = tag;
       if (typeof digest === 'string' && digest !== '') entry.digest = digest;
       images.push(entry);
@@ -91,7 +92,7 @@ export function readHelmImage(text: string, imagePath: string): HelmImageSite | 
   }
   if (!isMap(node)) return undefined;
   const map = node;
-  const str = (key: string) => site(text, map.get(key, true) as Node | undefined);
+  const str = (key: string) => scalarSite(text, map.get(key, true) as Node | undefined);
   const repository = str('repository');
   if (!repository || repository.value === '') return undefined;
   const registry = str('registry');

@@ -2,6 +2,8 @@
 // and per host), timeouts, retries with backoff and Retry-After, redirects that
 // never carry Authorization to another host, and a count of every request sent.
 import { lookup as dnsLookup } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
@@ -96,6 +98,33 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   const agent = new Agent({ connect, connections: perHostConcurrency, keepAliveTimeout: 10_000 });
   const insecureAgent = new Agent({ connect: { ...connect, rejectUnauthorized: false }, connections: perHostConcurrency });
 
+  // undici closes the connection after every HEAD (undici#258), which costs a TCP (and TLS)
+  // handshake per tag resolution; node's own client keeps HEAD connections alive.
+  const headAgents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...(lookup && { lookup }) }),
+    https: new https.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...connect }),
+    insecure: new https.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...connect, rejectUnauthorized: false }),
+  };
+
+  function head(url: URL, headers: Record<string, string>, insecureTls: boolean): Promise<HttpResponse> {
+    const secure = url.protocol === 'https:';
+    const agent = secure ? (insecureTls ? headAgents.insecure : headAgents.https) : headAgents.http;
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(url, { method: 'HEAD', headers, agent, timeout: timeoutMs }, (res) => {
+        const out: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: out, body: new Uint8Array(0), url: url.toString() }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   function limiterFor(host: string): LimitFunction {
     let limit = perHost.get(host);
     if (!limit) perHost.set(host, (limit = pLimit(perHostConcurrency)));
@@ -107,12 +136,21 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     const host = url.host.toLowerCase();
     counts.requests++;
     counts.byHost[host] = (counts.byHost[host] ?? 0) + 1;
-    const dispatcher = url.protocol === 'https:' && insecure.has(host) ? insecureAgent : agent;
+    const insecureTls = url.protocol === 'https:' && insecure.has(host);
+    const dispatcher = insecureTls ? insecureAgent : agent;
+    const sent: Record<string, string> = { 'user-agent': opts.userAgent ?? 'kubectl-verify-images', ...req.headers };
+    if (req.method === 'HEAD') {
+      try {
+        return await head(url, sent, insecureTls);
+      } catch (err) {
+        throw toNetworkFailure(err, req.method, url);
+      }
+    }
     let res;
     try {
       res = await request(url, {
         method: req.method,
-        headers: { 'user-agent': opts.userAgent ?? 'kubectl-verify-images', ...req.headers },
+        headers: sent,
         body: req.body,
         dispatcher,
         signal: AbortSignal.timeout(timeoutMs),
@@ -171,6 +209,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     send,
     stats: () => ({ requests: counts.requests, byHost: { ...counts.byHost } }),
     async close() {
+      for (const a of Object.values(headAgents)) a.destroy();
       await Promise.all([agent.close(), insecureAgent.close()]);
     },
   };

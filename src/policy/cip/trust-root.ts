@@ -1,11 +1,14 @@
 // policy-controller `TrustRoot` documents (policy.sigstore.dev/v1alpha1) found among the
 // policy files → a trusted_root.json text, so `trustRootRef` works offline.
-// `sigstoreKeys` is converted; `repository` (vendored TUF) and `remote` are not supported.
+// `sigstoreKeys` is converted; `repository` (a vendored TUF repository) is verified
+// offline and its trusted root target taken; `remote` needs the network: unsupported.
 
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
 import { splitPem } from '../../verify/keys.js';
+import { TrustRootError, trustMaterialFromJson } from '../../verify/trusted-root.js';
+import { readMirror, TufRepositoryError, verifiedTarget } from './tuf-repository.js';
 
 export type TrustRootResult = { kind: 'trustedRoot'; json: string; tlogKeys: string[] } | { kind: 'unsupported'; field: string };
 
@@ -18,13 +21,22 @@ export function trustRootName(doc: PolicyDocument): string | undefined {
   return Field.root(doc).at('metadata').at('name').string();
 }
 
+// Several authorities may name the same TrustRoot: a TUF repository is verified once per load.
+const compiled = new WeakMap<PolicyDocument, TrustRootResult>();
+
 /** Compiles a TrustRoot document; malformed content is a PolicyError at its line. */
 export function compileTrustRoot(doc: PolicyDocument): TrustRootResult {
+  let result = compiled.get(doc);
+  if (!result) compiled.set(doc, (result = compile(doc)));
+  return result;
+}
+
+function compile(doc: PolicyDocument): TrustRootResult {
   const spec = Field.root(doc).at('spec');
   const kinds = ['remote', 'repository', 'sigstoreKeys'].filter((k) => spec.has(k));
   if (kinds.length !== 1) throw spec.error('needs exactly one of remote, repository, sigstoreKeys');
   if (kinds[0] === 'remote') return { kind: 'unsupported', field: 'TrustRoot remote (needs the network)' };
-  if (kinds[0] === 'repository') return { kind: 'unsupported', field: 'TrustRoot repository (vendored TUF)' };
+  if (kinds[0] === 'repository') return repository(spec.at('repository'));
   const keys = spec.at('sigstoreKeys');
   const tlogs = keys.at('tLogs').list().map(logInstance);
   const root = {
@@ -35,6 +47,42 @@ export function compileTrustRoot(doc: PolicyDocument): TrustRootResult {
     timestampAuthorities: keys.at('timestampAuthorities').list().map(authority),
   };
   return { kind: 'trustedRoot', json: JSON.stringify(root, null, 2), tlogKeys: tlogs.map((t) => t.pem) };
+}
+
+/**
+ * `repository{root, mirrorFS, targets, trustedRootTarget}`: the TUF repository in
+ * `mirrorFS` verified from `root`, then its trusted root target used as is.
+ */
+function repository(f: Field): TrustRootResult {
+  const rootField = f.at('root');
+  const mirrorField = f.at('mirrorFS');
+  const targetField = f.at('trustedRootTarget');
+  const root = rootField.requiredString().trim().startsWith('{') ? Buffer.from(rootField.requiredString()) : base64(rootField);
+  const mirror = base64(mirrorField);
+  const target = targetField.string() || 'trusted_root.json';
+  let text: string;
+  try {
+    const data = verifiedTarget(readMirror(mirror), root, { targets: f.at('targets').string() || 'targets', target });
+    text = data.toString('utf8');
+  } catch (err) {
+    if (!(err instanceof TufRepositoryError)) throw err;
+    throw (err.code === 'TUF_ROOT_INVALID' ? rootField : mirrorField).error(err.message);
+  }
+  try {
+    const material = trustMaterialFromJson(text, target);
+    const tlogKeys = material.tlogs.map((t) => t.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    return { kind: 'trustedRoot', json: text, tlogKeys };
+  } catch (err) {
+    if (!(err instanceof TrustRootError)) throw err;
+    throw (f.has('trustedRootTarget') ? targetField : f).error(`not a usable trusted root: ${err.message}`);
+  }
+}
+
+/** A Kubernetes `[]byte` field: standard base64, whitespace allowed. */
+function base64(f: Field): Buffer {
+  const v = f.requiredString().replace(/\s+/g, '');
+  if (v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw f.error('must be base64');
+  return Buffer.from(v, 'base64');
 }
 
 const EPOCH = { start: '1970-01-01T00:00:00Z' };
