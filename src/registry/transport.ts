@@ -6,7 +6,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { RegistryError } from './types.js';
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry.js';
@@ -94,36 +93,14 @@ export function createTransport(opts: TransportOptions = {}): Transport {
           if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: ip, family }]);
           else callback(null, ip, family);
         };
-  const connect = { ...(ca && { ca }), ...(lookup && { lookup }) };
-  const agent = new Agent({ connect, connections: perHostConcurrency, keepAliveTimeout: 10_000 });
-  const insecureAgent = new Agent({ connect: { ...connect, rejectUnauthorized: false }, connections: perHostConcurrency });
-
-  // undici closes the connection after every HEAD (undici#258), which costs a TCP (and TLS)
-  // handshake per tag resolution; node's own client keeps HEAD connections alive.
-  const headAgents = {
+  const tls = { ...(ca && { ca }), ...(lookup && { lookup }) };
+  // node's own client: keep-alive for every method (undici closes the socket after each HEAD,
+  // a TCP and TLS handshake per tag), and nothing extra to load at start-up.
+  const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...(lookup && { lookup }) }),
-    https: new https.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...connect }),
-    insecure: new https.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...connect, rejectUnauthorized: false }),
+    https: new https.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...tls }),
+    insecure: new https.Agent({ keepAlive: true, maxSockets: perHostConcurrency, ...tls, rejectUnauthorized: false }),
   };
-
-  function head(url: URL, headers: Record<string, string>, insecureTls: boolean): Promise<HttpResponse> {
-    const secure = url.protocol === 'https:';
-    const agent = secure ? (insecureTls ? headAgents.insecure : headAgents.https) : headAgents.http;
-    return new Promise((resolve, reject) => {
-      const req = (secure ? https : http).request(url, { method: 'HEAD', headers, agent, timeout: timeoutMs }, (res) => {
-        const out: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) {
-          if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: out, body: new Uint8Array(0), url: url.toString() }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end();
-    });
-  }
 
   function limiterFor(host: string): LimitFunction {
     let limit = perHost.get(host);
@@ -131,48 +108,62 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     return limit;
   }
 
-  async function once(req: HttpRequest): Promise<HttpResponse> {
+  function once(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
     const host = url.host.toLowerCase();
     counts.requests++;
     counts.byHost[host] = (counts.byHost[host] ?? 0) + 1;
-    const insecureTls = url.protocol === 'https:' && insecure.has(host);
-    const dispatcher = insecureTls ? insecureAgent : agent;
-    const sent: Record<string, string> = { 'user-agent': opts.userAgent ?? 'kubectl-verify-images', ...req.headers };
-    if (req.method === 'HEAD') {
-      try {
-        return await head(url, sent, insecureTls);
-      } catch (err) {
-        throw toNetworkFailure(err, req.method, url);
-      }
-    }
-    let res;
-    try {
-      res = await request(url, {
-        method: req.method,
-        headers: sent,
-        body: req.body,
-        dispatcher,
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+    const secure = url.protocol === 'https:';
+    const agent = secure ? (insecure.has(host) ? agents.insecure : agents.https) : agents.http;
+    const headers: Record<string, string> = { 'user-agent': opts.userAgent ?? 'kubectl-verify-images', ...req.headers };
+    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const fail = (err: unknown) => reject(err instanceof RegistryError ? err : toNetworkFailure(err, req.method, url));
+      const outgoing = (secure ? https : http).request(url, { method: req.method, headers, agent }, (res) => {
+        const out: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        const status = res.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
+        const max = ok ? (req.maxBytes ?? DEFAULT_MAX_BYTES) : ERROR_BODY_BYTES;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let capped = false;
+        res.on('data', (chunk: Buffer) => {
+          if (capped) return;
+          size += chunk.byteLength;
+          if (size > max) {
+            capped = true;
+            if (ok) {
+              clearTimeout(timer);
+              outgoing.destroy();
+              reject(new RegistryError('PROTOCOL', `response larger than ${max} bytes`));
+              return;
+            }
+            // Error bodies are only for diagnostics: a prefix is enough.
+            chunks.push(chunk.subarray(0, chunk.byteLength - (size - max)));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          if (!(capped && ok)) resolve({ status, headers: out, body: Buffer.concat(chunks), url: url.toString() });
+        });
+        res.on('error', (err) => {
+          clearTimeout(timer);
+          fail(err);
+        });
       });
-    } catch (err) {
-      throw toNetworkFailure(err, req.method, url);
-    }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    const ok = res.statusCode >= 200 && res.statusCode < 300;
-    let body: Uint8Array;
-    try {
-      body = await readCapped(res.body, ok ? (req.maxBytes ?? DEFAULT_MAX_BYTES) : ERROR_BODY_BYTES, ok);
-    } catch (err) {
-      if (err instanceof RegistryError) throw err;
-      throw toNetworkFailure(err, req.method, url);
-    }
-    return { status: res.statusCode, headers, body, url: url.toString() };
+      // One deadline for the whole exchange: connect, headers and body.
+      const timer = setTimeout(() => outgoing.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+      outgoing.on('error', (err) => {
+        clearTimeout(timer);
+        fail(err);
+      });
+      outgoing.end(req.body);
+    });
   }
 
   async function withRetries(req: HttpRequest): Promise<HttpResponse> {
@@ -209,25 +200,9 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     send,
     stats: () => ({ requests: counts.requests, byHost: { ...counts.byHost } }),
     async close() {
-      for (const a of Object.values(headAgents)) a.destroy();
-      await Promise.all([agent.close(), insecureAgent.close()]);
+      for (const a of Object.values(agents)) a.destroy();
     },
   };
-}
-
-async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number, strict: boolean): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > max) {
-      body.destroy();
-      if (strict) throw new RegistryError('PROTOCOL', `response larger than ${max} bytes`);
-      break; // error bodies are only for diagnostics; a prefix is enough
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function toNetworkFailure(err: unknown, method: string, url: URL): NetworkFailure {

@@ -79,9 +79,20 @@ t.test('Helm: `helm template … | pin -` pins the values file named by pin.helm
   t.notMatch(r.stdout, /pin\/web:1\.0 .*no source file/, 'the mapped image is not reported as unpinnable');
 });
 
+t.test('Helm: `helm template … | pin -` with pin.helm naming only values: finds the image maps itself', async (t) => {
+  const { dir, web } = await fixture(t);
+  const values = `# helm create style\nimage:\n  repository: ${registry.host}/pin/web\n  tag: "1.0"\nbad:\n  image: {registry: ${registry.host}, repository: pin/bad, tag: "2.0", digest: ""}\n`;
+  await writeFiles(dir, { 'chart/values.yaml': values, '.verify-imagesrc.yaml': 'pin:\n  helm:\n    - values: chart/values.yaml\n' });
+  const rendered = deployment('shop', [`${registry.host}/pin/web:1.0`, `${registry.host}/pin/bad:2.0`]);
+  const r = await cli(dir, ['pin', '-', '--write', '--no-cache'], {}, rendered);
+  t.equal(r.code, 1);
+  t.match(r.stdout, /pinned chart\/values\.yaml:4 1\.0 → 1\.0@sha256:/);
+  t.equal(await readFile(path.join(dir, 'chart/values.yaml'), 'utf8'), values.replace('tag: "1.0"', `tag: "1.0@${web}"`), 'the failed image keeps its empty digest');
+});
+
 t.test('a bad pin.helm setting is a config error (exit 2)', async (t) => {
   const { dir } = await fixture(t);
-  await writeFiles(dir, { '.verify-imagesrc.yaml': 'pin:\n  helm: [{values: v.yaml}]\n' });
+  await writeFiles(dir, { '.verify-imagesrc.yaml': 'pin:\n  helm: [{image: image}]\n' });
   const r = await cli(dir, ['pin', 'apps']);
   t.equal(r.code, 2);
   t.match(r.stderr, /"pin.helm" must be a list/);

@@ -72,7 +72,7 @@ t.test('Bitnami chart: digest: "" keys gain the digest (Docker Hub normalised); 
   const { files, pin } = await pinChart(dir, [web, exporter], { statuses: { [exporter]: 'fail' } });
   t.equal(files.length, 1);
   await golden(t, 'bitnami/values.pinned.yaml', files[0]!.after);
-  t.same(pin.changes['chart/values.yaml']!.map((c) => [c.line, c.from, c.to, c.use]), [[32, '', digestOf(web), 'image']]);
+  t.same(pin.changes['chart/values.yaml']!.map((c) => [c.line, c.from, c.to, c.use]), [[33, '', digestOf(web), 'image']]);
   t.match(pin.skipped, [{ image: exporter, status: 'fail', reason: /^fail: / }]);
   t.ok(files[0]!.after.includes("    digest: ''\n"), 'the failed exporter keeps its empty digest');
   t.ok(files[0]!.after.includes('    repository: bitnami/git\n    tag: 2.44.0-debian-12-r1\n    digest: ""\n'), 'the git image was not rendered: untouched');
@@ -88,7 +88,7 @@ t.test('digest-capable chart with a prod values file: digest where the tag is se
   await golden(t, 'helm-layers/values-prod.pinned.yaml', byName['chart/values-prod.yaml']!);
   t.same(pin.changes['chart/values.yaml']!.map((c) => [c.line, c.use, c.to]), [
     [5, 'api.image', digestOf(images[0]!)],
-    [10, 'proxy', `v3@${digestOf(images[2]!)}`],
+    [11, 'proxy', `v3@${digestOf(images[2]!)}`],
   ]);
   t.same(pin.changes['chart/values-prod.yaml']!.map((c) => [c.line, c.from, c.to]), [[4, '1.1', `1.1@${digestOf(images[1]!)}`]], 'the worker digest key sits under an older layer: the prod tag is pinned');
   t.same(pin.skipped, []);
@@ -116,7 +116,7 @@ t.test('ambiguous: two values maps yield the image, nothing is edited; an explic
 t.test('pin.helm naming only values: the image maps of that file are found for rendered input (stdin-like)', async (t) => {
   const dir = await copyCorpus(t, 'bitnami');
   const values = path.join(dir, 'chart/values.yaml');
-  const web = 'docker.io/bitnami/nginx:1.25.4-debian-12-r3';
+  const web = 'bitnami/nginx:1.25.4-debian-12-r3';
   // No traced uses: the manifests came from stdin, only the Result knows the images.
   const plan = await planPins({ result: resultFor([web, 'ghcr.io/other:1']), uses: [], helm: [{ values }], read: readIfPresent, show: (f) => path.relative(dir, f) });
   const { files, pin } = applyPlan(plan);

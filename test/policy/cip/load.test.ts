@@ -238,7 +238,6 @@ spec:
 
   for (const [spec, field] of [
     ['remote:\n    root: eA==\n    mirror: https://tuf.example', 'TrustRoot remote (needs the network)'],
-    ['repository:\n    root: eA==\n    mirrorFS: eA==', 'TrustRoot repository (vendored TUF)'],
   ] as const) {
     const other = `apiVersion: policy.sigstore.dev/v1alpha1\nkind: TrustRoot\nmetadata:\n  name: my-keys\nspec:\n  ${spec}\n`;
     const [p] = loadPolicies([

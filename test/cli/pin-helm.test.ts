@@ -1,0 +1,123 @@
+// `pin` on a Helm chart without a config mapping, end to end on the REAL registry: the chart
+// is rendered by a FAKE helm script on PATH (helm is not installed here) that prints the
+// chart's merged values (values.yaml, --values, --set) as one Deployment; pin then finds
+// the values entries that produced each verified image and pins them.
+import { chmod, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import t from 'tap';
+import { generateKeyPair, signImage } from '../../src/testkit/cosign-signer.js';
+import { pushImage, pushIndex } from '../../src/testkit/oci-push.js';
+import { startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
+import { cli, keyPolicy, tempDir, writeFiles } from './pin-helpers.js';
+
+let registry: TestRegistry;
+const key = generateKeyPair('ecdsa-p256');
+t.before(async () => {
+  registry = await startRegistry();
+});
+t.teardown(() => registry?.stop());
+
+/** The FAKE helm: `helm template REL CHART [--values F]… [--set K=V]…` → a Deployment of `image` and `sidecar.image`. */
+function fakeHelm(): string {
+  const yaml = createRequire(import.meta.url).resolve('yaml');
+  return `#!${process.execPath}
+// FAKE helm for tests: renders image maps the way helm create / Bitnami templates do.
+const fs = require('node:fs');
+const path = require('node:path');
+const YAML = require(${JSON.stringify(yaml)});
+const args = process.argv.slice(2);
+if (args[0] !== 'template') process.exit(2);
+const chart = args[2];
+const files = [path.join(chart, 'values.yaml')];
+const sets = [];
+for (let i = 3; i < args.length; i++) {
+  if (args[i] === '--values') files.push(path.resolve(chart, args[++i]));
+  else if (args[i] === '--set' || args[i] === '--set-string') sets.push(args[++i]);
+}
+const isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const merge = (a, b) => { for (const [k, v] of Object.entries(b || {})) a[k] = isMap(v) && isMap(a[k]) ? merge(a[k], v) : v; return a; };
+const values = files.reduce((acc, f) => merge(acc, YAML.parse(fs.readFileSync(f, 'utf8'))), {});
+for (const s of sets) {
+  const [name, value] = [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)];
+  const keys = name.split('.');
+  let o = values;
+  for (const k of keys.slice(0, -1)) o = o[k] = isMap(o[k]) ? o[k] : {};
+  o[keys[keys.length - 1]] = value;
+}
+const appVersion = String(YAML.parse(fs.readFileSync(path.join(chart, 'Chart.yaml'), 'utf8')).appVersion || '');
+const ref = (im) => (im.registry ? im.registry + '/' : '') + im.repository + (im.digest ? '@' + im.digest : ':' + (im.tag || appVersion));
+const images = [values.image, values.sidecar && values.sidecar.image].filter(Boolean).map(ref);
+process.stdout.write('apiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  name: ' + args[1] + '\\nspec:\\n  template:\\n    spec:\\n      containers:\\n' +
+  images.map((im, i) => '      - name: c' + i + '\\n        image: ' + im + '\\n').join(''));
+`;
+}
+
+async function fixture(t: Parameters<typeof tempDir>[0]) {
+  const web = await pushIndex(registry.host, 'helm/web', '1.0', { seed: 'helm-web' });
+  await signImage({ registry: registry.host, repo: 'helm/web', digest: web, key });
+  const side = await pushImage(registry.host, 'helm/side', '2.0', { seed: 'helm-side' });
+  await signImage({ registry: registry.host, repo: 'helm/side', digest: side, key });
+  const side21 = await pushImage(registry.host, 'helm/side', '2.1', { seed: 'helm-side-2.1' });
+  await signImage({ registry: registry.host, repo: 'helm/side', digest: side21, key });
+  await pushImage(registry.host, 'helm/side', '9.9', { seed: 'helm-side-unsigned' });
+  const dir = await tempDir(t, 'vi-pin-helm-');
+  // helm create style (empty tag → appVersion) and a Bitnami-style map with a digest key.
+  const values = `image:\n  repository: ${registry.host}/helm/web\n  # Overrides the image tag whose default is the chart appVersion.\n  tag: ""\nsidecar:\n  image:\n    registry: ${registry.host}\n    repository: helm/side\n    tag: "2.0"   # quoted: Helm renders a plain 2.0 as 2\n    digest: ""\n`;
+  const bin = path.join(dir, 'bin');
+  await writeFiles(dir, {
+    '.git/HEAD': '',
+    'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: "1.0"\n',
+    'chart/values.yaml': values,
+    'chart/values-prod.yaml': 'sidecar:\n  image:\n    tag: "2.1"\n',
+    'chart/templates/deployment.yaml': '# rendered by the FAKE helm in this test\n',
+    'bin/helm': fakeHelm(),
+    '.verify-images/signed.yaml': keyPolicy(`${registry.host}/helm/*`, key),
+  });
+  await chmod(path.join(bin, 'helm'), 0o755);
+  return { dir, web, side, side21, values, env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` } };
+}
+
+t.test('pin CHART --write (FAKE helm): the values that produced each image are pinned; a rerun changes nothing', async (t) => {
+  const { dir, web, side, values, env } = await fixture(t);
+  const r = await cli(dir, ['pin', 'chart', '--write', '--no-cache'], env);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /pinned chart\/values\.yaml:4 \(empty\) → 1\.0@sha256:/);
+  t.match(r.stdout, /pinned chart\/values\.yaml:10 \(empty\) → sha256:/);
+  t.match(r.stdout, /2 values pinned in 1 file\n/);
+  const after = await readFile(path.join(dir, 'chart/values.yaml'), 'utf8');
+  t.equal(after, values.replace('tag: ""', `tag: "1.0@${web}"`).replace('digest: ""', `digest: "${side}"`), 'appVersion@digest in the empty tag; the digest key for the chart that has one');
+  const again = await cli(dir, ['pin', 'chart', '--write', '--no-cache'], env);
+  t.equal(again.code, 0, again.stderr);
+  t.match(again.stdout, /0 values pinned in 0 files/, 'the rendered images now carry their digests');
+  t.equal(await readFile(path.join(dir, 'chart/values.yaml'), 'utf8'), after);
+});
+
+t.test('pin --path CHART --helm-values (FAKE helm): the prod tag is pinned in the prod values file; a diff by default', async (t) => {
+  const { dir, web, side21, values, env } = await fixture(t);
+  const r = await cli(dir, ['pin', '--path', 'chart', '--helm-values', 'values-prod.yaml', '--no-cache'], env);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, `--- a/chart/values-prod.yaml\n+++ b/chart/values-prod.yaml\n`);
+  t.match(r.stdout, `-    tag: "2.1"\n+    tag: "2.1@${side21}"\n`, 'the tag is set in a later file than the digest key: tag@digest there');
+  t.match(r.stdout, `+  tag: "1.0@${web}"\n`);
+  t.notMatch(r.stdout, /digest: "sha256/, 'the base digest key is left alone (it would pin prod\'s sidecar for every environment)');
+  t.equal(await readFile(path.join(dir, 'chart/values.yaml'), 'utf8'), values, 'without --write nothing is edited');
+});
+
+t.test('pin CHART (FAKE helm): an unsigned image set by --helm-set is not pinned and is listed; exit 1', async (t) => {
+  const { dir, env } = await fixture(t);
+  const r = await cli(dir, ['pin', '--path', 'chart', '--helm-set', 'sidecar.image.tag=9.9', '--write', '--no-cache'], env);
+  t.equal(r.code, 1, 'the unsigned tag fails the policy');
+  t.match(r.stdout, /pinned chart\/values\.yaml:4 /, 'the verified web image is still pinned');
+  t.match(r.stdout, new RegExp(`not pinned: ${registry.host}/helm/side:9\\.9 .*: fail: `));
+});
+
+t.test('pin --repo is a usage error: pin edits the checkout it runs in', async (t) => {
+  const { dir, env } = await fixture(t);
+  const r = await cli(dir, ['pin', '--repo', dir, '--path', 'chart'], env);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /run it inside a clone/);
+  const both = await cli(dir, ['pin', '--path', 'chart', 'chart'], env);
+  t.equal(both.code, 2);
+  t.match(both.stderr, /--path names the app itself/);
+});
