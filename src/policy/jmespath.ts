@@ -2,14 +2,8 @@
 // custom functions policies in the wild use (regex_match, time_since, to_upper…).
 // Kyverno's full function list is longer; an unknown function is a policy error at load.
 
-import {
-  compile,
-  register,
-  search,
-  TYPE_NUMBER,
-  TYPE_STRING,
-  type JSONValue,
-} from '@jmespath-community/jmespath';
+import { createRequire } from 'node:module';
+import type * as Jmes from '@jmespath-community/jmespath';
 import { kyvernoGlobMatch } from '../images/glob.js';
 import { goRegExp } from './regexp.js';
 import { formatGoDuration, parseGoDuration } from './scalars.js';
@@ -28,15 +22,30 @@ export function withClock<T>(now: Date | undefined, fn: () => T): T {
   }
 }
 
+type JSONValue = Jmes.JSONValue;
+
+// Loaded on first use (its CommonJS build, synchronously): only policies with
+// conditions need it, and the CLI's start-up stays lean.
+const requireCjs = createRequire(import.meta.url);
+let lib: typeof Jmes | undefined;
+function jmes(): typeof Jmes {
+  if (!lib) {
+    const loaded = requireCjs('@jmespath-community/jmespath') as typeof Jmes;
+    for (const [name, fn, types] of kyvernoFunctions(loaded.TYPE_STRING, loaded.TYPE_NUMBER)) {
+      loaded.register(name, fn as never, types.map((t) => ({ types: t as never })), { override: true });
+    }
+    lib = loaded;
+  }
+  return lib;
+}
+
 export function jmesSearch(data: unknown, expression: string): unknown {
-  ensureFunctions();
-  return search(data as JSONValue, expression);
+  return jmes().search(data as JSONValue, expression);
 }
 
 /** Throws when the expression does not parse (checked at policy load). */
 export function jmesCompile(expression: string): void {
-  ensureFunctions();
-  compile(expression);
+  jmes().compile(expression);
 }
 
 // Go's time.Parse layouts are not JS; the empty layout (RFC 3339) is what policies use.
@@ -50,52 +59,54 @@ function parseTime(layout: string, text: string): Date {
 const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 type Fn = (args: JSONValue[]) => JSONValue;
-const FUNCTIONS: [string, Fn, number[][]][] = [
-  ['regex_match', ([re, s]) => goRegExp(String(re)).test(str(s)), [[TYPE_STRING], [TYPE_STRING, TYPE_NUMBER]]],
-  ['pattern_match', ([p, s]) => kyvernoGlobMatch(String(p), str(s)), [[TYPE_STRING], [TYPE_STRING, TYPE_NUMBER]]],
-  [
-    'regex_replace_all',
-    ([re, s, r]) => str(s).replace(new RegExp(goRegExp(String(re)).source, 'g'), String(r).replace(/\$\{?(\d+)\}?/g, '$$$1')),
-    [[TYPE_STRING], [TYPE_STRING, TYPE_NUMBER], [TYPE_STRING, TYPE_NUMBER]],
-  ],
-  ['replace_all', ([s, a, b]) => String(s).split(String(a)).join(String(b)), [[TYPE_STRING], [TYPE_STRING], [TYPE_STRING]]],
-  ['to_upper', ([s]) => String(s).toUpperCase(), [[TYPE_STRING]]],
-  ['to_lower', ([s]) => String(s).toLowerCase(), [[TYPE_STRING]]],
-  ['equal_fold', ([a, b]) => String(a).toLowerCase() === String(b).toLowerCase(), [[TYPE_STRING], [TYPE_STRING]]],
-  ['trim_prefix', ([s, p]) => (String(s).startsWith(String(p)) ? String(s).slice(String(p).length) : String(s)), [[TYPE_STRING], [TYPE_STRING]]],
-  ['truncate', ([s, n]) => String(s).slice(0, Math.max(0, Number(n))), [[TYPE_STRING], [TYPE_NUMBER]]],
-  ['compare', ([a, b]) => (a === b ? 0 : String(a) < String(b) ? -1 : 1), [[TYPE_STRING], [TYPE_STRING]]],
-  ['to_boolean', ([s]) => toBoolean(String(s)), [[TYPE_STRING]]],
-  ['base64_decode', ([s]) => Buffer.from(String(s), 'base64').toString('utf8'), [[TYPE_STRING]]],
-  ['base64_encode', ([s]) => Buffer.from(String(s), 'utf8').toString('base64'), [[TYPE_STRING]]],
-  ['parse_json', ([s]) => JSON.parse(String(s)) as JSONValue, [[TYPE_STRING]]],
-  ['time_now', () => clock().toISOString().replace(/\.\d+Z$/, 'Z'), []],
-  ['time_now_utc', () => clock().toISOString().replace(/\.\d+Z$/, 'Z'), []],
-  [
-    'time_since',
-    ([layout, a, b]) => {
-      const from = parseTime(String(layout), String(a));
-      const to = String(b) === '' ? clock() : parseTime(String(layout), String(b));
-      return formatGoDuration((to.getTime() - from.getTime()) / 1000);
-    },
-    [[TYPE_STRING], [TYPE_STRING], [TYPE_STRING]],
-  ],
-  ['time_before', ([a, b]) => parseTime('', String(a)) < parseTime('', String(b)), [[TYPE_STRING], [TYPE_STRING]]],
-  ['time_after', ([a, b]) => parseTime('', String(a)) > parseTime('', String(b)), [[TYPE_STRING], [TYPE_STRING]]],
-  [
-    'time_add',
-    ([t, d]) => {
-      const secs = parseGoDuration(String(d));
-      if (secs === undefined) throw new Error(`invalid duration ${String(d)}`);
-      return new Date(parseTime('', String(t)).getTime() + secs * 1000).toISOString().replace(/\.000Z$/, 'Z');
-    },
-    [[TYPE_STRING], [TYPE_STRING]],
-  ],
-  ['add', ([a, b]) => Number(a) + Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
-  ['subtract', ([a, b]) => Number(a) - Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
-  ['multiply', ([a, b]) => Number(a) * Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
-  ['divide', ([a, b]) => Number(a) / Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
-];
+function kyvernoFunctions(TYPE_STRING: number, TYPE_NUMBER: number): [string, Fn, number[][]][] {
+  return [
+    ['regex_match', ([re, s]) => goRegExp(String(re)).test(str(s)), [[TYPE_STRING], [TYPE_STRING, TYPE_NUMBER]]],
+    ['pattern_match', ([p, s]) => kyvernoGlobMatch(String(p), str(s)), [[TYPE_STRING], [TYPE_STRING, TYPE_NUMBER]]],
+    [
+      'regex_replace_all',
+      ([re, s, r]) => str(s).replace(new RegExp(goRegExp(String(re)).source, 'g'), String(r).replace(/\$\{?(\d+)\}?/g, '$$$1')),
+      [[TYPE_STRING], [TYPE_STRING, TYPE_NUMBER], [TYPE_STRING, TYPE_NUMBER]],
+    ],
+    ['replace_all', ([s, a, b]) => String(s).split(String(a)).join(String(b)), [[TYPE_STRING], [TYPE_STRING], [TYPE_STRING]]],
+    ['to_upper', ([s]) => String(s).toUpperCase(), [[TYPE_STRING]]],
+    ['to_lower', ([s]) => String(s).toLowerCase(), [[TYPE_STRING]]],
+    ['equal_fold', ([a, b]) => String(a).toLowerCase() === String(b).toLowerCase(), [[TYPE_STRING], [TYPE_STRING]]],
+    ['trim_prefix', ([s, p]) => (String(s).startsWith(String(p)) ? String(s).slice(String(p).length) : String(s)), [[TYPE_STRING], [TYPE_STRING]]],
+    ['truncate', ([s, n]) => String(s).slice(0, Math.max(0, Number(n))), [[TYPE_STRING], [TYPE_NUMBER]]],
+    ['compare', ([a, b]) => (a === b ? 0 : String(a) < String(b) ? -1 : 1), [[TYPE_STRING], [TYPE_STRING]]],
+    ['to_boolean', ([s]) => toBoolean(String(s)), [[TYPE_STRING]]],
+    ['base64_decode', ([s]) => Buffer.from(String(s), 'base64').toString('utf8'), [[TYPE_STRING]]],
+    ['base64_encode', ([s]) => Buffer.from(String(s), 'utf8').toString('base64'), [[TYPE_STRING]]],
+    ['parse_json', ([s]) => JSON.parse(String(s)) as JSONValue, [[TYPE_STRING]]],
+    ['time_now', () => clock().toISOString().replace(/\.\d+Z$/, 'Z'), []],
+    ['time_now_utc', () => clock().toISOString().replace(/\.\d+Z$/, 'Z'), []],
+    [
+      'time_since',
+      ([layout, a, b]) => {
+        const from = parseTime(String(layout), String(a));
+        const to = String(b) === '' ? clock() : parseTime(String(layout), String(b));
+        return formatGoDuration((to.getTime() - from.getTime()) / 1000);
+      },
+      [[TYPE_STRING], [TYPE_STRING], [TYPE_STRING]],
+    ],
+    ['time_before', ([a, b]) => parseTime('', String(a)) < parseTime('', String(b)), [[TYPE_STRING], [TYPE_STRING]]],
+    ['time_after', ([a, b]) => parseTime('', String(a)) > parseTime('', String(b)), [[TYPE_STRING], [TYPE_STRING]]],
+    [
+      'time_add',
+      ([t, d]) => {
+        const secs = parseGoDuration(String(d));
+        if (secs === undefined) throw new Error(`invalid duration ${String(d)}`);
+        return new Date(parseTime('', String(t)).getTime() + secs * 1000).toISOString().replace(/\.000Z$/, 'Z');
+      },
+      [[TYPE_STRING], [TYPE_STRING]],
+    ],
+    ['add', ([a, b]) => Number(a) + Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
+    ['subtract', ([a, b]) => Number(a) - Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
+    ['multiply', ([a, b]) => Number(a) * Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
+    ['divide', ([a, b]) => Number(a) / Number(b), [[TYPE_NUMBER], [TYPE_NUMBER]]],
+  ];
+}
 
 function toBoolean(s: string): boolean {
   const lower = s.toLowerCase();
@@ -104,11 +115,3 @@ function toBoolean(s: string): boolean {
   throw new Error(`to_boolean: ${s} is not true or false`);
 }
 
-let registered = false;
-function ensureFunctions(): void {
-  if (registered) return;
-  registered = true;
-  for (const [name, fn, types] of FUNCTIONS) {
-    register(name, fn as never, types.map((t) => ({ types: t as never })), { override: true });
-  }
-}

@@ -3,8 +3,13 @@
 // log accepted this body at integratedTime (cosign pkg/cosign/verify.go VerifySET).
 
 import { verify as nodeVerify } from 'node:crypto';
-import { json } from '@sigstore/core';
+import { createRequire } from 'node:module';
 import type { TlogKey, TrustMaterial } from './types.js';
+
+// @sigstore/core (its RFC 8785 canonicaliser) is loaded only when a SET is checked:
+// key-only policies that ignore the tlog never pay for it.
+const requireCjs = createRequire(import.meta.url);
+const canonicalize = (value: unknown): string => (requireCjs('@sigstore/core') as typeof import('@sigstore/core')).json.canonicalize(value);
 
 export const REKOR_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
 
@@ -49,7 +54,7 @@ export function verifyRekorSet(
     return { ok: false, reason: `the transparency log's key was not valid at the entry's time (${at.toISOString()})` };
   }
   // Go's json.Marshal of the Payload struct, then RFC 8785: keys sorted, integers plain.
-  const signed = Buffer.from(json.canonicalize(payload), 'utf8');
+  const signed = Buffer.from(canonicalize(payload), 'utf8');
   if (!current.some((log) => verifySetSignature(log, signed, set))) {
     return { ok: false, reason: 'the transparency-log entry\'s signed timestamp (SET) does not verify' };
   }
