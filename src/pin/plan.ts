@@ -73,8 +73,11 @@ class Planner {
 
   async image(result: ImageResult): Promise<void> {
     if (result.status !== 'pass' || !result.digest) {
-      if (result.status === 'pass') this.skip(result, 'passed without a resolved digest');
-      else this.skip(result, reasonOf(result));
+      // A chart's rendered file is temporary: name the chart instead.
+      const chart = this.input.uses.find((u) => u.use.image === result.image)?.helm;
+      const at = chart && { file: this.input.show(chart.dir) };
+      if (result.status === 'pass') this.skip(result, 'passed without a resolved digest', at);
+      else this.skip(result, reasonOf(result), at);
       return;
     }
     if (isPinned(result.image)) return;

@@ -32,7 +32,8 @@ const SKIPPED_DIRS = new Set(['node_modules']);
 /**
  * Reads every input in order: a file as is, a directory recursively (`*.yaml|*.yml|*.json`, sorted,
  * skipping node_modules and hidden directories), `-` from stdin. A directory holding a
- * kustomization is rendered with kustomize instead, and its subtree is not read again.
+ * kustomization is rendered with kustomize instead (a Helm chart, with Chart.yaml, with
+ * `helm template`), and its subtree is not read again.
  * A missing input throws SourceError.
  */
 export async function readSources(inputs: string[], opts: ReadSourcesOptions = {}): Promise<SourceText[]> {
@@ -91,6 +92,8 @@ class Reader {
     } catch (e) {
       throw new SourceError(`cannot read directory ${dir}: ${(e as Error).message}`);
     }
+    // Argo CD's detection order: a Helm chart first, then a kustomization, else plain files.
+    if (entries.some((e) => e.name === 'Chart.yaml' && !e.isDirectory())) return this.chart(dir);
     if (entries.some((e) => KUSTOMIZATION_FILES.includes(e.name) && !e.isDirectory())) {
       return this.kustomization(dir, root);
     }
@@ -104,6 +107,13 @@ class Reader {
         await this.file(full);
       }
     }
+  }
+
+  /** Templates are not YAML: render the chart with its default values (`helm template`). */
+  private async chart(dir: string): Promise<void> {
+    const { helmTemplate } = await import('./helm.js');
+    const text = await helmTemplate({ chartDir: dir, releaseName: path.basename(path.resolve(dir)), helm: {} });
+    this.out.push({ file: dir, text, rendered: true });
   }
 
   private async kustomization(dir: string, root: string): Promise<void> {

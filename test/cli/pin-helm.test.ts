@@ -109,7 +109,7 @@ t.test('pin CHART (FAKE helm): an unsigned image set by --helm-set is not pinned
   const r = await cli(dir, ['pin', '--path', 'chart', '--helm-set', 'sidecar.image.tag=9.9', '--write', '--no-cache'], env);
   t.equal(r.code, 1, 'the unsigned tag fails the policy');
   t.match(r.stdout, /pinned chart\/values\.yaml:4 /, 'the verified web image is still pinned');
-  t.match(r.stdout, new RegExp(`not pinned: ${registry.host}/helm/side:9\\.9 .*: fail: `));
+  t.match(r.stdout, new RegExp(`not pinned: ${registry.host}/helm/side:9\\.9 \\(chart\\): fail: `), 'named by its chart, not the temporary rendered file');
 });
 
 t.test('pin --repo is a usage error: pin edits the checkout it runs in', async (t) => {
@@ -120,4 +120,12 @@ t.test('pin --repo is a usage error: pin edits the checkout it runs in', async (
   const both = await cli(dir, ['pin', '--path', 'chart', 'chart'], env);
   t.equal(both.code, 2);
   t.match(both.stderr, /--path names the app itself/);
+});
+
+t.test('pin CHART without helm on PATH: a clear source error naming helm, nothing edited', async (t) => {
+  const { dir, values } = await fixture(t);
+  const r = await cli(dir, ['pin', 'chart', '--write', '--no-cache'], { PATH: path.join(dir, 'no-bin') });
+  t.equal(r.code, 2);
+  t.match(r.stderr, /helm is not on PATH/);
+  t.equal(await readFile(path.join(dir, 'chart/values.yaml'), 'utf8'), values);
 });

@@ -4,11 +4,32 @@
 // Updater verifies with); only the client workflow's reading order is written here,
 // because policy loading is synchronous and the Updater is not.
 
+import { createRequire } from 'node:module';
 import { posix } from 'node:path';
-import { MetaFile, MetadataKind, type TargetFile, type Targets } from '@tufjs/models';
-import { Parser } from 'tar/parse';
+import type { TargetFile, Targets } from '@tufjs/models';
 import type { ReadEntry } from 'tar/read-entry';
-import { TrustedMetadataStore } from 'tuf-js/dist/store.js';
+import type { TrustedMetadataStore } from 'tuf-js/dist/store.js';
+
+type Deps = {
+  MetaFile: typeof import('@tufjs/models').MetaFile;
+  Parser: typeof import('tar/parse').Parser;
+  TrustedMetadataStore: typeof TrustedMetadataStore;
+};
+let deps: Deps | undefined;
+
+// tuf-js and tar take ~30 ms to load and only `repository` TrustRoots need them, while
+// policy loading is synchronous: loaded on first use. Literal require() calls let esbuild
+// put them in the single-binary bundle; under native ESM, createRequire loads them.
+function tufDeps(): Deps {
+  if (deps) return deps;
+  const req = typeof require === 'function' ? undefined : createRequire(import.meta.url);
+  deps = {
+    MetaFile: (req ? req('@tufjs/models') : require('@tufjs/models')).MetaFile,
+    Parser: (req ? req('tar/parse') : require('tar/parse')).Parser,
+    TrustedMetadataStore: (req ? req('tuf-js/dist/store.js') : require('tuf-js/dist/store.js')).TrustedMetadataStore,
+  };
+  return deps;
+}
 
 /** The files of a TUF repository: metadata at the top, targets in a directory. */
 export type MirrorFiles = ReadonlyMap<string, Buffer>;
@@ -50,7 +71,7 @@ export function readMirror(tgz: Buffer): Map<string, Buffer> {
   let failure: Error | undefined;
   let ended = false;
   // tar's Parser runs synchronously on a buffer; strict turns damaged entries into errors.
-  const parser = new Parser({ strict: true });
+  const parser = new (tufDeps().Parser)({ strict: true });
   parser.on('entry', (entry: ReadEntry) => {
     const chunks: Buffer[] = [];
     entry.on('data', (c: Buffer) => chunks.push(c));
@@ -81,7 +102,7 @@ function mirrorPath(name: string): string {
  * and hashes. Returns the verified target bytes; anything else is a TufRepositoryError.
  */
 export function verifiedTarget(files: MirrorFiles, rootJson: Buffer, req: TargetRequest): Buffer {
-  const store = step('TUF_ROOT_INVALID', 'the initial root', () => new TrustedMetadataStore(rootJson));
+  const store = step('TUF_ROOT_INVALID', 'the initial root', () => new (tufDeps().TrustedMetadataStore)(rootJson));
   // 5.3: every newer root present, each signed by the previous one and by itself.
   for (let v = store.root.signed.version + 1; v <= store.root.signed.version + MAX_ROOT_ROTATIONS; v++) {
     const data = files.get(`${v}.root.json`);
@@ -99,13 +120,13 @@ export function verifiedTarget(files: MirrorFiles, rootJson: Buffer, req: Target
   const file = posix.join(req.targets.replace(/^\/+|\/+$/g, '') || '.', consistent ? hashPrefixed(info) : info.path);
   const data = need(files, file);
   // 5.7.3: the same length and hash check as TargetFile.verify, on bytes in hand.
-  step('TUF_VERIFY_FAILED', file, () => new MetaFile({ version: 1, length: info.length, hashes: info.hashes }).verify(data));
+  step('TUF_VERIFY_FAILED', file, () => new (tufDeps().MetaFile)({ version: 1, length: info.length, hashes: info.hashes }).verify(data));
   return data;
 }
 
 /** 5.6.7: preorder depth-first walk of the delegations, as tuf-js's Updater. */
 function findTarget(store: TrustedMetadataStore, files: MirrorFiles, target: string): TargetFile | undefined {
-  const toVisit = [{ role: MetadataKind.Targets as string, parent: MetadataKind.Root as string }];
+  const toVisit = [{ role: 'targets', parent: 'root' }];
   const visited = new Set<string>();
   while (visited.size <= MAX_DELEGATIONS && toVisit.length > 0) {
     const { role, parent } = toVisit.pop()!;
