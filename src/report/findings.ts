@@ -53,6 +53,22 @@ export function findings(result: Readonly<Result>): Finding[] {
 
 /** Most severe first, then as the engine ordered them (stable). */
 const ORDER: Record<Status, number> = { fail: 0, error: 1, warn: 2, unmatched: 3, skip: 4, pass: 5 };
+/** How loudly a finding speaks in CI: blocking problems are errors, the rest warnings or notes. */
+export function severity(f: Finding): 'error' | 'warning' | 'note' | undefined {
+  switch (f.status) {
+    case 'fail':
+      return 'error';
+    case 'error':
+      return f.blocks ? 'error' : 'warning';
+    case 'warn':
+      return 'warning';
+    case 'unmatched':
+      return f.blocks ? 'error' : 'note';
+    default:
+      return undefined;
+  }
+}
+
 export function bySeverity<T extends { status: Status }>(items: readonly T[]): T[] {
   return items
     .map((item, i) => ({ item, i }))

@@ -4,7 +4,7 @@
 // pure function; the CLI appends it to $GITHUB_STEP_SUMMARY.
 
 import type { Result, UseLocation } from '../engine/result.js';
-import { bySeverity, findings, summaryLine, workload, type Finding } from './findings.js';
+import { bySeverity, findings, severity, summaryLine, workload, type Finding } from './findings.js';
 import { format as markdown } from './markdown.js';
 
 type Command = 'error' | 'warning' | 'notice';
@@ -27,18 +27,8 @@ export function summary(result: Readonly<Result>): string {
 }
 
 function commandOf(f: Finding): Command | undefined {
-  switch (f.status) {
-    case 'fail':
-      return 'error';
-    case 'error':
-      return f.blocks ? 'error' : 'warning';
-    case 'warn':
-      return 'warning';
-    case 'unmatched':
-      return f.blocks ? 'error' : 'notice';
-    default:
-      return undefined;
-  }
+  const level = severity(f);
+  return level === 'note' ? 'notice' : level;
 }
 
 function annotation(command: Command, f: Finding, use: UseLocation | undefined): string {

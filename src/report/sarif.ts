@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
 import type { Result, UseLocation } from '../engine/result.js';
 import { VERSION } from '../cli/version.js';
-import { findings, IMAGE_ERROR_RULE, UNMATCHED_RULE, workload, type Finding } from './findings.js';
+import { findings, IMAGE_ERROR_RULE, severity, UNMATCHED_RULE, workload, type Finding } from './findings.js';
 
 const SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 /** Bump when the fingerprint's inputs change, so old alerts are not silently matched. */
@@ -74,18 +74,7 @@ function buildRules(all: Finding[]): Sarif.ReportingDescriptor[] {
 }
 
 function level(f: Finding): Sarif.Result.level {
-  switch (f.status) {
-    case 'fail':
-      return 'error';
-    case 'error':
-      return f.blocks ? 'error' : 'warning';
-    case 'warn':
-      return 'warning';
-    case 'unmatched':
-      return f.blocks ? 'error' : 'note';
-    default:
-      return 'none';
-  }
+  return severity(f) ?? 'none';
 }
 
 function toResult(f: Finding, use: UseLocation | undefined, ruleIndex: number): Sarif.Result {
