@@ -12,7 +12,7 @@ import { result } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-t.test('the report page in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `chromium not installed at ${CHROMIUM} (scripts/ensure-chromium.mjs installs it when root)` }, async (t) => {
+t.test('the report page in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `chromium not installed at ${CHROMIUM} (scripts/ensure-test-packages.mjs installs it when root)` }, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-html-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const page = path.join(dir, 'report.html');
