@@ -4,7 +4,7 @@
 // CI runs or mounted into Jobs.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -63,14 +63,26 @@ export function openVerdictCache(dir: string): VerdictCache {
   const root = path.join(dir, 'verdicts');
   const file = (key: string) => path.join(root, `${key}.json`);
   // Each pair is read at most once per run, however many rules and images ask.
-  const reads = new Map<string, Promise<CachedPass | undefined>>();
-  const dirs = new Map<string, Promise<unknown>>();
-  const writes: Promise<void>[] = [];
+  const answers = new Map<string, CachedPass | undefined>();
+  const pending = new Map<string, string>();
   let hits = 0;
+  // One directory listing instead of a failed open per miss: a cold run asks about every image.
+  let present: Set<string> | undefined;
+  const listing = (): Set<string> => {
+    if (!present) {
+      try {
+        present = new Set(readdirSync(root));
+      } catch {
+        present = new Set();
+      }
+    }
+    return present;
+  };
 
-  const read = async (key: string, digest: string): Promise<CachedPass | undefined> => {
+  const read = (key: string, digest: string): CachedPass | undefined => {
+    if (!listing().has(`${key}.json`)) return undefined;
     try {
-      const entry = JSON.parse(await readFile(file(key), 'utf8')) as CachedPass & { digest?: string };
+      const entry = JSON.parse(readFileSync(file(key), 'utf8')) as CachedPass & { digest?: string };
       // A cache file is only trusted for the digest it was written for.
       if (entry.digest !== digest || !Array.isArray(entry.reasons)) return undefined;
       hits++;
@@ -79,36 +91,34 @@ export function openVerdictCache(dir: string): VerdictCache {
       return undefined;
     }
   };
-  const write = async (target: string, body: string) => {
-    try {
-      const parent = path.dirname(target);
-      let made = dirs.get(parent);
-      if (!made) dirs.set(parent, (made = mkdir(parent, { recursive: true })));
-      await made;
-      const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-      await writeFile(tmp, body);
-      await rename(tmp, target); // atomic: readers see the old file or the new one
-    } catch {
-      // A cache that cannot be written only costs speed.
-    }
-  };
   return {
     get hits() {
       return hits;
     },
-    get(digest, requirement) {
+    async get(digest, requirement) {
       const key = cacheKey(digest, requirement);
-      let p = reads.get(key);
-      if (!p) reads.set(key, (p = read(key, digest)));
-      return p;
+      if (!answers.has(key)) answers.set(key, read(key, digest));
+      return answers.get(key);
     },
     put(digest, requirement, entry) {
       const key = cacheKey(digest, requirement);
-      reads.set(key, Promise.resolve(entry));
-      writes.push(write(file(key), JSON.stringify({ digest, ...entry })));
+      answers.set(key, entry);
+      pending.set(key, JSON.stringify({ digest, ...entry }));
     },
     async flush() {
-      await Promise.all(writes);
+      if (pending.size === 0) return;
+      try {
+        mkdirSync(root, { recursive: true });
+        for (const [key, body] of pending) {
+          const target = file(key);
+          const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+          writeFileSync(tmp, body);
+          renameSync(tmp, target); // atomic: readers see the old file or the new one
+        }
+      } catch {
+        // A cache that cannot be written only costs speed.
+      }
+      pending.clear();
     },
   };
 }
