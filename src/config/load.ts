@@ -131,8 +131,21 @@ function pinConfig(raw: unknown, file: string): NonNullable<RepoConfig['pin']> {
 }
 
 /**
+ * The `.verify-images/` directory nearest to `cwd`, looking up to the repository root: the
+ * root's for most repositories, an app's own in a monorepo that keeps policies per app.
+ */
+function nearestPolicyDir(cwd: string): string | undefined {
+  const root = repoRoot(cwd);
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, '.verify-images');
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
+    if (dir === root || path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
  * Where policies come from, in order: `--policy` paths, the config's `policies`,
- * `.verify-images/` at the repository root. Throws ConfigError when there is none.
+ * the nearest `.verify-images/` up to the repository root. Throws ConfigError when there is none.
  */
 export function policyPaths(cwd: string, flags: string[] | undefined, config: RepoConfig): string[] {
   if (flags && flags.length > 0) {
@@ -144,8 +157,8 @@ export function policyPaths(cwd: string, flags: string[] | undefined, config: Re
     for (const p of config.policies) if (!existsSync(p)) throw new ConfigError(`policy path ${p} (from the config): no such file or directory`);
     return config.policies;
   }
-  const fallback = path.join(repoRoot(cwd), '.verify-images');
-  if (existsSync(fallback) && statSync(fallback).isDirectory()) return [fallback];
+  const fallback = nearestPolicyDir(cwd);
+  if (fallback) return [fallback];
   throw new ConfigError(
     'no policy found: pass --policy FILE|DIR, list "policies" in .verify-imagesrc.yaml, or add a .verify-images/ directory at the repository root',
   );

@@ -210,7 +210,27 @@ function toNetworkFailure(err: unknown, method: string, url: URL): NetworkFailur
   let code = e.code ?? e.cause?.code ?? 'ENETWORK';
   if (e.name === 'TimeoutError' || e.name === 'AbortError') code = 'ETIMEDOUT';
   // Only method, origin and path: query strings and headers may carry secrets.
-  return new NetworkFailure(code, `${method} ${url.origin}${url.pathname}: ${code}`, { cause: err });
+  return new NetworkFailure(code, `${method} ${url.origin}${url.pathname}: ${describeNetworkCode(code)}`, { cause: err });
+}
+
+/** A deployer's words for the usual failures, keeping the code for searching. */
+function describeNetworkCode(code: string): string {
+  const words: Record<string, string> = {
+    ENOTFOUND: 'host not found (DNS)',
+    EAI_AGAIN: 'DNS lookup failed, try again',
+    ECONNREFUSED: 'connection refused (is the registry running?)',
+    ECONNRESET: 'connection reset by the registry',
+    ETIMEDOUT: 'timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed (add its CA with --registry-ca, or --insecure-registry)',
+    SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain ends in an untrusted root (add it with --registry-ca)',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (add its CA with --registry-ca)',
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted (add its CA with --registry-ca)',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not name this host',
+    CERT_HAS_EXPIRED: 'TLS certificate has expired',
+  };
+  return words[code] ? `${words[code]} [${code}]` : code;
 }
 
 function sleep(ms: number): Promise<void> {

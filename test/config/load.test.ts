@@ -56,3 +56,15 @@ t.test('policy discovery order: --policy, config, .verify-images/, else exit 2',
   t.same(policyPaths(dir, ['p.yaml'], { policies: ['/elsewhere'] }), [path.join(dir, 'p.yaml')]);
   t.throws(() => policyPaths(dir, ['missing.yaml'], {}), { code: 'CONFIG_ERROR' });
 });
+
+t.test('the nearest .verify-images/ up to the repository root wins (per-app policies in a monorepo)', async (t) => {
+  const dir = await repo(t);
+  await mkdir(path.join(dir, '.verify-images'));
+  await mkdir(path.join(dir, 'apps', 'web', '.verify-images'), { recursive: true });
+  t.same(policyPaths(path.join(dir, 'apps', 'web'), [], {}), [path.join(dir, 'apps', 'web', '.verify-images')]);
+  t.same(policyPaths(path.join(dir, 'apps'), [], {}), [path.join(dir, '.verify-images')]);
+  // Never above the repository root.
+  const inner = path.join(dir, 'nested-repo');
+  await mkdir(path.join(inner, '.git'), { recursive: true });
+  t.throws(() => policyPaths(inner, [], {}), { code: 'CONFIG_ERROR' });
+});

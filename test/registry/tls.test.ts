@@ -39,6 +39,7 @@ t.test('without the CA the certificate is refused (an error, never plain HTTP)',
   const err = await client.resolve(repo, '1.0').catch((e: unknown) => e);
   t.type(err, RegistryError);
   t.equal((err as RegistryError).code, 'NETWORK');
+  t.match((err as Error).message, /--registry-ca/, 'the message says what to do');
   t.equal(client.stats().requests, 1, 'no retry over plain HTTP');
 });
 
