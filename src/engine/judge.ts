@@ -17,6 +17,7 @@ import { loadPublicKey } from '../verify/keys.js';
 import { loadEd25519ph } from '../verify/raw-signature.js';
 import type { TrustMaterial } from '../verify/trusted-root.js';
 import type { Evidence } from './evidence.js';
+import type { LeafTarget } from './signed-leaves.js';
 import { signatureTag } from './evidence.js';
 import { type ImageResult, type PolicyVerdict, type UseLocation, worst } from './result.js';
 
@@ -61,7 +62,7 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
   const warm = async () => {
     const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
     for (const leaf of leaves) {
-      const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
+      const sigRepo = signaturesOf(leaf, repo);
       if (leaf.kind === 'attestation') {
         // Attestation verdicts may be cached per image reference; fetching is cheap to memoize anyway.
         await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
@@ -184,9 +185,9 @@ async function checkLeaf(
   resolveError: string | undefined,
   deps: JudgeDeps,
 ): Promise<LeafOutcome> {
-  if (leaf.kind === 'key') return checkKeyLeaf(leaf, ref, repo, digest, resolveError, deps);
   if (!digest) return { status: 'error', reasons: [resolveError ?? 'no digest to verify'] };
-  const target = { ref, repo, digest, sigRepo: leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo };
+  const target: LeafTarget = { ref, repo, digest, sigRepo: signaturesOf(leaf, repo) };
+  if (leaf.kind === 'key') return checkKeyLeaf(leaf, target, deps);
   const { checkAttestationLeaf, checkCertificateLeaf } = await signedLeaves();
   if (leaf.kind === 'certificate') return checkCertificateLeaf(leaf, target, deps);
   return checkAttestationLeaf(leaf, target, { ...deps, resolveKey: (l) => (deps.keys ??= createKeyResolver()).leaf(l) });
@@ -196,15 +197,8 @@ async function checkLeaf(
 let signedLeavesModule: Promise<typeof import('./signed-leaves.js')> | undefined;
 const signedLeaves = () => (signedLeavesModule ??= import('./signed-leaves.js'));
 
-async function checkKeyLeaf(
-  leaf: KeyRequirement,
-  ref: ImageRef,
-  repo: Repository,
-  digest: string | undefined,
-  resolveError: string | undefined,
-  deps: JudgeDeps,
-): Promise<LeafOutcome> {
-  if (!digest) return { status: 'error', reasons: [resolveError ?? 'no digest to verify'] };
+async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: JudgeDeps): Promise<LeafOutcome> {
+  const { digest, sigRepo } = target;
   if (leaf.keyRef) {
     // Keys kept in a Secret or a KMS: fetched once per run; failing to get them is an error for this leaf only.
     try {
@@ -215,33 +209,32 @@ async function checkKeyLeaf(
   }
   const cached = await deps.cache.get(digest, leaf);
   if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
-  const sigRepo = leaf.signatureRepository ? signatureRepository(leaf.signatureRepository) : repo;
   let layers;
   try {
     layers = await deps.evidence.signatureLayers(sigRepo, digest);
   } catch (err) {
     return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }
+  if (leaf.keys.some(isEd25519)) await loadEd25519ph();
   if (layers.length === 0) {
     // No legacy signature: cosign v3 may have attached a signature bundle instead.
-    if (leaf.keys.some(isEd25519)) await loadEd25519ph();
-    const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, { ref, repo, sigRepo, digest }, deps);
+    const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
     if (fromBundles) return fromBundles;
     return {
       status: 'fail',
       reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`],
     };
   }
-  if (leaf.keys.some(isEd25519)) await loadEd25519ph();
   const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] } });
   const reasons = result.reasons;
   if (result.ok) deps.cache.put(digest, leaf, { reasons, signer: result.signer });
   return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };
 }
 
-/** `repository` / `source.oci` name a repository (optionally with registry) that holds the signatures. */
-function signatureRepository(name: string): Repository {
-  const ref = parseReference(name);
+/** Where a leaf's signatures live: `repository` / `source.oci` (optionally with a registry), else the image's repository. */
+function signaturesOf(leaf: Leaf, repo: Repository): Repository {
+  if (!leaf.signatureRepository) return repo;
+  const ref = parseReference(leaf.signatureRepository);
   return { registry: registryHost(ref), repository: ref.repository };
 }
 
