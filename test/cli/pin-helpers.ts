@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { runCli } from '../helpers/cli.js';
 import type { TestKeyPair } from '../../src/testkit/cosign-signer.js';
+import { kyverno } from '../helpers/engine.js';
 
 const exec = promisify(execFile);
 
@@ -34,29 +34,7 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
 
 /** A Kyverno policy requiring a signature by `key` for every image under `glob`. */
 export function keyPolicy(glob: string, key: TestKeyPair): string {
-  const pem = key.publicKeyPem.trim().split('\n').map((l) => `                      ${l}`).join('\n');
-  return `apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: signed-images
-spec:
-  rules:
-    - name: check
-      match:
-        any:
-          - resources:
-              kinds: [Deployment]
-      verifyImages:
-        - imageReferences: ["${glob}"]
-          failureAction: Enforce
-          attestors:
-            - entries:
-                - keys:
-                    publicKeys: |-
-${pem}
-                    rekor:
-                      ignoreTlog: true
-`;
+  return kyverno({ name: 'signed-images', refs: [glob], keys: [key], kinds: ['Deployment'] });
 }
 
 export function deployment(name: string, images: string[]): string {

@@ -1,17 +1,16 @@
 // Keys kept outside the policy, end to end through run(): a REAL registry holds
 // the signed images; the Secrets live in a FAKE Kubernetes API server and the
 // transit key in a FAKE Vault (neither a real API server nor Vault runs here).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { exitCode } from '../../src/engine/result.js';
-import { run } from '../../src/engine/run.js';
 import { generateKeyPair, signImage } from '../../src/testkit/cosign-signer.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../../src/testkit/fake-kube-api.js';
 import { startFakeVault } from '../../src/testkit/fake-kms.js';
 import { pushImage } from '../../src/testkit/oci-push.js';
 import { RegistryUnavailableError, startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
+import { runScenario } from '../helpers/engine.js';
 
 const signer = generateKeyPair('ecdsa-p256');
 const other = generateKeyPair('ecdsa-p256');
@@ -75,22 +74,8 @@ ${keys}
 }
 
 async function verify(t: { teardown: (fn: () => unknown) => void }, manifest: string, policy: string, extra: { kubeconfig?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kvi-keyref-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(path.join(dir, 'apps'));
-  await mkdir(path.join(dir, 'policies'));
-  await writeFile(path.join(dir, 'apps', 'a.yaml'), manifest);
-  await writeFile(path.join(dir, 'policies', 'p.yaml'), policy);
-  const out = await run({
-    inputs: [path.join(dir, 'apps')],
-    policyPaths: [path.join(dir, 'policies')],
-    unmatched: 'allow',
-    concurrency: 4,
-    cache: false,
-    insecureRegistries: [],
-    ...extra,
-  });
-  return { ...out, code: exitCode(out.result), verdict: out.result.results[0]!.policies[0]! };
+  const out = await runScenario(t, { manifests: { 'a.yaml': manifest }, policies: { 'p.yaml': policy }, options: extra });
+  return { ...out, verdict: out.result.results[0]!.policies[0]! };
 }
 
 t.test('Kyverno publicKeys: k8s://ns/name → the Secret key verifies (--kubeconfig), one Secret read', async (t) => {

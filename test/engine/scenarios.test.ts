@@ -1,14 +1,13 @@
 // End to end through the engine against a REAL registry (Debian's docker-registry)
 // with signatures made by the project's cosign-compatible test signer.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { exitCode, type ImageResult } from '../../src/engine/result.js';
-import { run, type RunOptions } from '../../src/engine/run.js';
 import { generateKeyPair, signImage, type TestKeyPair } from '../../src/testkit/cosign-signer.js';
 import { pushImage } from '../../src/testkit/oci-push.js';
 import { startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
+import { cip, deployment, kyverno, runScenario } from '../helpers/engine.js';
 
 let registry: TestRegistry;
 const trusted = generateKeyPair('ecdsa-p256');
@@ -19,96 +18,7 @@ t.before(async () => {
 });
 t.teardown(() => registry?.stop());
 
-const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-
-/** A Kyverno ClusterPolicy with one verifyImages rule. */
-function kyverno(opts: { name?: string; refs: string[]; keys: TestKeyPair[]; extra?: string; entryExtra?: string; count?: number }): string {
-  const entries = opts.keys
-    .map(
-      (k) => `              - keys:
-                  publicKeys: |-
-${indent(k.publicKeyPem, 20)}
-                  rekor:
-                    ignoreTlog: true
-${opts.entryExtra ? indent(opts.entryExtra, 16) : ''}`,
-    )
-    .join('\n');
-  return `apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: ${opts.name ?? 'signed'}
-spec:
-  rules:
-    - name: check
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      verifyImages:
-        - imageReferences: [${opts.refs.map((r) => JSON.stringify(r)).join(', ')}]
-${indent(opts.extra?.includes('failureAction') ? opts.extra : `failureAction: Enforce\n${opts.extra ?? ''}`, 10)}
-          attestors:
-            - ${opts.count ? `count: ${opts.count}\n              ` : ''}entries:
-${entries}
-`;
-}
-
-/** A ClusterImagePolicy with one key authority per key. */
-function cip(name: string, glob: string, keys: TestKeyPair[], extra = ''): string {
-  const authorities = keys
-    .map((k) => `    - key:\n        data: |\n${indent(k.publicKeyPem, 10)}`)
-    .join('\n');
-  return `apiVersion: policy.sigstore.dev/v1beta1
-kind: ClusterImagePolicy
-metadata:
-  name: ${name}
-spec:
-  images:
-    - glob: ${JSON.stringify(glob)}
-  authorities:
-${authorities}
-${extra}`;
-}
-
-function deployment(name: string, image: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: prod
-spec:
-  template:
-    spec:
-      containers:
-        - name: ${name}
-          image: ${image}
-`;
-}
-
-interface Scenario {
-  manifests: Record<string, string>;
-  policies: Record<string, string>;
-  options?: Partial<RunOptions>;
-}
-
-async function verify(t: { teardown: (fn: () => unknown) => void }, s: Scenario) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-scenario-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(path.join(dir, 'apps'));
-  await mkdir(path.join(dir, 'policies'));
-  for (const [f, text] of Object.entries(s.manifests)) await writeFile(path.join(dir, 'apps', f), text);
-  for (const [f, text] of Object.entries(s.policies)) await writeFile(path.join(dir, 'policies', f), text);
-  const out = await run({
-    inputs: [path.join(dir, 'apps')],
-    policyPaths: [path.join(dir, 'policies')],
-    unmatched: 'allow',
-    concurrency: 4,
-    cache: false,
-    insecureRegistries: [],
-    ...s.options,
-  });
-  return { ...out, code: exitCode(out.result), image: (name: string) => out.result.results.find((r) => r.image.includes(name)) as ImageResult };
-}
+const verify = runScenario;
 
 let n = 0;
 /** A fresh image in its own repository; returns its reference and digest. */
