@@ -1,47 +1,21 @@
 // kubectl output conventions in-process: -o name, --no-headers, -h on every command.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Readable } from 'node:stream';
 import t from 'tap';
-import { runCli } from '../helpers/cli.js';
+import { pod, runCli, staticPolicy, tempRepo } from '../helpers/cli.js';
 
 async function cli(cwd: string, args: string[]) {
   return runCli(cwd, args);
 }
 
-const STATIC = (action: string) => `apiVersion: policy.sigstore.dev/v1beta1
-kind: ClusterImagePolicy
-metadata:
-  name: static-${action}
-spec:
-  images:
-    - glob: "registry.internal/${action}/**"
-  authorities:
-    - static:
-        action: ${action}
-`;
-const POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: registry.internal/pass/web:1.0
-    - name: bad
-      image: registry.internal/fail/bad:2.0
-`;
-
-async function repo(t: { teardown(fn: () => unknown): void }) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-kube-output-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(path.join(dir, '.git'));
-  await mkdir(path.join(dir, '.verify-images'));
-  await writeFile(path.join(dir, '.verify-images', 'pass.yaml'), STATIC('pass'));
-  await writeFile(path.join(dir, '.verify-images', 'fail.yaml'), STATIC('fail'));
-  await writeFile(path.join(dir, 'pod.yaml'), POD);
-  return dir;
+function repo(t: { teardown(fn: () => unknown): void }) {
+  return tempRepo(
+    t,
+    {
+      '.verify-images/pass.yaml': staticPolicy('static-pass', 'registry.internal/pass/**', 'pass'),
+      '.verify-images/fail.yaml': staticPolicy('static-fail', 'registry.internal/fail/**', 'fail'),
+      'pod.yaml': pod({ web: 'registry.internal/pass/web:1.0', bad: 'registry.internal/fail/bad:2.0' }),
+    },
+    { prefix: 'vi-kube-output-' },
+  );
 }
 
 t.test('-o name prints one image/<ref> line per image; the verdict stays in the exit code', async (t) => {

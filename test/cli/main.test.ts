@@ -1,48 +1,16 @@
 // The CLI in-process: exit code 2 cases with file:line, and the JSON contract.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import t from 'tap';
-import { runCli } from '../helpers/cli.js';
+import { pod, runCli, staticPolicy, tempRepo } from '../helpers/cli.js';
 
 async function cli(cwd: string, args: string[], stdin = '') {
   return runCli(cwd, args, { stdin });
 }
 
-async function repo(t: { teardown: (fn: () => unknown) => void }, files: Record<string, string>) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(path.join(dir, '.git'));
-  for (const [f, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
-    await writeFile(path.join(dir, f), text);
-  }
-  return dir;
-}
+const repo = (t: { teardown: (fn: () => unknown) => void }, files: Record<string, string>) => tempRepo(t, files, { prefix: 'vi-cli-' });
 
-const STATIC_PASS = `apiVersion: policy.sigstore.dev/v1beta1
-kind: ClusterImagePolicy
-metadata:
-  name: allow-internal
-spec:
-  images:
-    - glob: "registry.internal/**"
-  authorities:
-    - static:
-        action: pass
-`;
-const POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: registry.internal/web:1.0
-    - name: sidecar
-      image: docker.io/library/busybox:1.36
-`;
+const STATIC_PASS = staticPolicy('allow-internal', 'registry.internal/**', 'pass');
+const POD = pod({ web: 'registry.internal/web:1.0', sidecar: 'docker.io/library/busybox:1.36' });
 
 t.test('verifies from .verify-images/ with -o json in the documented shape', async (t) => {
   const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS, 'apps/pod.yaml': POD });
@@ -98,7 +66,7 @@ t.test('unknown output format and missing paths are usage errors', async (t) => 
 });
 
 t.test('the table explains what is not passing', async (t) => {
-  const dir = await repo(t, { '.verify-images/allow.yaml': STATIC_PASS.replace('action: pass', 'action: fail\n        message: internal images are frozen'), 'apps/pod.yaml': POD });
+  const dir = await repo(t, { '.verify-images/allow.yaml': staticPolicy('allow-internal', 'registry.internal/**', 'fail', 'internal images are frozen'), 'apps/pod.yaml': POD });
   const { code, stdout } = await cli(dir, ['apps']);
   t.equal(code, 1);
   t.match(stdout, /^STATUS\s+IMAGE\s+DIGEST\s+POLICIES/);

@@ -51,3 +51,26 @@ export async function tempRepo(
   }
   return dir;
 }
+
+/** A ClusterImagePolicy that decides without a registry: `static: pass|fail` for images under `glob`. */
+export function staticPolicy(name: string, glob: string, action: 'pass' | 'fail', message?: string): string {
+  return `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: ${name}
+spec:
+  images:
+    - glob: "${glob}"
+  authorities:
+    - static:
+        action: ${action}
+${message ? `        message: ${message}\n` : ''}`;
+}
+
+/** A Pod named `web` with one container per entry (name → image), the first image on line 8. */
+export function pod(containers: Record<string, string>): string {
+  const list = Object.entries(containers)
+    .map(([name, image]) => `    - name: ${name}\n      image: ${image}\n`)
+    .join('');
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n${list}`;
+}

@@ -1,46 +1,20 @@
 // The report formats through the real CLI (in-process, no registry needed: a
 // static ClusterImagePolicy decides), including the GitHub job summary file.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import t from 'tap';
 import { XMLValidator } from 'fast-xml-parser';
-import { runCli } from '../helpers/cli.js';
+import { pod, runCli, staticPolicy, tempRepo } from '../helpers/cli.js';
 
-const FROZEN = `apiVersion: policy.sigstore.dev/v1beta1
-kind: ClusterImagePolicy
-metadata:
-  name: frozen
-spec:
-  images:
-    - glob: "registry.internal/**"
-  authorities:
-    - static:
-        action: fail
-        message: internal images are frozen
-`;
-const POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: registry.internal/web:1.0
-    - name: sidecar
-      image: docker.io/library/busybox:1.36
-`;
-
-async function setup(t: { teardown: (fn: () => unknown) => void }) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-report-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(path.join(dir, '.git'));
-  await mkdir(path.join(dir, '.verify-images'));
-  await mkdir(path.join(dir, 'apps'));
-  await writeFile(path.join(dir, '.verify-images', 'frozen.yaml'), FROZEN);
-  await writeFile(path.join(dir, 'apps', 'pod.yaml'), POD);
-  return dir;
+function setup(t: { teardown: (fn: () => unknown) => void }) {
+  return tempRepo(
+    t,
+    {
+      '.verify-images/frozen.yaml': staticPolicy('frozen', 'registry.internal/**', 'fail', 'internal images are frozen'),
+      'apps/pod.yaml': pod({ web: 'registry.internal/web:1.0', sidecar: 'docker.io/library/busybox:1.36' }),
+    },
+    { prefix: 'vi-report-' },
+  );
 }
 
 async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
