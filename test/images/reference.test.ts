@@ -1,4 +1,5 @@
 import t from 'tap';
+import { thrown } from '../helpers/errors.js';
 import {
   canonicalName,
   cipName,
@@ -10,14 +11,6 @@ import {
   withDigest,
 } from '../../src/images/reference.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 const H = 'a'.repeat(64);
 const D = `sha256:${H}`;
 const D512 = `sha512:${'b'.repeat(128)}`;

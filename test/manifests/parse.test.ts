@@ -1,15 +1,8 @@
 import t from 'tap';
+import { thrown } from '../helpers/errors.js';
 import { parseManifests } from '../../src/manifests/parse.js';
 import { ManifestError } from '../../src/manifests/types.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 t.test('multi-document YAML: Kubernetes objects with their start line', async (t) => {
   const text = [
