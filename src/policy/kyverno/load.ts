@@ -42,6 +42,11 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     const extras: Requirement[] = rule.has('preconditions')
       ? [{ kind: 'unsupported', path: 'preconditions', field: 'preconditions' }]
       : [];
+    // Per-namespace Enforce/Audit overrides: judging with the policy-wide action could turn a
+    // block into a warning, so the rule says it cannot decide instead.
+    if (spec.at('validationFailureActionOverrides').list().length > 0) {
+      extras.push({ kind: 'unsupported', path: 'spec.validationFailureActionOverrides', field: 'validationFailureActionOverrides' });
+    }
     const extractorKinds = rule.at('imageExtractors').entries().map(([k]) => k);
     for (const iv of verifyImages) {
       const include = imageReferences(iv);

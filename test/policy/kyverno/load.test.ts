@@ -605,3 +605,11 @@ spec:
   const expr = text.replace('- glob: ghcr.io/org/*', "- expression: \"image.registry == 'ghcr.io'\"");
   t.same(load(expr)[0]!.rules[0]!.images.include, ['*'], 'a CEL match cannot be evaluated: all images');
 });
+
+t.test('validationFailureActionOverrides are never ignored: the rule cannot decide', async (t) => {
+  const spec = '  validationFailureAction: Audit\n  validationFailureActionOverrides:\n    - action: Enforce\n      namespaces: [prod]\n';
+  const rule = load(policy(keyEntry(), { spec }))[0]!.rules[0]!;
+  const req = only(rule.requirement, 'all');
+  t.match(req.of[0], { kind: 'unsupported', field: 'validationFailureActionOverrides' });
+  t.notMatch(JSON.stringify(load(policy(keyEntry()))[0]!.rules[0]!.requirement), /unsupported/, 'without overrides: the attestors alone');
+});
