@@ -72,7 +72,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
   try {
     trust = certificateTrust(leaf, deps);
   } catch (err) {
-    return { status: 'error', reasons: [`trust material: ${(err as Error).message}`] };
+    return trustRootUnavailable(err);
   }
   let bundles: FoundBundle[];
   try {
@@ -187,7 +187,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
   try {
     if (await needsKeys(leaf.signers, resolved)) keyTrust = sigstoreTrustFromTlogs(deps.trust().tlogs);
   } catch (err) {
-    return { status: 'error', reasons: [`trust material: ${(err as Error).message}`] };
+    return trustRootUnavailable(err);
   }
 
   const verified: { statement: Statement; signers: string[]; where: string }[] = [];
@@ -294,4 +294,11 @@ export function describeSigners(req: Requirement): string {
   });
   if (names.length === 0) return 'nobody';
   return names.length === 1 ? names[0]! : `${req.kind === 'any' ? 'any of' : 'all of'}: ${names.join('; ')}`;
+}
+
+function trustRootUnavailable(err: unknown): LeafOutcome {
+  return {
+    status: 'error',
+    reasons: [`cannot load the Sigstore trusted root (public-good root, --trusted-root or the policy's TrustRoot): ${(err as Error).message}`],
+  };
 }
