@@ -1,29 +1,40 @@
-// On-disk cache of verified (digest, requirement) pairs. Digests are immutable,
-// so a pass stays a pass; failures are not cached, because a signature can be
-// added later. Entries are plain files, so the directory can be shared between
-// CI runs or mounted into Jobs.
+// The verdict cache: verified (digest, requirement) pairs, and the digest each tag last
+// resolved to (for --offline). Digests are immutable, so a pass stays a pass; failures are not
+// cached, because a signature can be added later. Every entry is sealed (seal.ts) so that
+// whoever can write the store cannot forge a pass. Backends hold sealed texts by key
+// (directory-store.ts; a shared store implements the same EntryStore).
 
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-
-/** Bump when the meaning of a cached pass changes. */
-const FORMAT = 1;
+import { canonical, open, seal } from './seal.js';
 
 export interface CachedPass {
   signer?: string;
   reasons: string[];
 }
 
+/** Where sealed entries live: a directory, or a store shared by a fleet. */
+export interface EntryStore {
+  read(key: string): Promise<string | undefined>;
+  /** Writes a batch; failures only cost speed (never thrown). */
+  write(entries: ReadonlyMap<string, string>): Promise<void>;
+  close?(): Promise<void>;
+}
+
 export interface VerdictCache {
   get(digest: string, requirement: unknown): Promise<CachedPass | undefined>;
   /** Records a pass; written in the background, see flush(). */
   put(digest: string, requirement: unknown, entry: CachedPass): void;
+  /** The digest `reference` (registry/repository:tag) resolved to last, and when (ms since the epoch). */
+  getTag(reference: string): Promise<{ digest: string; at: number } | undefined>;
+  putTag(reference: string, digest: string): void;
   /** Waits for pending writes: call once at the end of a run. */
   flush(): Promise<void>;
   /** Distinct (digest, requirement) pairs answered from the cache in this run. */
   readonly hits: number;
+  /** Entries present but not authentic (forged, edited, written under another key or for another key): ignored. */
+  readonly rejected: number;
 }
 
 /** `$XDG_CACHE_HOME/kubectl-verify-images`, else `~/.cache/kubectl-verify-images`. */
@@ -34,9 +45,11 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Stable key: the digest plus a canonical (key-sorted) rendering of the requirement. */
 export function cacheKey(digest: string, requirement: unknown): string {
-  return createHash('sha256')
-    .update(`${FORMAT}\n${digest}\n${canonicalOf(requirement)}`)
-    .digest('hex');
+  return createHash('sha256').update(`verdict\n${digest}\n${canonicalOf(requirement)}`).digest('hex');
+}
+
+export function tagKey(reference: string): string {
+  return `tag-${createHash('sha256').update(`tag\n${reference}`).digest('hex')}`;
 }
 
 // Requirements are long-lived objects asked about once per image: render each once.
@@ -48,77 +61,76 @@ function canonicalOf(requirement: unknown): string {
   return text;
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+export interface CacheOptions {
+  /** How long an entry is trusted after it is written (default: as long as it exists). */
+  ttlMs?: number;
+  now?: () => number;
 }
 
-export function openVerdictCache(dir: string): VerdictCache {
-  const root = path.join(dir, 'verdicts');
-  const file = (key: string) => path.join(root, `${key}.json`);
-  // Each pair is read at most once per run, however many rules and images ask.
-  const answers = new Map<string, CachedPass | undefined>();
+export function createVerdictCache(store: EntryStore, secret: Uint8Array, opts: CacheOptions = {}): VerdictCache {
+  const now = opts.now ?? Date.now;
+  // Each key is read at most once per run, however many rules and images ask.
+  const answers = new Map<string, Promise<{ body: unknown; at: number } | undefined>>();
   const pending = new Map<string, string>();
   let hits = 0;
-  // One directory listing instead of a failed open per miss: a cold run asks about every image.
-  let present: Set<string> | undefined;
-  const listing = (): Set<string> => {
-    if (!present) {
-      try {
-        present = new Set(readdirSync(root));
-      } catch {
-        present = new Set();
-      }
-    }
-    return present;
-  };
+  let rejected = 0;
 
-  const read = (key: string, digest: string): CachedPass | undefined => {
-    if (!listing().has(`${key}.json`)) return undefined;
-    try {
-      const entry = JSON.parse(readFileSync(file(key), 'utf8')) as CachedPass & { digest?: string };
-      // A cache file is only trusted for the digest it was written for.
-      if (entry.digest !== digest || !Array.isArray(entry.reasons)) return undefined;
-      hits++;
-      return { signer: entry.signer, reasons: entry.reasons };
-    } catch {
-      return undefined;
+  const lookup = (key: string) => {
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = store.read(key).then((text) => {
+        if (text === undefined) return undefined;
+        const opened = open(secret, key, text, now());
+        if (!opened) rejected++;
+        return opened;
+      });
+      answers.set(key, answer);
     }
+    return answer;
   };
+  const written = new Set<string>();
+  const record = (key: string, body: unknown) => {
+    const at = now();
+    written.add(key);
+    answers.set(key, Promise.resolve({ body, at }));
+    pending.set(key, seal(secret, key, body, at, opts.ttlMs === undefined ? undefined : at + opts.ttlMs));
+  };
+  const counted = new Set<string>();
+
   return {
     get hits() {
       return hits;
     },
+    get rejected() {
+      return rejected;
+    },
     async get(digest, requirement) {
       const key = cacheKey(digest, requirement);
-      if (!answers.has(key)) answers.set(key, read(key, digest));
-      return answers.get(key);
+      const found = await lookup(key);
+      const body = found?.body as CachedPass | undefined;
+      if (!body || !Array.isArray(body.reasons)) return undefined;
+      if (!written.has(key) && !counted.has(key)) {
+        counted.add(key);
+        hits++;
+      }
+      return { reasons: body.reasons, ...(typeof body.signer === 'string' && { signer: body.signer }) };
     },
     put(digest, requirement, entry) {
-      const key = cacheKey(digest, requirement);
-      answers.set(key, entry);
-      pending.set(key, JSON.stringify({ digest, ...entry }));
+      record(cacheKey(digest, requirement), { reasons: entry.reasons, ...(entry.signer !== undefined && { signer: entry.signer }) });
+    },
+    async getTag(reference) {
+      const found = await lookup(tagKey(reference));
+      const digest = (found?.body as { digest?: unknown } | undefined)?.digest;
+      return found && typeof digest === 'string' ? { digest, at: found.at } : undefined;
+    },
+    putTag(reference, digest) {
+      record(tagKey(reference), { digest });
     },
     async flush() {
       if (pending.size === 0) return;
-      try {
-        mkdirSync(root, { recursive: true });
-        for (const [key, body] of pending) {
-          const target = file(key);
-          const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-          writeFileSync(tmp, body);
-          renameSync(tmp, target); // atomic: readers see the old file or the new one
-        }
-      } catch {
-        // A cache that cannot be written only costs speed.
-      }
+      const batch = new Map(pending);
       pending.clear();
+      await store.write(batch);
     },
   };
 }
@@ -126,9 +138,14 @@ export function openVerdictCache(dir: string): VerdictCache {
 /** `--no-cache`: remembers nothing. */
 export const noCache: VerdictCache = {
   hits: 0,
+  rejected: 0,
   async get() {
     return undefined;
   },
   put() {},
+  async getTag() {
+    return undefined;
+  },
+  putTag() {},
   async flush() {},
 };

@@ -39,6 +39,7 @@ export const registerCluster: RegisterCommand = (cli: Argv) =>
 export async function clusterHandler(argv: ArgumentsCamelCase<ClusterFlags>, io: CliIO): Promise<number> {
   const inputs = [...(argv.paths ?? []), ...(argv.filename ?? []), ...(argv.kustomize ?? [])];
   if (inputs.length > 0) throw new UsageError('--cluster reads workloads from the cluster: do not pass manifest paths');
+  if ((argv as { offline?: boolean }).offline) throw new UsageError('--cluster reads the live cluster: it cannot run --offline');
   if (argv.namespace && argv.allNamespaces) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be used together');
 
   const { loadConfig, policyPaths } = await import('../config/load.js');

@@ -2,6 +2,7 @@
 // engine lazily and return an exit code (0 ok, 1 fail, 2 usage, 3 undecided).
 
 import yargs, { type Argv } from 'yargs';
+import { protectArgs, restoreStdin } from './argv.js';
 import { builder as verifyBuilder, type CliIO, handler as verifyHandler, UsageError, type VerifyFlags } from './verify.js';
 import { commands } from './commands.js';
 import { VERSION, versionText } from './version.js';
@@ -20,7 +21,8 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
   };
-  let cli: Argv = yargs(args)
+  let cli: Argv = yargs(protectArgs(args))
+    .middleware((argv) => restoreStdin(argv), true)
     .scriptName(scriptName)
     .usage(`Usage: ${scriptName} [verify] [PATH…] [flags]\n\nVerify the container images in Kubernetes manifests against the image policies kept in the repository.`)
     .option('policy', { alias: 'p', type: 'string', array: true, describe: 'policy file or directory (repeatable; Kyverno, ClusterImagePolicy)' })
@@ -33,7 +35,10 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
     .option('registry-ca', { type: 'string', describe: 'PEM file with extra CA certificates for registries' })
     .option('trusted-root', { type: 'string', describe: 'sigstore trusted_root.json (default: the public-good root shipped offline)' })
     .option('color', { type: 'boolean', describe: 'colour the table (--no-color, or NO_COLOR, disables)' })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print counts on stderr' })
+    .option('offline', { type: 'boolean', describe: 'no network at all: verdicts from the verdict cache, keys and trust roots from local files; anything else is an error' })
+    .option('timeout', { type: 'string', describe: 'deadline for the whole run, e.g. 60s, 2m (default 60s; 0: none); images undecided then are errors' })
+    .option('request-timeout', { type: 'string', describe: 'deadline for one registry exchange (default 10s)' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print counts on stderr (and progress lines when stderr is not a terminal)' })
     .command<VerifyFlags>(['verify [paths..]', '$0 [paths..]'], 'verify images in manifests (default command)', verifyBuilder, (argv) =>
       run(() => verifyHandler(argv, io))(),
     )

@@ -9,6 +9,7 @@ import { builder as verifyBuilder, type CliIO, engineOptions, toOptions, UsageEr
 
 export interface PinFlags extends VerifyFlags, Pick<GitOpsFlags, 'repo' | 'path' | 'app' | 'appNamespace' | 'helmValues' | 'helmSet' | 'fluxKustomization'> {
   write?: boolean;
+  force?: boolean;
   pr?: boolean;
   branch?: string;
   base?: string;
@@ -24,6 +25,7 @@ export const registerPin: RegisterCommand = (cli: Argv, ctx: CommandContext) =>
     (y) =>
       verifyBuilder(y)
         .option('write', { type: 'boolean', describe: 'edit the files in the working tree (default: print a unified diff)', group: 'Pin:' })
+        .option('force', { type: 'boolean', describe: 'with --write, rewrite read-only files too', group: 'Pin:' })
         .option('pr', { type: 'boolean', describe: 'commit on a branch from --base, push it and open or update a GitHub pull request', group: 'Pin:' })
         .option('branch', { type: 'string', describe: 'branch for --pr (default verify-images/pin-digests)', group: 'Pin:' })
         .option('base', { type: 'string', describe: 'base branch for --pr (default: the current branch)', group: 'Pin:' })
@@ -54,8 +56,13 @@ export async function pinHandler(argv: PinFlags, io: CliIO): Promise<number> {
     return exitCode(out.output.result);
   }
   const out = await runPin(argv, io, io.cwd, (p) => p, argv.write === true);
+  for (const w of out.warnings) io.stderr(`warning: ${w}\n`);
   if (argv.output === 'json') {
     io.stdout(`${JSON.stringify({ result: out.result, pin: out.pin }, null, 2)}\n`);
+  } else if (argv.write && out.pinnedStdin !== undefined) {
+    // Stdin cannot be written back: the pinned stream goes to stdout (`… | pin - --write | kubectl apply -f -`).
+    io.stdout(out.pinnedStdin);
+    io.stderr(formatPinReport(out.pin, { mode: 'write' }));
   } else if (argv.write) {
     io.stdout(formatPinReport(out.pin, { mode: 'write' }));
   } else {
@@ -96,6 +103,7 @@ async function runPin(argv: PinFlags, io: CliIO, cwd: string, move: (p: string) 
       ...(argv.helmValues || argv.helmSet ? { source: { helm: { valueFiles: argv.helmValues, parameters: (argv.helmSet ?? []).map(parseHelmSet) } } } : {}),
     },
     write,
+    force: argv.force,
   });
 }
 
@@ -109,12 +117,13 @@ function checkSourceFlags(argv: PinFlags): void {
 
 async function pinPr(argv: PinFlags, io: CliIO) {
   const { publishPins, DEFAULT_PIN_BRANCH } = await import('../git/publish.js');
-  const { githubPullRequests, githubToken } = await import('../git/github.js');
+  const { checkApiUrl, DEFAULT_GITHUB_API, githubPullRequests, githubToken } = await import('../git/github.js');
   const { parseSlug, slugFromRemoteUrl, GitError } = await import('../git/remote.js');
   const { repoInfo } = await import('../git/worktree.js');
   const remote = argv.remote ?? 'origin';
   // Fail before any git work when the token or the repository is missing.
   const token = githubToken(io.env);
+  checkApiUrl(argv.githubApiUrl ?? DEFAULT_GITHUB_API);
   let slug = argv.githubRepo ? parseSlug(argv.githubRepo) : undefined;
   if (!slug) {
     const info = await repoInfo(io.cwd, remote);

@@ -3,6 +3,7 @@
 
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { RepoConfig } from '../config/load.js';
+import { parseDuration } from '../config/duration.js';
 
 export interface VerifyFlags {
   paths?: string[];
@@ -19,6 +20,9 @@ export interface VerifyFlags {
   trustedRoot?: string;
   color?: boolean;
   verbose?: boolean;
+  timeout?: string;
+  requestTimeout?: string;
+  offline?: boolean;
   /** Global kubectl flags (registered in cluster.ts): where `k8s://` / Secret keys are read. */
   kubeconfig?: string;
   context?: string;
@@ -36,6 +40,10 @@ export interface VerifyOptions {
   trustedRoot?: string;
   color: boolean;
   unmatched: 'allow' | 'fail';
+  /** Milliseconds; 0 = no deadline. */
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  offline: boolean;
 }
 
 export function builder(yargs: Argv): Argv<VerifyFlags> {
@@ -43,6 +51,7 @@ export function builder(yargs: Argv): Argv<VerifyFlags> {
     .positional('paths', { type: 'string', array: true, describe: 'manifest files, directories (kustomize dirs are rendered) or - for stdin' })
     .option('filename', { alias: 'f', type: 'string', array: true, describe: 'manifest file or directory (kubectl style)' })
     .option('kustomize', { alias: 'k', type: 'string', array: true, describe: 'kustomization directory to render and verify' })
+    .option('recursive', { alias: 'R', type: 'boolean', describe: 'accepted as kubectl does; directories are always read recursively' })
     .example('$0 deploy/', 'verify every image in deploy/ against .verify-images/')
     .example('$0 -k overlays/prod -p policies/ -o json', 'render an overlay, use explicit policies, print JSON') as Argv<VerifyFlags>;
 }
@@ -63,7 +72,21 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     trustedRoot: argv.trustedRoot ?? config.trustedRoot,
     color: colorAllowed && isTTY,
     unmatched: config.unmatched ?? 'allow',
+    timeoutMs: durationFlag('--timeout', argv.timeout ?? config.timeout, DEFAULT_TIMEOUT_MS),
+    requestTimeoutMs: durationFlag('--request-timeout', argv.requestTimeout ?? config.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
+    offline: argv.offline === true || config.offline === true,
   };
+}
+
+// Kept here (not imported from the engine) so parsing flags loads nothing heavy.
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+function durationFlag(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = parseDuration(String(value));
+  if (ms === undefined) throw new UsageError(`${flag} ${value}: not a duration (e.g. 90s, 2m, 1m30s, 500ms)`);
+  return ms;
 }
 
 /** The engine settings every verifying command shares (verify, pin, --cluster). */
@@ -75,6 +98,10 @@ export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: strin
     insecureRegistries: options.insecureRegistries,
     registryCa: options.registryCa,
     trustedRoot: options.trustedRoot,
+    // 0 means no limit: the largest delay a timer takes.
+    timeoutMs: options.timeoutMs === 0 ? 2 ** 31 - 1 : options.timeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs === 0 ? 2 ** 31 - 1 : options.requestTimeoutMs,
+    offline: options.offline,
     kubeconfig: argv.kubeconfig,
     context: argv.context,
     env: io.env,
@@ -101,11 +128,14 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const paths = policyPaths(io.cwd, options.policyFlags, config);
   const { run } = await import('../engine/run.js');
   const { exitCode } = await import('../engine/result.js');
-  const { startProgress } = await import('../report/progress.js');
-  const progress = startProgress(io.progress, { label: () => 'verifying images' });
-  const { result, stats } = await run({ inputs: options.inputs, policyPaths: paths, ...engineOptions(options, argv, io) }).finally(() =>
+  const { startProgress, startProgressLog } = await import('../report/progress.js');
+  const counts = { total: 0, done: 0, inFlight: 0 };
+  const label = () => (counts.total > 0 ? `verifying images: ${counts.done}/${counts.total} done, ${counts.inFlight} in flight` : 'reading manifests');
+  const progress = argv.verbose && !io.progress?.isTTY ? startProgressLog(io.stderr, { label }) : startProgress(io.progress, { label });
+  const { result, stats, warnings } = await run({ inputs: options.inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() =>
     progress.stop(),
   );
+  for (const w of warnings) io.stderr(`warning: ${w}\n`);
   io.stdout(formatter(result, { color: options.color, noHeaders: (argv as { headers?: boolean }).headers === false }));
   if (options.output === 'github' && io.env.GITHUB_STEP_SUMMARY) {
     // The formatter stays pure; the job summary file is the CLI's one side effect here.
@@ -115,7 +145,8 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   if (argv.verbose) {
     io.stderr(
       `verify-images: ${stats.manifests} manifests, ${stats.uses} image uses, ${result.summary.images} images, ` +
-        `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits; ` +
+        `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits` +
+        `${stats.cacheRejected > 0 ? `, ${stats.cacheRejected} cache entries rejected (not authentic)` : ''}; ` +
         `read ${stats.ms.collect} ms, verify ${stats.ms.verify} ms, total ${Math.round(performance.now())} ms since start ` +
         `(cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms)\n`,
     );

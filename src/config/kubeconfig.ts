@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { parseFailure } from './parse-error.js';
 
 /** A kubeconfig file as YAML/JSON (only the parts we merge are typed). */
 export interface KubeconfigFile {
@@ -125,7 +126,7 @@ export async function readKubeconfig(flags: KubeFlags, env: NodeJS.ProcessEnv = 
     try {
       files.push({ file, config: (parse(text) ?? {}) as KubeconfigFile });
     } catch (err) {
-      throw new KubeconfigError(`kubeconfig ${file} is not valid YAML: ${(err as Error).message}`);
+      throw new KubeconfigError(parseFailure('kubeconfig', file, text, false));
     }
   }
   if (files.length === 0) {

@@ -4,6 +4,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseDuration } from './duration.js';
 
 export interface RepoConfig {
   /** Policy files or directories, relative to the config file. */
@@ -16,6 +17,11 @@ export interface RepoConfig {
   registryCa?: string;
   /** A sigstore `trusted_root.json` to use instead of the public-good root. */
   trustedRoot?: string;
+  /** `--timeout` / `--request-timeout` defaults, e.g. `45s`. */
+  timeout?: string;
+  requestTimeout?: string;
+  /** `--offline` by default. */
+  offline?: boolean;
   /** `pin` settings: Helm values image maps to pin (values files absolute). */
   pin?: { helm?: Array<{ values: string; image?: string }> };
 }
@@ -39,6 +45,9 @@ const KNOWN_KEYS = new Set([
   'insecureRegistries',
   'registryCa',
   'trustedRoot',
+  'timeout',
+  'requestTimeout',
+  'offline',
   'pin',
 ]);
 
@@ -62,41 +71,92 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
   try {
     found = explicit ? await explorer.load(path.resolve(cwd, explicit)) : await explorer.search(cwd);
   } catch (err) {
-    throw new ConfigError(`config ${explicit ?? ''}: ${(err as Error).message}`.replace(/\s+:/, ':'), { cause: err });
+    throw await configParseError(err as Error, explicit ? path.resolve(cwd, explicit) : undefined);
   }
   if (!found || found.isEmpty) return { config: {}, file: found?.filepath };
-  return { config: validateConfig(found.config, found.filepath), file: found.filepath };
+  return { config: validateConfig(found.config, found.filepath, await keyLines(found.filepath)), file: found.filepath };
 }
 
-function validateConfig(raw: unknown, file: string): RepoConfig {
+/** Text configs (YAML, JSON, extension-less rc files): where each top-level key is written. */
+async function keyLines(file: string): Promise<(key: string) => number | undefined> {
+  if (/\.(c|m)?(j|t)s$/.test(file)) return () => undefined;
+  const [{ readFile }, { LineCounter, parseDocument, isMap, isScalar }] = await Promise.all([import('node:fs/promises'), import('yaml')]);
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lines = new Map<string, number>();
+  const root = /package\.json$/.test(file) && isMap(doc.contents) ? doc.contents.get('verify-images', true) : doc.contents;
+  if (isMap(root)) {
+    for (const pair of root.items) {
+      if (isScalar(pair.key) && pair.key.range) lines.set(String(pair.key.value), lineCounter.linePos(pair.key.range[0]).line);
+    }
+  }
+  return (key) => lines.get(key);
+}
+
+/** cosmiconfig's parse errors as `file:line: message`, like every other input error. */
+async function configParseError(err: Error, explicit: string | undefined): Promise<ConfigError> {
+  const file = /(?:in|from) (\S+?):?\s*$/m.exec(err.message.split('\n')[0] ?? '')?.[1] ?? explicit;
+  const position = /\((\d+):\d+\)/.exec(err.message) ?? /line (\d+)/.exec(err.message);
+  let line = position ? Number(position[1]) : undefined;
+  if (line === undefined && file) {
+    const { readFile } = await import('node:fs/promises');
+    const { errorLine } = await import('./parse-error.js');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) line = errorLine(text, file.endsWith('.json'));
+  }
+  const detail = err.message.split('\n').find((l, i) => i > 0 && l.trim() !== '') ?? err.message.split('\n')[0];
+  const where = file ? `${file}${line ? `:${line}` : ''}` : 'config';
+  return new ConfigError(`${where}: cannot read the config: ${detail?.replace(/\s*\(\d+:\d+\)$/, '').trim()}`, { cause: err });
+}
+
+function validateConfig(raw: unknown, file: string, lineOf: (key: string) => number | undefined = () => undefined): RepoConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${file}: the config must be a mapping`);
   }
   const c = raw as Record<string, unknown>;
+  // Every message names the line of the setting it is about.
+  const at = (key: string) => {
+    const line = lineOf(key);
+    return line === undefined ? file : `${file}:${line}`;
+  };
   for (const key of Object.keys(c)) {
-    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`${file}: unknown setting "${key}"`);
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`${at(key)}: unknown setting "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
   }
   const strings = (key: string): string[] | undefined => {
     const v = c[key];
     if (v === undefined) return undefined;
     const list = typeof v === 'string' ? [v] : v;
     if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-      throw new ConfigError(`${file}: "${key}" must be a string or a list of strings`);
+      throw new ConfigError(`${at(key)}: "${key}" must be a string or a list of strings`);
     }
     return list as string[];
   };
   const string = (key: string): string | undefined => {
     const v = c[key];
-    if (v !== undefined && typeof v !== 'string') throw new ConfigError(`${file}: "${key}" must be a string`);
+    if (v !== undefined && typeof v !== 'string') throw new ConfigError(`${at(key)}: "${key}" must be a string`);
     return v as string | undefined;
+  };
+  const duration = (key: string): string | undefined => {
+    const v = c[key];
+    if (v === undefined) return undefined;
+    if ((typeof v !== 'string' && typeof v !== 'number') || parseDuration(String(v)) === undefined) {
+      throw new ConfigError(`${at(key)}: "${key}" must be a duration such as 60s or 2m`);
+    }
+    return String(v);
+  };
+  const bool = (key: string): boolean | undefined => {
+    const v = c[key];
+    if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(`${at(key)}: "${key}" must be true or false`);
+    return v as boolean | undefined;
   };
   const unmatched = c.unmatched;
   if (unmatched !== undefined && unmatched !== 'allow' && unmatched !== 'fail') {
-    throw new ConfigError(`${file}: "unmatched" must be "allow" or "fail"`);
+    throw new ConfigError(`${at('unmatched')}: "unmatched" must be "allow" or "fail"`);
   }
   const concurrency = c.concurrency;
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || (concurrency as number) < 1)) {
-    throw new ConfigError(`${file}: "concurrency" must be a positive integer`);
+    throw new ConfigError(`${at('concurrency')}: "concurrency" must be a positive integer`);
   }
   const dir = path.dirname(file);
   const rel = (p: string | undefined) => (p === undefined ? undefined : path.resolve(dir, p));
@@ -108,17 +168,20 @@ function validateConfig(raw: unknown, file: string): RepoConfig {
     insecureRegistries: strings('insecureRegistries'),
     registryCa: rel(string('registryCa')),
     trustedRoot: rel(string('trustedRoot')),
-    ...(c.pin !== undefined && { pin: pinConfig(c.pin, file) }),
+    timeout: duration('timeout'),
+    requestTimeout: duration('requestTimeout'),
+    offline: bool('offline'),
+    ...(c.pin !== undefined && { pin: pinConfig(c.pin, file, at('pin')) }),
   };
 }
 
 /** `pin: {helm: [{values: FILE, image?: dotted.path}]}`; values files relative to the config file; without `image`, pin finds the image maps. */
-function pinConfig(raw: unknown, file: string): NonNullable<RepoConfig['pin']> {
-  const bad = () => new ConfigError(`${file}: "pin.helm" must be a list of {values: FILE, image: path.to.image (optional)}`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: "pin" must be a mapping`);
+function pinConfig(raw: unknown, file: string, where: string): NonNullable<RepoConfig['pin']> {
+  const bad = () => new ConfigError(`${where}: "pin.helm" must be a list of {values: FILE, image: path.to.image (optional)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${where}: "pin" must be a mapping`);
   const { helm, ...rest } = raw as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new ConfigError(`${file}: unknown setting "pin.${unknown}"`);
+  if (unknown !== undefined) throw new ConfigError(`${where}: unknown setting "pin.${unknown}"`);
   if (helm === undefined) return {};
   if (!Array.isArray(helm)) throw bad();
   return {

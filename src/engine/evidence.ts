@@ -2,7 +2,7 @@
 // resolved once per repository, a `.sig` manifest and its layers once per
 // (repository, digest), however many workloads and policies ask.
 
-import type { Descriptor, RegistryClient, Repository } from '../registry/types.js';
+import { RegistryError, type Descriptor, type RegistryClient, type Repository } from '../registry/types.js';
 import type { SignatureLayer } from '../verify/types.js';
 
 /** cosign's tag for legacy signatures of a digest: `sha256-<hex>.sig`. */
@@ -32,6 +32,8 @@ export interface Evidence {
   attestationLayers(sigRepo: Repository, digest: string): Promise<SignatureLayer[]>;
   /** Sigstore bundles referring to the digest (referrers API, tag-schema fallback); [] when there are none. */
   bundles(repo: Repository, digest: string): Promise<FoundBundle[]>;
+  /** When the digest `resolve` gave was recorded (--offline: from the cache); undefined when resolved now. */
+  resolvedAt?(repo: Repository, reference: string): number | undefined;
 }
 
 /** At most this many bundle referrers are read per digest (cosign reads them all; this bounds a hostile registry). */
@@ -93,5 +95,28 @@ export function createEvidence(registry: RegistryClient): Evidence {
         );
         return found.filter((b): b is FoundBundle => b !== undefined);
       }),
+  };
+}
+
+/**
+ * `--offline`: nothing is fetched. A tag resolves to the digest the cache last recorded for it
+ * (`resolvedAt` says when); everything else is an error, so only cached verdicts decide.
+ */
+export function offlineEvidence(cache: { getTag(reference: string): Promise<{ digest: string; at: number } | undefined> }): Evidence {
+  const ages = new Map<string, number>();
+  const name = (r: Repository) => `${r.registry}/${r.repository}`;
+  const none = (what: string) =>
+    Promise.reject(new RegistryError('OFFLINE', `offline: no cached verdict for ${what} (--offline fetches nothing; a run with the network records one)`));
+  return {
+    async resolve(repo, reference) {
+      const found = await cache.getTag(`${name(repo)}:${reference}`);
+      if (!found) throw new RegistryError('OFFLINE', `offline: no cached digest for ${name(repo)}:${reference} (run once without --offline to record it)`);
+      ages.set(`${name(repo)}:${reference}`, found.at);
+      return { mediaType: '', digest: found.digest, size: 0 };
+    },
+    resolvedAt: (repo, reference) => ages.get(`${name(repo)}:${reference}`),
+    signatureLayers: (r, d) => none(`${name(r)}@${d}`),
+    attestationLayers: (r, d) => none(`${name(r)}@${d}`),
+    bundles: (r, d) => none(`${name(r)}@${d}`),
   };
 }

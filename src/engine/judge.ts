@@ -17,6 +17,7 @@ import { loadPublicKey } from '../verify/keys.js';
 import { loadEd25519ph } from '../verify/raw-signature.js';
 import type { TrustMaterial } from '../verify/trusted-root.js';
 import type { Evidence } from './evidence.js';
+import { hintsFor } from './hints.js';
 import type { LeafTarget } from './signed-leaves.js';
 import { signatureTag } from './evidence.js';
 import { type ImageResult, type PolicyVerdict, type UseLocation, worst } from './result.js';
@@ -29,6 +30,18 @@ export interface JudgeDeps {
   concurrency: number;
   /** Resolves `keyRef` keys (k8s Secrets, KMS) once per run; default: process env and kubeconfig. */
   keys?: KeyResolver;
+  /** `--offline`: undecided is never forgiven by a failure policy. */
+  offline?: boolean;
+  /** Settles with the reason when the run's deadline passes: images not decided by then are `error`. */
+  deadline?: Promise<string>;
+  progress?: RunProgress;
+}
+
+/** How far judging is: kept current by judgeImages(), read by the CLI's progress lines. */
+export interface RunProgress {
+  total: number;
+  done: number;
+  inFlight: number;
 }
 
 /** Judges each distinct image string in `uses`; results keep the order images first appear. */
@@ -40,7 +53,70 @@ export async function judgeImages(uses: ImageUse[], policies: Policy[], deps: Ju
     else byImage.set(use.image, [use]);
   }
   const limit = pLimit(deps.concurrency);
-  return Promise.all([...byImage].map(([image, imageUses]) => limit(() => judgeImage(image, imageUses, policies, deps))));
+  const policyFiles = [...new Set(policies.map((p) => p.file))];
+  const withHints = (r: ImageResult): ImageResult => {
+    const hints = r.status === 'pass' || r.status === 'skip' ? [] : hintsFor(r, policyFiles);
+    return hints.length > 0 ? { ...r, hints } : r;
+  };
+  const progress = deps.progress;
+  if (progress) progress.total = byImage.size;
+  const judge = async (image: string, imageUses: ImageUse[]) => {
+    if (progress) progress.inFlight++;
+    try {
+      return await judgeImage(image, imageUses, policies, deps);
+    } finally {
+      if (progress) {
+        progress.inFlight--;
+        progress.done++;
+      }
+    }
+  };
+  const { deadline } = deps;
+  // Queued work is dropped at the deadline; what is in flight is aborted by the registry's signal.
+  void deadline?.then(() => limit.clearQueue());
+  return Promise.all(
+    [...byImage].map(([image, imageUses]) => {
+      const job = limit(() => judge(image, imageUses));
+      return (deadline ? Promise.race([job, deadline.then((why) => undecidedAt(image, imageUses, policies, why))]) : job).then(withHints);
+    }),
+  );
+}
+
+/** An image the deadline caught: rules that needed the registry are `error` (and block), skips stay skips. */
+function undecidedAt(image: string, uses: ImageUse[], policies: Policy[], why: string): ImageResult {
+  const where = locations(uses);
+  let ref: ImageRef;
+  try {
+    ref = parseReference(image);
+  } catch (err) {
+    return { image, normalized: image, status: 'error', policies: [], uses: where, reasons: [(err as Error).message] };
+  }
+  const selections = selectionsFor(ref, uses, policies);
+  const normalized = normalizedName(ref);
+  if (selections.size === 0) return { image, normalized, status: 'unmatched', policies: [], uses: where, reasons: ['no policy matches this image'] };
+  const verdicts = [...selections.values()].map((s): PolicyVerdict => ({
+    policy: s.policy.name,
+    file: s.rule.file,
+    line: s.rule.line,
+    rule: s.rule.path,
+    mode: s.rule.mode,
+    onError: 'block',
+    ...(s.skipped ? { status: 'skip', reasons: ['excluded by the policy (skipImageReferences / exclude)'] } : { status: 'error', reasons: [why] }),
+  }));
+  return { image, normalized, status: worst(verdicts.map((v) => v.status)), policies: verdicts, uses: where };
+}
+
+/** The rules that judge an image: those selecting it for at least one of the workloads using it. */
+function selectionsFor(ref: ImageRef, uses: ImageUse[], policies: Policy[]): Map<string, RuleSelection> {
+  const selections = new Map<string, RuleSelection>();
+  for (const use of uses) {
+    for (const s of selectRules(policies, ref, use.workload)) {
+      const key = `${s.policy.file}#${s.policy.name}#${s.rule.path}`;
+      const seen = selections.get(key);
+      if (!seen || (seen.skipped && !s.skipped)) selections.set(key, s);
+    }
+  }
+  return selections;
 }
 
 /**
@@ -103,15 +179,7 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
     return { image, normalized: image, status: 'error', policies: [], uses: where, reasons: [`${(err as Error).message} (at ${at})`] };
   }
 
-  // A rule judges the image when it selects it for at least one of the workloads using it.
-  const selections = new Map<string, RuleSelection>();
-  for (const use of uses) {
-    for (const s of selectRules(policies, ref, use.workload)) {
-      const key = `${s.policy.file}#${s.policy.name}#${s.rule.path}`;
-      const seen = selections.get(key);
-      if (!seen || (seen.skipped && !s.skipped)) selections.set(key, s);
-    }
-  }
+  const selections = selectionsFor(ref, uses, policies);
   const normalized = normalizedName(ref);
   if (selections.size === 0) {
     return { image, normalized, status: 'unmatched', policies: [], uses: where, reasons: ['no policy matches this image'] };
@@ -121,9 +189,15 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
   const needsDigest = [...selections.values()].some((s) => !s.skipped && keyLeaves(s.rule.requirement).length > 0);
   let digest = ref.digest;
   let resolveError: string | undefined;
+  const notes: string[] = [];
   if (needsDigest && !digest) {
+    const tag = ref.tag ?? 'latest';
     try {
-      digest = (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
+      digest = (await deps.evidence.resolve(repo, tag)).digest;
+      const at = deps.evidence.resolvedAt?.(repo, tag);
+      // Recorded for --offline runs; online, tags are always resolved again (they move).
+      if (at === undefined) deps.cache.putTag(`${repo.registry}/${repo.repository}:${tag}`, digest);
+      else notes.push(`offline: ${normalized} taken as ${digest}, the digest the cache recorded for it ${age(at)} ago`);
     } catch (err) {
       resolveError = `cannot resolve ${normalized} to a digest: ${describeError(err)}`;
     }
@@ -140,7 +214,16 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
     status: worst(verdicts.map((v) => v.status)),
     policies: verdicts,
     uses: where,
+    ...(notes.length > 0 && { reasons: notes }),
   };
+}
+
+function age(at: number): string {
+  const s = Math.max(0, Math.round((Date.now() - at) / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
 }
 
 async function judgeRule(
@@ -174,6 +257,16 @@ async function judgeRule(
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
   // `static: pass` lets an image through on purpose without checking anything: a skip.
   if (status === 'pass' && signers.length === 0 && passesStatically(rule.requirement)) status = 'skip';
+  if (deps.offline && outcome.status === 'error') {
+    // Not registry trouble that a failure policy may forgive: nothing was asked, so nothing is known.
+    const reasons = outcome.reasons.map((r) => (/offline/.test(r) ? r.replace(/cannot (fetch|resolve)[^:]*: (?=.*offline)/, '') : r));
+    return { ...base, onError: 'block', status, reasons };
+  }
+  if (outcome.unsupported) {
+    // failurePolicy Ignore is for registry trouble; a requirement we cannot evaluate would be evaluated by the cluster.
+    const note = 'this tool cannot evaluate that requirement, so the image is not let through (whatever failurePolicy says)';
+    return { ...base, onError: 'block', status, reasons: [...outcome.reasons, note] };
+  }
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }
 

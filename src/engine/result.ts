@@ -38,6 +38,8 @@ export interface ImageResult {
   uses: UseLocation[];
   /** Reasons that belong to the image rather than a policy (invalid reference, unmatched). */
   reasons?: string[];
+  /** What to do about it, for blocked, warned and unmatched images: `sign it: cosign sign …`. */
+  hints?: string[];
 }
 
 export interface Summary {

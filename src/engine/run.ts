@@ -1,25 +1,30 @@
 // The pipeline in order: sources → manifests → images →
 // policy match → verify → one canonical Result. Nothing here prints.
 
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultCacheDir, noCache, openVerdictCache, type VerdictCache } from '../cache/verdict-cache.js';
+import { createVerdictCache, defaultCacheDir, noCache, type VerdictCache } from '../cache/verdict-cache.js';
+import { directoryStore } from '../cache/directory-store.js';
+import { cacheSecret } from '../cache/secret.js';
 import { extractImages } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
-import type { ImageUse } from '../manifests/types.js';
+import { ManifestError, type ImageUse } from '../manifests/types.js';
+import { parseReference } from '../images/reference.js';
 import { loadPolicies } from '../policy/loaders.js';
 import type { Policy } from '../policy/model.js';
 import { createRegistryClient } from '../registry/client.js';
 import { loadCredentialStore } from '../registry/credentials.js';
 import type { CredentialStore } from '../registry/types.js';
 import type { RegistryClient } from '../registry/types.js';
-import { readSources } from '../sources/files.js';
+import { readSources, STDIN_NAME, type SourceText } from '../sources/files.js';
 import { renderKustomize } from '../sources/kustomize.js';
 import { loadTrustMaterial, type TrustMaterial } from '../verify/trusted-root.js';
 import { readPolicyFiles } from '../config/policy-files.js';
+import { ConfigError } from '../config/load.js';
 import { createKeyResolver } from '../keys/resolve.js';
-import { createEvidence } from './evidence.js';
-import { type JudgeDeps, judgeImages, prefetchImage } from './judge.js';
+import { createEvidence, offlineEvidence } from './evidence.js';
+import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
 
 export interface RunOptions {
@@ -48,24 +53,55 @@ export interface RunOptions {
   credentials?: CredentialStore;
   /** Image uses read elsewhere (the live cluster); `inputs` are not read when given. */
   uses?: ImageUse[];
+  /** Manifest texts already read (a hook's rendered sources); `inputs` are not read when given. */
+  sources?: SourceText[];
+  /** No network at all: verdicts from the cache, keys and trust material from local files. */
+  offline?: boolean;
+  /** Deadline for the whole run (`--timeout`, default 60 s): images undecided then are `error`. */
+  timeoutMs?: number;
+  /** Deadline of one registry exchange (`--request-timeout`, default 10 s). */
+  requestTimeoutMs?: number;
+  /** Counters the engine keeps current (images done, in flight), for progress lines. */
+  progress?: RunProgress;
   /** Policies loaded elsewhere (e.g. from the cluster), judged together with `policyPaths`. */
   policies?: Policy[];
 }
 
 export interface RunOutput {
   result: Result;
-  stats: { manifests: number; uses: number; registryRequests?: number; cacheHits: number; ms: { collect: number; verify: number } };
+  /** Stdin as read (once), when `-` was an input: `pin -` plans its edits on it. */
+  stdin?: string;
+  /** Said on stderr, not errors: a symlink left out, no image found. */
+  warnings: string[];
+  stats: {
+    manifests: number;
+    uses: number;
+    registryRequests?: number;
+    cacheHits: number;
+    /** Cache entries that failed authentication (forged, edited, another key's): ignored, re-verified. */
+    cacheRejected: number;
+    ms: { collect: number; verify: number };
+  };
 }
 
 /** Stage 1–3: every image use in the inputs, with file and line. */
 export async function collectUses(
   inputs: string[],
-  opts: { cwd?: string; stdin?: NodeJS.ReadableStream; onUse?: (use: ImageUse) => void } = {},
-): Promise<{ uses: ImageUse[]; manifests: number }> {
+  opts: {
+    cwd?: string;
+    stdin?: NodeJS.ReadableStream;
+    onUse?: (use: ImageUse) => void;
+    onWarning?: (message: string) => void;
+    /** Texts already read (a hook's rendered sources): `inputs` are not read then. */
+    sources?: SourceText[];
+  } = {},
+): Promise<{ uses: ImageUse[]; manifests: number; sources: SourceText[] }> {
   const cwd = opts.cwd ?? process.cwd();
   const absolute = inputs.map((i) => (i === '-' ? i : path.resolve(cwd, i)));
-  const sources = await readSources(absolute, { stdin: opts.stdin, kustomize: renderKustomize });
+  const onWarning = opts.onWarning && ((m: string) => opts.onWarning!(m.replaceAll(cwd + path.sep, '')));
+  const sources = opts.sources ?? (await readSources(absolute, { stdin: opts.stdin, kustomize: renderKustomize, onWarning }));
   const uses: ImageUse[] = [];
+  const valid = new Set<string>();
   let manifests = 0;
   for (const source of sources) {
     const file = displayPath(cwd, source.file);
@@ -73,6 +109,10 @@ export async function collectUses(
       manifests++;
       for (const use of extractImages(obj, source)) {
         const shown = { ...use, file: displayPath(cwd, use.file) };
+        if (!valid.has(shown.image)) {
+          checkReference(shown);
+          valid.add(shown.image);
+        }
         uses.push(shown);
         opts.onUse?.(shown);
       }
@@ -80,7 +120,16 @@ export async function collectUses(
       if (opts.onUse && manifests % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  return { uses, manifests };
+  return { uses, manifests, sources };
+}
+
+/** Kubernetes rejects such a pod (InvalidImageName): a manifest error at the image's file:line, exit 2. */
+function checkReference(use: ImageUse): void {
+  try {
+    parseReference(use.image);
+  } catch (err) {
+    throw new ManifestError((err as Error).message, { file: use.file, line: use.line, column: use.column });
+  }
 }
 
 /** Paths as the user sees them: relative to where they ran us, when inside it. */
@@ -90,66 +139,151 @@ export function displayPath(cwd: string, file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Promise<Policy[]> {
-  const files = await readPolicyFiles(paths);
-  return loadPolicies(files.map((f) => ({ ...f, file: displayPath(cwd, f.file) })));
+/** The policies in the given files and directories, and what was read to find them. */
+export interface PolicySet {
+  policies: Policy[];
+  files: number;
+  /** Files no loader reads by name (`policy.yaml.txt`), as shown to the user. */
+  ignored: string[];
 }
+
+export async function loadPolicySet(paths: string[], cwd = process.cwd()): Promise<PolicySet> {
+  const { files, ignored } = await readPolicyFiles(paths);
+  const policies = loadPolicies(files.map((f) => ({ ...f, file: displayPath(cwd, f.file) })));
+  return { policies, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)) };
+}
+
+export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Promise<Policy[]> {
+  return (await loadPolicySet(paths, cwd)).policies;
+}
+
+/**
+ * Nothing to judge with is a usage error, never "every image unmatched" (exit 0): an empty policy
+ * folder, a folder of ConfigMaps, policies under names no loader reads, rules without verifyImages.
+ */
+export function requireImageRules(set: PolicySet, paths: string[], others: Policy[] = [], cwd = process.cwd()): void {
+  if ([...set.policies, ...others].some((p) => p.rules.length > 0)) return;
+  const where = paths.map((p) => displayPath(cwd, p)).join(', ') || '(none)';
+  const found =
+    set.files === 0
+      ? 'no *.yaml, *.yml or *.json file there'
+      : `${set.files} file${set.files === 1 ? '' : 's'} read, ${set.policies.length === 0 ? 'none of them an image policy' : 'no image verification rule in them'}`;
+  const ignored = set.ignored.length > 0 ? `; not read (by name): ${set.ignored.slice(0, 5).join(', ')}${set.ignored.length > 5 ? ', …' : ''}` : '';
+  throw new ConfigError(
+    `no image policy loaded from ${where}: ${found}${ignored}. Every image would pass unchecked, so nothing is verified. ` +
+      'Policies are Kyverno ClusterPolicy/Policy verifyImages rules, ImageValidatingPolicy, ClusterImagePolicy or a Notation trustpolicy.json.',
+  );
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export async function run(options: RunOptions): Promise<RunOutput> {
   const started = performance.now();
-  const registry =
-    options.registry ??
-    createRegistryClient({
-      insecureRegistries: options.insecureRegistries,
-      registryCa: options.registryCa ? await readFile(options.registryCa, 'utf8') : undefined,
-      concurrency: options.concurrency,
-      credentials: options.credentials ?? loadCredentialStore(options.env ?? process.env),
-    });
-  const cache = options.cache === false ? noCache : openVerdictCache(options.cache || defaultCacheDir(options.env));
+  const warnings: string[] = [];
+  const env = options.env ?? process.env;
+  // One deadline for the whole run: requests in flight are aborted, undecided images become errors.
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every request in flight listens to it
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<string>((resolve) => {
+    timer = setTimeout(() => {
+      stop.abort();
+      resolve(`timed out after ${formatDuration(timeoutMs)} (--timeout) before this image was decided`);
+    }, timeoutMs);
+  });
+  const cache = openCache(options, env, (m) => warnings.push(m));
+  // --offline: no registry client at all (nor cluster, KMS or TUF): only what the cache recorded decides.
+  const registry = options.offline
+    ? undefined
+    : (options.registry ??
+      createRegistryClient({
+        insecureRegistries: options.insecureRegistries,
+        registryCa: options.registryCa ? await readFile(options.registryCa, 'utf8') : undefined,
+        concurrency: options.concurrency,
+        timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        signal: stop.signal,
+        credentials: options.credentials ?? loadCredentialStore(env),
+      }));
   let trust: TrustMaterial | undefined;
   const deps: JudgeDeps = {
-    evidence: createEvidence(registry),
+    evidence: registry ? createEvidence(registry) : offlineEvidence(cache),
     cache,
     trust: () => (trust ??= loadTrustMaterial(options.trustedRoot ? { trustedRootFile: options.trustedRoot } : {})),
     concurrency: options.concurrency,
-    keys: createKeyResolver({ kubeconfig: options.kubeconfig, context: options.context, env: options.env }),
+    keys: createKeyResolver({ kubeconfig: options.kubeconfig, context: options.context, env: options.env, offline: options.offline }),
+    deadline,
+    ...(options.offline && { offline: true }),
+    ...(options.progress && { progress: options.progress }),
   };
   try {
-    return await pipeline(options, registry, cache, deps, started);
+    return await pipeline(options, registry, cache, deps, started, warnings);
   } finally {
-    if (!options.registry) await (registry as { close?: () => Promise<void> }).close?.();
+    clearTimeout(timer);
+    if (registry && !options.registry) await (registry as { close?: () => Promise<void> }).close?.();
   }
+}
+
+/** The verdict cache the options ask for; without its secret (or a usable directory) the run goes on without one. */
+function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: string) => void): VerdictCache {
+  if (options.cache === false) return noCache;
+  const key = cacheSecret(env);
+  if ('unavailable' in key) {
+    warn(`verdict cache not used: ${key.unavailable}`);
+    return noCache;
+  }
+  const store = directoryStore(options.cache || defaultCacheDir(env), { explicit: Boolean(options.cache), onWarning: warn });
+  return store ? createVerdictCache(store, key.secret) : noCache;
+}
+
+/** `60s`, `1m30s`, `500ms`: as the flags are written. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}` : `${s}s`;
 }
 
 async function pipeline(
   options: RunOptions,
-  registry: RegistryClient,
+  registry: RegistryClient | undefined,
   cache: VerdictCache,
   deps: JudgeDeps,
   started: number,
+  warnings: string[],
 ): Promise<RunOutput> {
   // Policies first (small), so each image can be prefetched the moment it is parsed.
-  const policies = [...(await loadPolicyPaths(options.policyPaths, options.cwd)), ...(options.policies ?? [])];
+  const set = await loadPolicySet(options.policyPaths, options.cwd);
+  requireImageRules(set, options.policyPaths, options.policies, options.cwd);
+  const policies = [...set.policies, ...(options.policies ?? [])];
   const seen = new Set<string>();
   const onUse = (use: ImageUse) => {
     if (seen.has(use.image)) return;
     seen.add(use.image);
     prefetchImage(use.image, policies, deps);
   };
-  const { uses, manifests } = options.uses
-    ? { uses: options.uses, manifests: 0 }
-    : await collectUses(options.inputs, { cwd: options.cwd, stdin: options.stdin, onUse });
+  const { uses, manifests, sources } = options.uses
+    ? { uses: options.uses, manifests: 0, sources: [] }
+    : await collectUses(options.inputs, { cwd: options.cwd, stdin: options.stdin, sources: options.sources, onUse, onWarning: (m) => warnings.push(m) });
+  const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
+  // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.
+  if (uses.length === 0 && !options.uses) {
+    warnings.push(`no container images found in ${options.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ')} (${manifests} Kubernetes objects read)`);
+  }
   const collected = performance.now();
   const results = await judgeImages(uses, policies, deps);
   await cache.flush();
   const stats = (registry as { stats?: () => { requests: number } }).stats?.();
   return {
     result: { summary: summarize(results), results, unmatched: options.unmatched },
+    ...(stdin !== undefined && { stdin }),
+    warnings,
     stats: {
       manifests,
       uses: uses.length,
       registryRequests: stats?.requests,
       cacheHits: cache.hits,
+      cacheRejected: cache.rejected,
       ms: { collect: Math.round(collected - started), verify: Math.round(performance.now() - collected) },
     },
   };

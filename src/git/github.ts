@@ -30,7 +30,31 @@ export function githubToken(env: NodeJS.ProcessEnv): string {
   return token;
 }
 
+/** The token goes over TLS, or to this machine: never in the clear to another host. */
+export function checkApiUrl(apiUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new GitError(`--github-api-url ${apiUrl}: not a URL`);
+  }
+  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(url.hostname);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return;
+  throw new GitError(`--github-api-url ${url.origin}: the GitHub token is only sent over https (plain http only to this machine)`);
+}
+
+/** Error text from an API with every occurrence of the token (and of its base64 forms) cut out. */
+export function redact(text: string, token: string): string {
+  if (!token) return text;
+  let out = text;
+  for (const secret of [token, Buffer.from(token).toString('base64'), encodeURIComponent(token)]) {
+    if (secret.length >= 4) out = out.split(secret).join('***');
+  }
+  return out;
+}
+
 export async function githubPullRequests(slug: RepoSlug, token: string, apiUrl = DEFAULT_GITHUB_API): Promise<PullRequests> {
+  checkApiUrl(apiUrl);
   const { Octokit } = await import('@octokit/rest');
   const octokit = new Octokit({ auth: token, baseUrl: apiUrl.replace(/\/+$/, ''), userAgent: 'kubectl-verify-images', log: quiet });
   const shape = (d: { number: number; html_url: string; title: string; body?: string | null }): PullRequest => ({
@@ -45,7 +69,7 @@ export async function githubPullRequests(slug: RepoSlug, token: string, apiUrl =
     } catch (e) {
       // Octokit errors carry the request (with the Authorization header); keep only the status and message.
       const err = e as { status?: number; message?: string };
-      throw new GitError(`GitHub API: ${what} failed${err.status ? ` (HTTP ${err.status})` : ''}: ${err.message ?? String(e)}`);
+      throw new GitError(redact(`GitHub API: ${what} failed${err.status ? ` (HTTP ${err.status})` : ''}: ${err.message ?? String(e)}`, token));
     }
   };
   return {

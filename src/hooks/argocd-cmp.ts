@@ -30,7 +30,7 @@ export async function argocdCmp(io: HookIO): Promise<number> {
   const root = cmpRoot(io.cwd, env.ARGOCD_APP_SOURCE_PATH);
   const appPath = path.relative(root, path.resolve(io.cwd)) || '.';
   const { resolveGitOpsSource } = await import('../sources/gitops.js');
-  const { renderText } = await import('../sources/render.js');
+  const { renderSources } = await import('../sources/render.js');
   const { sourceFromParameters } = await import('./cmp-parameters.js');
   const source = await resolveGitOpsSource({
     root,
@@ -41,17 +41,22 @@ export async function argocdCmp(io: HookIO): Promise<number> {
     env,
     cwd: root,
   });
-  let text: string;
+  let rendered: Awaited<ReturnType<typeof renderSources>>;
+  let verified: Awaited<ReturnType<typeof verifyRendered>> | undefined;
   try {
-    text = await renderText(source.inputs);
+    rendered = await renderSources(source.inputs);
+    // Verified while the rendering is still there: verdicts name the source files.
+    if (parseManifests(rendered.text, 'rendered').length > 0) verified = await verifyRendered(rendered, root, settingsFromEnv(env), appPath);
   } finally {
     await source.cleanup();
   }
-  if (parseManifests(text, 'rendered').length === 0) {
+  const text = rendered.text;
+  if (!verified) {
     io.stderr(`verify-images: ${appPath} rendered no Kubernetes objects; refusing to print an empty manifest set (Argo CD would prune the app)\n`);
     return 2;
   }
-  const { result, exitCode } = await verifyRendered(text, root, settingsFromEnv(env));
+  const { result, exitCode } = verified;
+  for (const w of verified.warnings) io.stderr(`verify-images: warning: ${w}\n`);
   if (exitCode !== 0) {
     const { formats } = await import('../report/index.js');
     io.stderr(formats.get('table')!(result, { color: false }));

@@ -85,11 +85,12 @@ export async function argocdPresync(flags: PresyncOptions, io: HookIO): Promise<
       throw new PresyncError('cannot tell what is being synced: set VERIFY_IMAGES_REPO and VERIFY_IMAGES_REVISION, or ARGOCD_SERVER and ARGOCD_AUTH_TOKEN so the Application can be read');
     }
     const { resolveGitOpsSource } = await import('../sources/gitops.js');
-    const { renderText } = await import('../sources/render.js');
+    const { renderSources } = await import('../sources/render.js');
     const src = await resolveGitOpsSource({ repo, revision, path, app: { name: o.app, namespace: destination }, source, env: io.env });
     try {
-      const text = await renderText(src.inputs);
-      const { result, exitCode } = await verifyRendered(text, src.root, settingsFromEnv(io.env));
+      const rendered = await renderSources(src.inputs);
+      const { result, exitCode, warnings } = await verifyRendered(rendered, src.root, settingsFromEnv(io.env), path ?? '.');
+      for (const w of warnings) io.stderr(`verify-images: warning: ${w}\n`);
       const { formats } = await import('../report/index.js');
       io.stdout(formats.get('table')!(result, { color: false }));
       const line = `${oneLine(result, exitCode)} (${o.app} at ${src.commit?.slice(0, 12) ?? revision})`;

@@ -30,7 +30,7 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
   if (given > 1) throw new FluxHookError('give one source: --source DIR, --artifact-url URL, --gitrepository NS/NAME or --repo URL');
   const { readFile } = await import('node:fs/promises');
   const { parseFluxKustomization, prepareFlux } = await import('../sources/flux.js');
-  const { renderText } = await import('../sources/render.js');
+  const { renderSources } = await import('../sources/render.js');
   const { checkoutRevision } = await import('../sources/git.js');
   const cleanups: (() => Promise<void>)[] = [];
   try {
@@ -62,8 +62,9 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
     if (ks.substituteFrom.length > 0) io.stderr(`verify-images: postBuild.substituteFrom (${ks.substituteFrom.join(', ')}) needs the cluster's values and is not applied; only inline substitute values are\n`);
     const prepared = await prepareFlux(root, ks);
     cleanups.push(prepared.cleanup);
-    const text = await renderText(prepared.inputs);
-    const { result, exitCode } = await verifyRendered(text, root, settingsFromEnv(io.env));
+    const rendered = await renderSources(prepared.inputs);
+    const { result, exitCode, warnings } = await verifyRendered(rendered, root, settingsFromEnv(io.env), ks.path ?? '.');
+    for (const w of warnings) io.stderr(`verify-images: warning: ${w}\n`);
     const { formats } = await import('../report/index.js');
     io.stdout(formats.get('table')!(result, { color: false }));
     const line = `${oneLine(result, exitCode)} (Kustomization ${ks.namespace ?? 'flux-system'}/${ks.name}${revision ? ` at ${revision}` : ''})`;

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Result } from '../engine/result.js';
+import type { RenderedSources } from '../sources/render.js';
 
 export interface HookSettings {
   /** Policy paths (relative to the repository root); default: config, then `.verify-images/`. */
@@ -23,6 +24,8 @@ export const RENDERED = '<rendered>';
 
 export interface RenderedVerification {
   result: Result;
+  /** For stderr: symlinks left out, no image found. */
+  warnings: string[];
   exitCode: 0 | 1 | 3;
 }
 
@@ -51,7 +54,17 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): HookSettings {
   };
 }
 
-export async function verifyRendered(text: string, root: string, settings: HookSettings): Promise<RenderedVerification> {
+/**
+ * Verifies what a hook renders. Given the sources it was joined from, the verdicts name the source
+ * files (kustomize origins included) and only temporary renderings (Helm output, substituted Flux
+ * text) are named `<app> (rendered)`; given only text, lines point into `<rendered>`.
+ */
+export async function verifyRendered(
+  rendered: string | RenderedSources,
+  root: string,
+  settings: HookSettings,
+  app = '.',
+): Promise<RenderedVerification> {
   const { loadConfig, policyPaths } = await import('../config/load.js');
   const { run } = await import('../engine/run.js');
   const { exitCode } = await import('../engine/result.js');
@@ -59,9 +72,10 @@ export async function verifyRendered(text: string, root: string, settings: HookS
   const dir = await mkdtemp(path.join(tmpdir(), 'verify-images-hook-'));
   try {
     const file = path.join(dir, 'rendered.yaml');
-    await writeFile(file, text);
-    const { result } = await run({
-      inputs: [file],
+    if (typeof rendered === 'string') await writeFile(file, rendered);
+    const { result, warnings } = await run({
+      inputs: typeof rendered === 'string' ? [file] : [],
+      ...(typeof rendered !== 'string' && { sources: rendered.sources }),
       policyPaths: policyPaths(root, settings.policies ?? (config.policies ? undefined : rootPolicies(root)), config),
       unmatched: settings.unmatched ?? config.unmatched ?? 'allow',
       concurrency: settings.concurrency ?? config.concurrency ?? 16,
@@ -71,9 +85,13 @@ export async function verifyRendered(text: string, root: string, settings: HookS
       trustedRoot: settings.trustedRoot ?? config.trustedRoot,
       cwd: root,
     });
-    // Lines point into the rendered stream (what Argo CD/Flux apply), not into a temp file.
-    for (const image of result.results) for (const use of image.uses) if (use.file === file) use.file = RENDERED;
-    return { result, exitCode: exitCode(result) };
+    // Lines point into the repository, or into the rendered stream (what Argo CD/Flux apply), never into a temp file.
+    const label = typeof rendered === 'string' ? RENDERED : `${app} (rendered)`;
+    for (const image of result.results) {
+      for (const use of image.uses) if (use.file === file || path.isAbsolute(use.file)) use.file = label;
+    }
+    const before = typeof rendered === 'string' ? [] : rendered.warnings;
+    return { result, exitCode: exitCode(result), warnings: [...before, ...warnings] };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

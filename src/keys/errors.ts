@@ -11,7 +11,8 @@ export type KeyErrorCode =
   | 'KEY_NOT_FOUND'
   | 'KEY_ACCESS_DENIED'
   | 'KEY_PROVIDER_UNAVAILABLE'
-  | 'KEY_FETCH_FAILED';
+  | 'KEY_FETCH_FAILED'
+  | 'KEY_OFFLINE';
 
 export class KeyResolveError extends Error {
   constructor(

@@ -15,4 +15,6 @@ export interface KeyResolveOptions {
    * DefaultAzureCredential (@azure/identity). Tests pass fakes.
    */
   tokens?: { gcp?: () => Promise<string>; azure?: () => Promise<string> };
+  /** `--offline`: no Kubernetes API, no KMS; a reference is an error naming it. */
+  offline?: boolean;
 }

@@ -17,6 +17,10 @@ export function parseK8sUri(uri: string): { namespace: string; name: string } | 
 
 export async function resolveKeyReference(ref: KeyReference, opts: KeyResolveOptions = {}): Promise<string[]> {
   const env = opts.env ?? process.env;
+  if (opts.offline) {
+    const name = ref.type === 'k8s-secret' ? `k8s://${ref.namespace}/${ref.name}` : ref.uri;
+    throw new KeyResolveError('KEY_OFFLINE', `offline: the key ${name} is not read (--offline reaches no cluster and no KMS); keep the PEM in the policy to verify offline`);
+  }
   if (ref.type === 'k8s-secret') {
     const { readSecretKeys } = await import('./k8s-secret.js');
     return readSecretKeys(ref, opts);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { extractImages } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
-import { readSources } from '../sources/files.js';
+import { readSources, STDIN_NAME } from '../sources/files.js';
 import { renderKustomize } from '../sources/kustomize.js';
 import type { HelmChart } from './helm-charts.js';
 import type { TracedUse } from './plan.js';
@@ -36,4 +36,9 @@ export async function traceUses(inputs: string[], cwd: string, charts: ReadonlyM
     }
   }
   return out;
+}
+
+/** Uses in stdin's text (read once by the run): its edits are printed, there is no file to write. */
+export function traceStdin(text: string): TracedUse[] {
+  return parseManifests(text, STDIN_NAME).flatMap((obj) => extractImages(obj).map((use) => ({ use, file: STDIN_NAME })));
 }

@@ -5,11 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { displayPath, run, type RunOptions, type RunOutput } from '../engine/run.js';
 import { applyPlan, type EditedFile } from './apply.js';
 import type { AppSource } from '../sources/argocd-source.js';
-import { traceUses } from './collect.js';
+import { traceStdin, traceUses } from './collect.js';
+import { STDIN_NAME } from '../sources/files.js';
+import { repoRoot } from '../config/load.js';
 import { renderChartInputs } from './helm-charts.js';
 import { type HelmMapping, planPins } from './plan.js';
 import type { PinResult } from './types.js';
-import { writeAtomic } from './write.js';
+import { writeFiles } from './write.js';
 
 export interface PinOptions extends RunOptions {
   /** Helm values image maps to pin (absolute values files). */
@@ -18,12 +20,16 @@ export interface PinOptions extends RunOptions {
   chart?: { source?: AppSource; app?: { name?: string; namespace?: string } };
   /** Edit the files in place (else only compute the edits). */
   write: boolean;
+  /** Rewrite read-only files too. */
+  force?: boolean;
 }
 
 export interface PinOutput extends RunOutput {
   pin: PinResult;
   /** The files that change, with their text before and after. */
   files: EditedFile[];
+  /** Stdin with its digests pinned, when `-` was an input. */
+  pinnedStdin?: string;
 }
 
 export async function pinImages(options: PinOptions): Promise<PinOutput> {
@@ -33,16 +39,19 @@ export async function pinImages(options: PinOptions): Promise<PinOutput> {
   try {
     const out = await run({ ...options, inputs: charts.inputs });
     const uses = await traceUses(charts.inputs, cwd, charts.charts);
+    if (out.stdin !== undefined) uses.push(...traceStdin(out.stdin));
     const plan = await planPins({
       result: out.result,
       uses,
       helm: options.helm,
-      read: readIfPresent,
-      show: (file) => displayPath(cwd, file),
+      read: (file) => (file === STDIN_NAME ? Promise.resolve(out.stdin) : readIfPresent(file)),
+      show: (file) => (file === STDIN_NAME ? file : displayPath(cwd, file)),
     });
     const { files, pin } = applyPlan(plan);
-    if (options.write) for (const f of files) await writeAtomic(f.path, f.after);
-    return { ...out, pin, files };
+    // Stdin has no file to write: its pinned text is handed back (printed by `pin - --write`).
+    const stdin = out.stdin === undefined ? undefined : (files.find((f) => f.path === STDIN_NAME)?.after ?? out.stdin);
+    if (options.write) await writeFiles(files.filter((f) => f.path !== STDIN_NAME), { root: repoRoot(cwd), force: options.force });
+    return { ...out, pin, files, ...(stdin !== undefined && { pinnedStdin: stdin }) };
   } finally {
     await charts.cleanup();
   }

@@ -12,6 +12,11 @@ export interface Outcome {
   status: OutcomeStatus;
   /** Each reason starts with the requirement path it comes from. */
   reasons: string[];
+  /**
+   * Undecided because a requirement cannot be evaluated by this tool ("unsupported: …"): it
+   * blocks whatever the failure policy says, since the cluster would evaluate it.
+   */
+  unsupported?: true;
 }
 
 /** A key leaf's own result; its reasons are prefixed with the leaf path by evaluate(). */
@@ -31,12 +36,12 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
     case 'static':
       return { status: req.action, reasons: [at(req.path, req.message ?? `static ${req.action}`)] };
     case 'unsupported':
-      return { status: 'error', reasons: [at(req.path, `unsupported: ${req.field}`)] };
+      return { status: 'error', reasons: [at(req.path, `unsupported: ${req.field}`)], unsupported: true };
     case 'all': {
       const outs = req.of.map((r) => evaluate(r, leaf));
       // Any failure decides; otherwise one undecidable child leaves the whole undecided.
       if (outs.some((o) => o.status === 'fail')) return { status: 'fail', reasons: notPassing(outs) };
-      if (outs.some((o) => o.status === 'error')) return { status: 'error', reasons: notPassing(outs) };
+      if (outs.some((o) => o.status === 'error')) return undecided(outs, notPassing(outs));
       return { status: 'pass', reasons: outs.flatMap((o) => o.reasons) };
     }
     case 'any': {
@@ -44,7 +49,7 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
       const passed = outs.filter((o) => o.status === 'pass');
       if (passed.length > 0) return { status: 'pass', reasons: passed.flatMap((o) => o.reasons) };
       const reasons = outs.length > 0 ? outs.flatMap((o) => o.reasons) : [at(req.path, 'no alternatives')];
-      return { status: outs.some((o) => o.status === 'error') ? 'error' : 'fail', reasons };
+      return outs.some((o) => o.status === 'error') ? undecided(outs, reasons) : { status: 'fail', reasons };
     }
     case 'count': {
       const outs = req.of.map((r) => evaluate(r, leaf));
@@ -53,8 +58,9 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
       if (passes >= req.min) return { status: 'pass', reasons: outs.filter((o) => o.status === 'pass').flatMap((o) => o.reasons) };
       const summary = at(req.path, `${passes} of ${outs.length} entries verified, ${req.min} required`);
       // Failed if even the undecided entries could not reach the count; undecided otherwise.
-      const status = passes + errors >= req.min ? 'error' : 'fail';
-      return { status, reasons: [summary, ...notPassing(outs)] };
+      // What is wrong with this image first; the count last.
+      const reasons = [...notPassing(outs), summary];
+      return passes + errors >= req.min ? undecided(outs, reasons) : { status: 'fail', reasons };
     }
   }
 }
@@ -64,6 +70,10 @@ export function keyLeaves(req: Requirement): Leaf[] {
   if (req.kind === 'key' || req.kind === 'certificate' || req.kind === 'attestation') return [req];
   if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(keyLeaves);
   return [];
+}
+
+function undecided(outs: Outcome[], reasons: string[]): Outcome {
+  return { status: 'error', reasons, ...(outs.some((o) => o.status === 'error' && o.unsupported) && { unsupported: true as const }) };
 }
 
 function notPassing(outs: Outcome[]): string[] {

@@ -2,10 +2,10 @@
 // the entry point that turns policy files into Policies.
 
 import * as cip from './cip/load.js';
-import { isTrustRoot, trustRootName } from './cip/trust-root.js';
+import { checkTrustRoot, isTrustRoot, trustRootName } from './cip/trust-root.js';
 import { parsePolicyDocuments, type LoadContext, type PolicyDocument } from './document.js';
 import * as kyverno from './kyverno/load.js';
-import type { Policy } from './model.js';
+import { PolicyError, type Policy } from './model.js';
 import * as notation from './notation/load.js';
 
 /** A format loader: the Policy a document holds, or null when the document is not its format. */
@@ -17,27 +17,76 @@ export interface PolicyLoader {
 export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, cip, notation };
 
 /**
- * Every policy in the given files, in order. Documents of other kinds are ignored; a
- * malformed policy throws PolicyError (exit 2) naming the file and line.
+ * Every policy in the given files, in order. Documents of other kinds are ignored, unless they
+ * look like a policy no loader reads (a `*Policy` kind of an unknown group or version, a
+ * Notation `trustpolicy*.json` of an unknown version): that, and a malformed policy, throws
+ * PolicyError (exit 2) naming the file and line.
  */
 export function loadPolicies(texts: readonly { file: string; text: string }[]): Policy[] {
   const docs = texts.flatMap(({ file, text }) => parsePolicyDocuments(text, file));
   // TrustRoots are found anywhere in the policy set before any policy refers to them.
   const trustRoots = new Map<string, PolicyDocument>();
   for (const doc of docs.filter(isTrustRoot)) {
+    checkTrustRoot(doc);
     const name = trustRootName(doc);
     if (name) trustRoots.set(name, doc);
   }
   const ctx: LoadContext = { trustRoots };
   const policies: Policy[] = [];
   for (const doc of docs) {
-    for (const loader of Object.values(loaders)) {
-      const policy = loader.load(doc, ctx);
-      if (policy) {
-        policies.push(policy);
-        break;
-      }
-    }
+    const policy = loadOne(doc, ctx);
+    if (policy) policies.push(policy);
+    else if (!isTrustRoot(doc)) refuseUnknownPolicy(doc);
   }
   return policies;
+}
+
+function loadOne(doc: PolicyDocument, ctx: LoadContext): Policy | null {
+  for (const loader of Object.values(loaders)) {
+    const policy = loader.load(doc, ctx);
+    if (policy) return policy;
+  }
+  return null;
+}
+
+/**
+ * Policy kinds that are not image policies: left alone in a policy folder. Any other `*Policy`
+ * kind no loader took is refused, so a format this tool cannot read never passes silently.
+ */
+const OTHER_POLICIES = new Set([
+  'networking.k8s.io/NetworkPolicy',
+  'policy/PodSecurityPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
+  'kyverno.io/CleanupPolicy',
+  'kyverno.io/ClusterCleanupPolicy',
+  'policies.kyverno.io/ValidatingPolicy',
+  'policies.kyverno.io/NamespacedValidatingPolicy',
+  'policies.kyverno.io/MutatingPolicy',
+  'policies.kyverno.io/NamespacedMutatingPolicy',
+  'policies.kyverno.io/GeneratingPolicy',
+  'policies.kyverno.io/NamespacedGeneratingPolicy',
+  'policies.kyverno.io/DeletingPolicy',
+  'policies.kyverno.io/NamespacedDeletingPolicy',
+]);
+
+const SUPPORTED =
+  'kyverno.io/v1|v2beta1 ClusterPolicy/Policy, policies.kyverno.io/v1|v1beta1|v1alpha1 (Namespaced)ImageValidatingPolicy, ' +
+  'policy.sigstore.dev/v1alpha1|v1beta1 ClusterImagePolicy, Notation trustpolicy.json version 1.0';
+
+function refuseUnknownPolicy(doc: PolicyDocument): void {
+  const { apiVersion, kind } = doc.value;
+  const at = { file: doc.file, line: doc.line };
+  if (/(^|[\\/])trustpolicy[^\\/]*\.json$/i.test(doc.file)) {
+    throw new PolicyError(`not a Notation trust policy this tool reads (it reads version "1.0" with trustPolicies[]); supported: ${SUPPORTED}`, at);
+  }
+  if (typeof kind !== 'string' || !/Policy$/.test(kind)) return;
+  const group = typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  if (OTHER_POLICIES.has(`${group}/${kind}`)) return;
+  const tanzu = /\.tanzu\.vmware\.com$/.test(group) ? ' (Tanzu SCST-Sign image policies are not supported yet)' : '';
+  throw new PolicyError(
+    `${String(apiVersion)} ${kind}: a policy no loader reads${tanzu}; it would be ignored, so nothing is verified. ` +
+      `Supported: ${SUPPORTED}. Move documents that are not image policies out of the policy path.`,
+    at,
+  );
 }

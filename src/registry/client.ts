@@ -18,10 +18,12 @@ export interface RegistryOptions {
   concurrency?: number;
   /** Requests in flight per registry host (default: the global limit). */
   perRegistryConcurrency?: number;
-  /** Per-request timeout (default 30000). */
+  /** Per-request timeout (default 10000, `--request-timeout`). */
   timeoutMs?: number;
-  /** Retries on 429/5xx and connection resets (default 3). */
+  /** Retries on 429/5xx and connection resets (default 11, bounded by `signal`). */
   retries?: number;
+  /** The run's deadline: aborts requests in flight, stops retries. */
+  signal?: AbortSignal;
   /** First backoff step; later ones double, with jitter (default 250). */
   retryBaseDelayMs?: number;
   /** Largest blob fetched into memory (default 64 MiB). */
@@ -81,7 +83,7 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
         if (header) res = await send(header);
       }
       if (res.status === 401 || res.status === 403) {
-        throw new RegistryError('AUTH', `${host}/${repo.repository}: access denied (${res.status})`, { status: res.status });
+        throw new RegistryError('AUTH', `${host}/${repo.repository}: access denied (${res.status}) ${await credentialOrigin(host)}`, { status: res.status });
       }
       if (res.status === 429) {
         throw new RegistryError('RATE_LIMITED', `${host}/${repo.repository}: rate limited after retries`, { status: 429 });
@@ -91,6 +93,14 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
       if (err instanceof NetworkFailure) throw new RegistryError('NETWORK', `${host}: ${err.message}`, { cause: err });
       throw err;
     }
+  }
+
+  /** Where the credentials sent came from, or where none were found: never their value. */
+  async function credentialOrigin(host: string): Promise<string> {
+    const cred = await opts.credentials?.get(host).catch(() => undefined);
+    if (cred?.source) return `with the credentials from ${cred.source}; check that they may pull this repository`;
+    const where = opts.credentials?.where?.();
+    return `anonymously: no credentials for ${host}${where ? ` in ${where}` : ''} (docker login ${host}, or a pull secret)`;
   }
 
   async function manifest(repo: Repository, reference: string): Promise<FetchedManifest | null> {
@@ -165,5 +175,7 @@ function sameAlgorithm(a: string, b: string): boolean {
 }
 
 function unexpected(res: HttpResponse, what: string): RegistryError {
-  return new RegistryError('PROTOCOL', `${what}: unexpected status ${res.status}`, { status: res.status });
+  const tries = (res.attempts ?? 1) > 1 ? ` after ${res.attempts} attempts` : '';
+  const words = res.status >= 500 ? ' (the registry is failing; try again later)' : '';
+  return new RegistryError('PROTOCOL', `${what}: unexpected status ${res.status}${tries}${words}`, { status: res.status });
 }

@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Credential, CredentialStore } from './types.js';
+import { parseFailure } from '../config/parse-error.js';
+import { RegistryError, type Credential, type CredentialStore } from './types.js';
 
 interface DockerConfig {
   auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
@@ -68,12 +69,19 @@ export function loadCredentialStore(env: NodeJS.ProcessEnv = process.env): Crede
   let config: Promise<DockerConfig> | undefined;
   const answers = new Map<string, Promise<Credential | undefined>>();
 
+  const file = join(dir, 'config.json');
   const readConfig = (): Promise<DockerConfig> =>
-    (config ??= readFile(join(dir, 'config.json'), 'utf8').then(
-      (text) => JSON.parse(text) as DockerConfig,
+    (config ??= readFile(file, 'utf8').then(
+      (text) => {
+        try {
+          return JSON.parse(text) as DockerConfig;
+        } catch {
+          throw new RegistryError('AUTH', parseFailure('docker config', file, text, true));
+        }
+      },
       (err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return {};
-        throw err;
+        throw new RegistryError('AUTH', `cannot read docker config ${file}: ${err.code ?? err.message}`);
       },
     ));
 
@@ -84,13 +92,15 @@ export function loadCredentialStore(env: NodeJS.ProcessEnv = process.env): Crede
     const store = helper ?? cfg.credsStore;
     if (store) {
       const found = await runCredentialHelper(store, helperServerUrl(host), env);
-      if (found) return found;
+      if (found) return { ...found, source: `credential helper docker-credential-${store} (from ${file})` };
     }
     const entry = Object.entries(cfg.auths ?? {}).find(([k]) => normalizeServer(k) === wanted)?.[1];
-    return entry ? fromAuthEntry(entry) : undefined;
+    const found = entry ? fromAuthEntry(entry) : undefined;
+    return found && { ...found, source: `docker config ${file} (auths)` };
   }
 
   return {
+    where: () => `docker config ${file}`,
     get(host: string) {
       const key = normalizeServer(host);
       let answer = answers.get(key);

@@ -42,11 +42,13 @@ export function pullSecretCredentialStore(secrets: readonly PullSecret[]): Crede
     for (const [server, entry] of Object.entries(authsOfSecret(secret))) {
       const host = normalizeServer(server);
       const cred = entry && typeof entry === 'object' ? fromAuthEntry(entry) : undefined;
-      if (cred && !byHost.has(host)) byHost.set(host, cred);
+      const name = `${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? '?'}`.replace(/^\//, '');
+      if (cred && !byHost.has(host)) byHost.set(host, { ...cred, source: `pull secret ${name}` });
     }
   }
   return {
     get: async (host) => byHost.get(normalizeServer(host)),
+    where: () => `${secrets.length} pull secret${secrets.length === 1 ? '' : 's'}`,
     hosts: () => [...byHost.keys()],
   };
 }
@@ -54,6 +56,7 @@ export function pullSecretCredentialStore(secrets: readonly PullSecret[]): Crede
 /** The first store with an answer wins. */
 export function chainCredentialStores(...stores: CredentialStore[]): CredentialStore {
   return {
+    where: () => stores.map((s) => s.where?.()).filter(Boolean).join(', then '),
     async get(host) {
       for (const store of stores) {
         const found = await store.get(host);

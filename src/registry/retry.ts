@@ -37,7 +37,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /** Exponential backoff with jitter: attempt 0 waits base·[0.5,1), attempt n base·2ⁿ·[0.5,1), capped. */
-export function backoffMs(attempt: number, baseMs: number, random = Math.random): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt);
+export function backoffMs(attempt: number, baseMs: number, random = Math.random, maxMs = MAX_BACKOFF_MS): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(ceiling * (0.5 + random() / 2));
 }

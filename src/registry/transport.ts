@@ -26,6 +26,8 @@ export interface HttpResponse {
   body: Uint8Array;
   /** Final URL after redirects. */
   url: string;
+  /** Attempts it took (retries of transient failures included). */
+  attempts?: number;
 }
 
 export interface TransportOptions {
@@ -34,9 +36,13 @@ export interface TransportOptions {
   insecureHosts?: readonly string[];
   concurrency?: number;
   perRegistryConcurrency?: number;
+  /** One exchange (connect, headers and body); default 10 s (`--request-timeout`). */
   timeoutMs?: number;
+  /** Retries of a transient failure (429/5xx, reset, timeout); default 11, within the run's deadline. */
   retries?: number;
   retryBaseDelayMs?: number;
+  /** The run's deadline (`--timeout`): aborts what is in flight, and no retry starts after it. */
+  signal?: AbortSignal;
   userAgent?: string;
   /** Host name → IP overrides (like curl --resolve): reach a registry by its certificate's name. */
   resolve?: Record<string, string>;
@@ -54,6 +60,8 @@ export interface Transport {
 }
 
 const MAX_REDIRECTS = 5;
+/** Waits between retries stay short: attempts are many, the run's deadline bounds them all. */
+const MAX_RETRY_BACKOFF_MS = 2_000;
 const ERROR_BODY_BYTES = 64 * 1024;
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -69,9 +77,12 @@ export class NetworkFailure extends Error {
 }
 
 export function createTransport(opts: TransportOptions = {}): Transport {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const retries = opts.retries ?? 3;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  // Many attempts with short waits: a registry that fails now and then must change no verdict;
+  // one that always fails still ends in an error well within the run's deadline.
+  const retries = opts.retries ?? 11;
   const baseDelay = opts.retryBaseDelayMs ?? 250;
+  const signal = opts.signal;
   const globalConcurrency = opts.concurrency ?? 16;
   // One registry is the common case (a GitOps repo pulling from its own registry): let it use
   // the whole pool unless told otherwise.
@@ -156,8 +167,11 @@ export function createTransport(opts: TransportOptions = {}): Transport {
           fail(err);
         });
       });
-      // One deadline for the whole exchange: connect, headers and body.
+      // One deadline for the whole exchange: connect, headers and body; and the run's, for everything.
       const timer = setTimeout(() => outgoing.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+      const onAbort = () => outgoing.destroy(Object.assign(new Error('run deadline reached'), { code: 'EDEADLINE' }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      outgoing.on('close', () => signal?.removeEventListener('abort', onAbort));
       outgoing.on('error', (err) => {
         clearTimeout(timer);
         fail(err);
@@ -167,15 +181,21 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   }
 
   async function withRetries(req: HttpRequest): Promise<HttpResponse> {
-    const host = new URL(req.url).host.toLowerCase();
+    const url = new URL(req.url);
+    const host = url.host.toLowerCase();
     for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw deadline(req.method, url);
       try {
-        const res = await limiterFor(host)(() => global(() => once(req)));
-        if (!isRetryableStatus(res.status) || attempt >= retries) return res;
-        await sleep(parseRetryAfter(res.headers['retry-after']) ?? backoffMs(attempt, baseDelay));
+        const res = await limiterFor(host)(() => global(() => (signal?.aborted ? Promise.reject(deadline(req.method, url)) : once(req))));
+        if (!isRetryableStatus(res.status) || attempt >= retries) return { ...res, attempts: attempt + 1 };
+        await sleep(parseRetryAfter(res.headers['retry-after']) ?? backoffMs(attempt, baseDelay, Math.random, MAX_RETRY_BACKOFF_MS), signal);
       } catch (err) {
-        if (!(err instanceof NetworkFailure) || !isRetryableNetworkError(err.code) || attempt >= retries) throw err;
-        await sleep(backoffMs(attempt, baseDelay));
+        if (err instanceof NetworkFailure && err.code === 'EDEADLINE') throw err;
+        if (!(err instanceof NetworkFailure) || !isRetryableNetworkError(err.code) || attempt >= retries) {
+          if (err instanceof NetworkFailure && attempt > 0) err.message += ` (after ${attempt + 1} attempts)`;
+          throw err;
+        }
+        await sleep(backoffMs(attempt, baseDelay, Math.random, MAX_RETRY_BACKOFF_MS), signal);
       }
     }
   }
@@ -220,7 +240,8 @@ function describeNetworkCode(code: string): string {
     EAI_AGAIN: 'DNS lookup failed, try again',
     ECONNREFUSED: 'connection refused (is the registry running?)',
     ECONNRESET: 'connection reset by the registry',
-    ETIMEDOUT: 'timed out',
+    ETIMEDOUT: 'timed out (--request-timeout)',
+    EDEADLINE: "stopped at the run's deadline (--timeout)",
     EHOSTUNREACH: 'host unreachable',
     ENETUNREACH: 'network unreachable',
     DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed (add its CA with --registry-ca, or --insecure-registry)',
@@ -233,6 +254,20 @@ function describeNetworkCode(code: string): string {
   return words[code] ? `${words[code]} [${code}]` : code;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits between attempts; cut short by the run's deadline (the next attempt then fails at once). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function deadline(method: string, url: URL): NetworkFailure {
+  return new NetworkFailure('EDEADLINE', `${method} ${url.origin}${url.pathname}: not sent, the run's deadline (--timeout) was reached`);
 }

@@ -55,7 +55,8 @@ export type RegistryErrorCode =
   | 'NOT_FOUND' // 404 for the image itself (tag or digest unknown)
   | 'DIGEST_MISMATCH' // bytes do not hash to the digest that named them
   | 'PROTOCOL' // unexpected status or body
-  | 'RATE_LIMITED'; // 429 after retries
+  | 'RATE_LIMITED' // 429 after retries
+  | 'OFFLINE'; // --offline: nothing is fetched
 
 /** Credentials for one registry host. Never logged, never put in error messages. */
 export interface Credential {
@@ -63,9 +64,13 @@ export interface Credential {
   password?: string;
   /** An OAuth2 refresh token (docker `identitytoken`), exchanged at the token endpoint. */
   identityToken?: string;
+  /** Where it came from, for messages (a file path, a helper's name, a pull secret): never the value. */
+  source?: string;
 }
 
 /** Looks credentials up by registry host (`host[:port]`); undefined when there are none. */
 export interface CredentialStore {
   get(host: string): Promise<Credential | undefined>;
+  /** Where it looks, for "access denied" messages when it had nothing (e.g. the docker config path). */
+  where?(): string;
 }

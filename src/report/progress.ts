@@ -74,3 +74,24 @@ export function startProgress(stream: ProgressStream | undefined, options: Progr
     },
   };
 }
+
+/**
+ * Off a terminal (a hook's log, CI), `-v` prints a progress line every few seconds once the run
+ * has taken longer than `delayMs` (default 5 s), so a log shows where a slow run is.
+ */
+export function startProgressLog(write: (text: string) => void, options: ProgressOptions): Progress {
+  const timers = options.timers ?? realTimers;
+  const started = timers.now();
+  let interval: unknown;
+  const log = () => write(`${progressLine(options.label(), timers.now() - started, 200).replace('…', '')}\n`);
+  const delay = timers.setTimeout(() => {
+    log();
+    interval = timers.setInterval(log, options.intervalMs ?? 5000);
+  }, options.delayMs ?? 5000);
+  return {
+    stop() {
+      timers.clearTimeout(delay);
+      if (interval !== undefined) timers.clearInterval(interval);
+    },
+  };
+}

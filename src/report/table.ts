@@ -63,6 +63,7 @@ function explain(r: ImageResult, wide: boolean): string[] {
     for (const reason of p.reasons) lines.push(`    - ${reason}`);
     if (p.signers?.length) lines.push(`    signed by ${p.signers.join(', ')}`);
   }
+  for (const hint of r.hints ?? []) lines.push(`  fix: ${hint}`);
   const uses = wide ? r.uses : r.uses.slice(0, 3);
   for (const u of uses) {
     const obj = [u.kind, u.namespace, u.name].filter(Boolean).join('/');

@@ -22,6 +22,8 @@ export interface ReadSourcesOptions {
   stdin?: NodeJS.ReadableStream;
   /** Renders a kustomization directory; defaults to renderKustomize (the real kustomize). */
   kustomize?: (dir: string) => Promise<Rendered>;
+  /** Told about what was left out on purpose (a symlink leading outside its input). */
+  onWarning?: (message: string) => void;
 }
 
 export const STDIN_NAME = '<stdin>';
@@ -31,10 +33,12 @@ const SKIPPED_DIRS = new Set(['node_modules']);
 
 /**
  * Reads every input in order: a file as is, a directory recursively (`*.yaml|*.yml|*.json`, sorted,
- * skipping node_modules and hidden directories), `-` from stdin. A directory holding a
- * kustomization is rendered with kustomize instead (a Helm chart, with Chart.yaml, with
- * `helm template`), and its subtree is not read again.
- * A missing input throws SourceError.
+ * skipping node_modules and hidden directories), `-` from stdin (read once, however often it is
+ * named). A directory holding a kustomization is rendered with kustomize instead (a Helm chart,
+ * with Chart.yaml, with `helm template`), and its subtree is not read again.
+ * Inside a directory, a symlink whose target leaves that directory is not followed (Argo CD
+ * refuses such repositories): it is reported through onWarning and skipped.
+ * A missing input, or a file that is not text (NUL bytes, invalid UTF-8), throws SourceError.
  */
 export async function readSources(inputs: string[], opts: ReadSourcesOptions = {}): Promise<SourceText[]> {
   const reader = new Reader(opts);
@@ -57,7 +61,8 @@ class Reader {
     } catch {
       throw new SourceError(`no such file or directory: ${input}`);
     }
-    if (info.isDirectory()) return this.directory(input, input);
+    // The input itself was named by the user: followed wherever it points; below it, nothing leaves it.
+    if (info.isDirectory()) return this.directory(input, input, await realpath(input));
     return this.file(input);
   }
 
@@ -67,22 +72,24 @@ class Reader {
     const stream = this.opts.stdin ?? process.stdin;
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    this.out.push({ file: STDIN_NAME, text: Buffer.concat(chunks).toString('utf8') });
+    this.out.push({ file: STDIN_NAME, text: decodeText(Buffer.concat(chunks), STDIN_NAME) });
   }
 
   private async file(file: string): Promise<void> {
+    let bytes: Buffer;
     try {
       const real = await realpath(file);
       if (this.seen.has(real)) return;
       this.seen.add(real);
-      this.out.push({ file, text: await readFile(file, 'utf8') });
+      bytes = await readFile(file);
     } catch (e) {
       throw new SourceError(`cannot read ${file}: ${(e as Error).message}`);
     }
+    this.out.push({ file, text: decodeText(bytes, file) });
   }
 
-  /** `root` is the input as the user gave it, for naming origin files the same way. */
-  private async directory(dir: string, root: string): Promise<void> {
+  /** `root` is the input as the user gave it, for naming origin files the same way; `realRoot` bounds symlinks. */
+  private async directory(dir: string, root: string, realRoot: string): Promise<void> {
     const real = await realpath(dir);
     if (this.seen.has(real)) return; // also stops symlink loops
     this.seen.add(real);
@@ -100,9 +107,18 @@ class Reader {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(full)));
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        const target = await realpath(full).catch(() => undefined);
+        if (target === undefined) continue; // dangling: nothing to read
+        if (!isInside(realRoot, target)) {
+          this.opts.onWarning?.(`skipped ${full}: a symlink to ${target}, outside ${root}`);
+          continue;
+        }
+        isDir = await isDirectory(target);
+      }
       if (isDir) {
-        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) await this.directory(full, root);
+        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) await this.directory(full, root, realRoot);
       } else if (MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
         await this.file(full);
       }
@@ -121,6 +137,28 @@ class Reader {
     const rendered = await render(dir);
     const origins = await traceOrigins(rendered, root);
     this.out.push({ file: dir, text: rendered.text, rendered: true, origins });
+  }
+}
+
+/** Whether `target` is `root` or below it (both real paths). */
+export function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Manifest bytes as text. A NUL byte or invalid UTF-8 means this is not a manifest (a PNG named
+ * `.yaml`, a binary): an input error, never "0 images".
+ */
+export function decodeText(bytes: Uint8Array, file: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new SourceError(`${file}: not a text file (NUL byte at offset ${nul}); manifests are YAML or JSON text`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new SourceError(`${file}: not UTF-8 text; manifests are YAML or JSON text`);
   }
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { type AppSource, applyOverrideFiles, type KustomizeImage, parseKustomizeImage } from './argocd-source.js';
-import { readSources, SourceError } from './files.js';
+import { readSources, SourceError, type SourceText } from './files.js';
 import { helmTemplate } from './helm.js';
 
 export type Tool = 'kustomize' | 'helm' | 'directory';
@@ -80,13 +80,27 @@ export async function prepareApp(req: RenderRequest): Promise<PreparedApp> {
   }
 }
 
-/** The manifests exactly as rendered, one YAML stream (what a CMP prints). */
-export async function renderText(inputs: string[]): Promise<string> {
-  const sources = await readSources(inputs);
-  return sources
+/** The manifests exactly as rendered, one YAML stream (what a CMP prints), and the sources it joins. */
+export interface RenderedSources {
+  text: string;
+  /** Each input as read (kustomize output with its origins), so verdicts can name source files. */
+  sources: SourceText[];
+  /** What reading left out (a symlink leading outside the app). */
+  warnings: string[];
+}
+
+export async function renderSources(inputs: string[]): Promise<RenderedSources> {
+  const warnings: string[] = [];
+  const sources = await readSources(inputs, { onWarning: (m) => warnings.push(m) });
+  const text = sources
     .map((s) => (s.text.endsWith('\n') ? s.text : `${s.text}\n`))
     .map((t) => t.replace(/^---\s*\n/, ''))
     .join('---\n');
+  return { text, sources, warnings };
+}
+
+export async function renderText(inputs: string[]): Promise<string> {
+  return (await renderSources(inputs)).text;
 }
 
 /**

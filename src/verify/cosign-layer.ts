@@ -6,7 +6,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { checkRekorBody } from './rekor-body.js';
 import { REKOR_BUNDLE_ANNOTATION, verifyRekorSet } from './rekor-set.js';
 import { verifyRawSignature, type HashAlgorithm } from './raw-signature.js';
-import { checkPayloadClaims, parseSimpleSigningPayload, SIMPLE_SIGNING_MEDIA_TYPE } from './sig-payload.js';
+import { checkPayloadClaims, parseSimpleSigningPayload, shortDigest, SIMPLE_SIGNING_MEDIA_TYPE } from './sig-payload.js';
 import { VerificationError, type SignatureLayer, type TlogKey, type TrustMaterial, type VerificationErrorCode } from './types.js';
 
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -52,6 +52,9 @@ export function checkCosignLayer(layer: SignatureLayer, ctx: LayerContext): Laye
     progress = 2;
     const signer = ctx.keys.find(({ key }) => verifyRawSignature(key, layer.payload, signature, ctx.hash));
     if (!signer) {
+      // What a deployer needs first: a signature made for another image is never "the wrong key".
+      const other = otherDigest(layer.payload, ctx.digest);
+      if (other) throw new VerificationError('DIGEST_MISMATCH', `signature is for another image (digest ${shortDigest(other)}), and no policy key verifies it`);
       throw new VerificationError('SIGNATURE_MISMATCH', 'signed by an untrusted key (no policy key verifies the signature)');
     }
 
@@ -80,6 +83,16 @@ export function checkCosignLayer(layer: SignatureLayer, ctx: LayerContext): Laye
   } catch (err) {
     if (!(err instanceof VerificationError)) throw err;
     return { ok: false, code: err.code, progress, message: err.message };
+  }
+}
+
+/** The digest an (unverified) payload names, when it is not `digest`: for explaining a failure only. */
+function otherDigest(payload: Uint8Array, digest: string): string | undefined {
+  try {
+    const named = parseSimpleSigningPayload(payload).signedDigest;
+    return named !== digest ? named : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,7 +58,7 @@ export function checkPayloadClaims(
   if (payload.signedDigest !== digest) {
     throw new VerificationError(
       'DIGEST_MISMATCH',
-      `signature names ${shortDigest(payload.signedDigest)}, not the image digest ${shortDigest(digest)}`,
+      `signature is for another image (digest ${shortDigest(payload.signedDigest)}), not for this one (${shortDigest(digest)}): copied or stale`,
     );
   }
   const missing = Object.entries(required).filter(([k, v]) => payload.optional[k] !== v);

@@ -75,8 +75,10 @@ t.test('Helm: `helm template … | pin -` pins the values file named by pin.helm
   const r = await cli(dir, ['pin', '-', '--write', '--no-cache'], {}, rendered);
   t.equal(r.code, 1);
   t.equal(await readFile(path.join(dir, 'chart/values.yaml'), 'utf8'), values.replace('tag: "1.0"', `tag: "1.0@${web}"`), 'tag: tag@digest; the failed image keeps its empty digest');
-  t.match(r.stdout, /not pinned: .*pin\/bad:2\.0.*: fail: /);
-  t.notMatch(r.stdout, /pin\/web:1\.0 .*no source file/, 'the mapped image is not reported as unpinnable');
+  t.match(r.stderr, /not pinned: .*pin\/bad:2\.0.*: fail: /, 'the report goes to stderr: stdout is the pinned stream');
+  t.notMatch(r.stderr, /pin\/web:1\.0 .*no source file/, 'the mapped image is not reported as unpinnable');
+  t.match(r.stdout, new RegExp(`image: ${registry.host}/pin/web:1\\.0@${web}`), 'stdin comes back pinned on stdout');
+  t.match(r.stdout, new RegExp(`image: ${registry.host}/pin/bad:2\\.0\n`), 'the failed image is not pinned');
 });
 
 t.test('Helm: `helm template … | pin -` with pin.helm naming only values: finds the image maps itself', async (t) => {
@@ -86,7 +88,7 @@ t.test('Helm: `helm template … | pin -` with pin.helm naming only values: find
   const rendered = deployment('shop', [`${registry.host}/pin/web:1.0`, `${registry.host}/pin/bad:2.0`]);
   const r = await cli(dir, ['pin', '-', '--write', '--no-cache'], {}, rendered);
   t.equal(r.code, 1);
-  t.match(r.stdout, /pinned chart\/values\.yaml:4 1\.0 → 1\.0@sha256:/);
+  t.match(r.stderr, /pinned chart\/values\.yaml:4 1\.0 → 1\.0@sha256:/);
   t.equal(await readFile(path.join(dir, 'chart/values.yaml'), 'utf8'), values.replace('tag: "1.0"', `tag: "1.0@${web}"`), 'the failed image keeps its empty digest');
 });
 

@@ -190,14 +190,14 @@ t.test('registry down → error, exit 3', async (t) => {
   t.equal(r.code, 3);
 });
 
-t.test('an invalid reference is reported with its file and line', async (t) => {
-  const r = await verify(t, {
-    manifests: { 'a.yaml': deployment('a', 'Not/A/Valid:Ref:x') },
-    policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) },
-  });
-  const v = r.result.results[0]!;
-  t.equal(v.status, 'error');
-  t.match(v.reasons?.join('\n'), /a\.yaml:11/);
+t.test('an invalid reference is a manifest error at its file:line (exit 2), as Kubernetes rejects it', async (t) => {
+  await t.rejects(
+    verify(t, {
+      manifests: { 'a.yaml': deployment('a', 'Not/A/Valid:Ref:x') },
+      policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) },
+    }),
+    { code: 'MANIFEST_ERROR', message: /apps[/\\]a\.yaml:11:\d+: invalid image reference "Not\/A\/Valid:Ref:x": repository name must be lowercase/ },
+  );
 });
 
 t.test('Ed25519 keys: pure and Ed25519ph (cosign ≥ 2.6) signatures both pass', async (t) => {

@@ -13,7 +13,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `kubectl verify-images ARGS` in `cwd`; env is exactly what is given (default: a private cache dir). */
+/** Runs `kubectl verify-images ARGS` in `cwd`; env is exactly what is given (default: a private cache dir and cache key). */
 export async function runCli(
   cwd: string,
   args: string[],
@@ -25,7 +25,7 @@ export async function runCli(
     scriptName: 'kubectl verify-images',
     io: {
       cwd,
-      env: opts.env ?? { XDG_CACHE_HOME: path.join(cwd, '.cache') },
+      env: opts.env ?? { XDG_CACHE_HOME: path.join(cwd, '.cache'), XDG_CONFIG_HOME: path.join(cwd, '.config') },
       isTTY: false,
       stdin: Readable.from([opts.stdin ?? '']),
       stdout: (s) => void (stdout += s),

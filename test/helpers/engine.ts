@@ -105,6 +105,8 @@ export async function runScenario(t: { teardown: (fn: () => unknown) => void }, 
     concurrency: 4,
     cache: false,
     insecureRegistries: [],
+    // A fixed cache secret: runs that share a cache directory share its key, and no test writes the user's key file.
+    env: { ...process.env, VERIFY_IMAGES_CACHE_KEY: 'engine-tests-cache-key' },
     ...s.options,
   });
   return {

@@ -1,12 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { assertOnlyIntended } from '../../src/pin/check.js';
 import { isPinned, pinnedReference } from '../../src/pin/pinned-reference.js';
 import { applyEdits, hasFluxMarker, replaceScalarText } from '../../src/pin/splice.js';
 import type { PinChange, ScalarEdit } from '../../src/pin/types.js';
-import { writeAtomic } from '../../src/pin/write.js';
 
 const D = `sha256:${'b'.repeat(64)}`;
 const edit = (start: number, end: number, from: string, to: string): ScalarEdit => ({ start, end, from, to, change: {} as PinChange });
@@ -49,17 +45,4 @@ t.test('the re-parse check accepts only the intended change', async (t) => {
   t.throws(() => assertOnlyIntended('f', before, 'a: x:1 #d\nb: y\n', [edit(3, 6, 'x:1', 'x:1 #d')]), { code: 'PIN_CHECK_FAILED' }, 'a splice that turned into a comment');
   t.throws(() => assertOnlyIntended('f', before, 'a: [x\n', [edit(3, 6, 'x:1', '[x')]), { code: 'PIN_CHECK_FAILED' }, 'no longer parses');
   t.throws(() => assertOnlyIntended('f', before, before, [edit(4, 6, 'x:1', 'x')]), { code: 'PIN_CHECK_FAILED' }, 'no scalar at that offset');
-});
-
-t.test('writeAtomic replaces the file, keeps its mode, leaves no temporary file', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-pin-write-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'a.yaml');
-  await writeFile(file, 'old\n');
-  await chmod(file, 0o640);
-  await writeAtomic(file, 'new\n');
-  t.equal(await readFile(file, 'utf8'), 'new\n');
-  t.equal((await stat(file)).mode & 0o777, 0o640);
-  t.same(await readdir(dir), ['a.yaml']);
-  await t.rejects(writeAtomic(path.join(dir, 'missing', 'b.yaml'), 'x'), { code: 'PIN_WRITE_FAILED' });
 });

@@ -25,6 +25,7 @@ t.test('leaves carry their path in reasons', async (t) => {
   t.same(evaluate({ kind: 'unsupported', path: 'a.keyless', field: 'keyless' }, leaf), {
     status: 'error',
     reasons: ['a.keyless: unsupported: keyless'],
+    unsupported: true,
   });
   t.same(evaluate({ kind: 'static', path: 's', action: 'fail', message: 'no' }, leaf), { status: 'fail', reasons: ['s: no'] });
   t.equal(run({ kind: 'static', path: 's', action: 'pass' }), 'pass');
@@ -60,4 +61,15 @@ t.test('count: ≥min passes → pass; passes+errors ≥ min → error; else fai
 t.test('keyLeaves walks the tree', async (t) => {
   const tree: Requirement = { kind: 'all', path: '', of: [key('a'), { kind: 'any', path: 'b', of: [key('c'), { kind: 'static', path: 's', action: 'pass' }] }] };
   t.same(keyLeaves(tree).map((k) => k.path), ['a', 'c']);
+});
+
+t.test('an unsupported requirement marks the undecided outcome, through all, any and count', async (t) => {
+  const u: Requirement = { kind: 'unsupported', path: 'n', field: 'type: Notary' };
+  const all: Requirement = { kind: 'all', path: '', of: [key('p1'), u] };
+  t.same(evaluate(all, leaf).unsupported, true, 'all: undecided because of it');
+  t.equal(evaluate({ kind: 'all', path: '', of: [key('f1'), u] }, leaf).status, 'fail', 'a failure still decides');
+  t.equal(evaluate({ kind: 'any', path: '', of: [key('p1'), u] }, leaf).status, 'pass', 'any: another alternative passes');
+  t.same(evaluate({ kind: 'any', path: '', of: [key('f1'), u] }, leaf).unsupported, true);
+  t.same(evaluate({ kind: 'count', path: '', min: 2, of: [key('p1'), u, key('f1')] }, leaf).unsupported, true);
+  t.equal(evaluate({ kind: 'all', path: '', of: [key('e1')] }, leaf).unsupported, undefined, 'registry trouble is not "unsupported"');
 });

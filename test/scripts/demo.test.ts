@@ -17,3 +17,21 @@ t.test('the demo shows a pass and a block and reports the blocking exit code', a
   t.match(stdout, /no signatures found/);
   t.match(stdout, /exit code 1/);
 });
+
+t.test('the README says what the demo does: the same counts, signing and exit codes', async (t) => {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+  const demo = await readFile(path.join(root, 'scripts', 'demo.mjs'), 'utf8');
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'scripts', 'demo.mjs')], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const summary = /^(\d+) images: (\d+) pass, (\d+) fail/m.exec(stdout);
+  t.ok(summary, 'the demo prints a summary');
+  t.match(readme, `\`${summary![0]}\``, 'the README quotes the summary the demo prints');
+  const signed = (demo.match(/await signImage\(/g) ?? []).length;
+  t.equal(signed, 2);
+  t.match(readme, /signs two images, leaves one unsigned/);
+  t.match(readme, /verification's exit code 1/);
+  t.match(readme, /demo itself exits 0/);
+});

@@ -8,6 +8,8 @@ import { kindForResource, POD_CONTROLLERS } from '../kinds.js';
 import type { Policy, Requirement, ResourceClause, ResourceFilter } from '../model.js';
 import { labelSelector } from '../selector.js';
 import { authorityRequirement, policyRequirement } from './authorities.js';
+import { clusterImagePolicy } from './schema.js';
+import { checkFields } from '../strict.js';
 
 const VERSIONS = ['policy.sigstore.dev/v1alpha1', 'policy.sigstore.dev/v1beta1'];
 
@@ -18,6 +20,7 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
   }
   const root = Field.root(doc);
   if (!VERSIONS.includes(apiVersion)) throw root.at('apiVersion').error(`unsupported apiVersion ${apiVersion}`);
+  checkFields(doc, clusterImagePolicy, 'a ClusterImagePolicy');
   const spec = root.at('spec');
 
   const resources = matchFilter(spec.at('match'));

@@ -6,6 +6,8 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
+import { checkFields } from '../strict.js';
+import { trustRoot } from './schema.js';
 import { splitPem } from '../../verify/keys.js';
 import { TrustRootError, trustMaterialFromJson } from '../../verify/trusted-root.js';
 import { readMirror, TufRepositoryError, verifiedTarget } from './tuf-repository.js';
@@ -15,6 +17,13 @@ export type TrustRootResult = { kind: 'trustedRoot'; json: string; tlogKeys: str
 export function isTrustRoot(doc: PolicyDocument): boolean {
   const { apiVersion, kind } = doc.value;
   return kind === 'TrustRoot' && typeof apiVersion === 'string' && apiVersion.startsWith('policy.sigstore.dev/');
+}
+
+/** A TrustRoot of a version policy-controller serves, with only the fields it defines. */
+export function checkTrustRoot(doc: PolicyDocument): void {
+  const apiVersion = String(doc.value['apiVersion']);
+  if (apiVersion !== 'policy.sigstore.dev/v1alpha1') throw Field.root(doc).at('apiVersion').error(`unsupported apiVersion ${apiVersion} for TrustRoot`);
+  checkFields(doc, trustRoot, 'a TrustRoot');
 }
 
 export function trustRootName(doc: PolicyDocument): string | undefined {

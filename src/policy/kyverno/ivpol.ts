@@ -5,9 +5,16 @@ import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
 import { kindForResource, POD_CONTROLLERS } from '../kinds.js';
 import type { Policy, ResourceFilter } from '../model.js';
+import { checkFields } from '../strict.js';
+import { imageValidatingPolicy } from './schema.js';
+
+const VERSIONS = ['policies.kyverno.io/v1', 'policies.kyverno.io/v1beta1', 'policies.kyverno.io/v1alpha1'];
 
 export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   const root = Field.root(doc);
+  const apiVersion = String(doc.value['apiVersion']);
+  if (!VERSIONS.includes(apiVersion)) throw root.at('apiVersion').error(`unsupported apiVersion ${apiVersion} for ${String(doc.value['kind'])}`);
+  checkFields(doc, imageValidatingPolicy, `a Kyverno ${String(doc.value['kind'])}`);
   const spec = root.at('spec');
   const refs = spec.at('matchImageReferences').list();
   const globs = refs.map((r) => r.at('glob').string()).filter((g): g is string => !!g);

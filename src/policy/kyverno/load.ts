@@ -7,6 +7,8 @@ import type { Policy, PolicyRule, Requirement, ResourceFilter, RuleMode } from '
 import { verifyImageRequirement } from './attestors.js';
 import { loadImageValidatingPolicy } from './ivpol.js';
 import { autogenControllers, resourceFilter } from './match.js';
+import { clusterPolicy } from './schema.js';
+import { checkFields } from '../strict.js';
 
 const VERSIONS = ['kyverno.io/v1', 'kyverno.io/v2beta1'];
 
@@ -20,6 +22,7 @@ export function load(doc: PolicyDocument): Policy | null {
   if (group !== 'kyverno.io' || (kind !== 'ClusterPolicy' && kind !== 'Policy')) return null;
   const root = Field.root(doc);
   if (!VERSIONS.includes(apiVersion)) throw root.at('apiVersion').error(`unsupported apiVersion ${apiVersion} for ${kind}`);
+  checkFields(doc, clusterPolicy, `a Kyverno ${kind}`);
   return loadClusterPolicy(root, kind === 'Policy');
 }
 

@@ -3,12 +3,28 @@
 
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
+import { checkFields, list, map, obj, S } from '../strict.js';
 import type { Policy, PolicyRule } from '../model.js';
+
+const trustPolicyShape = obj({
+  version: S,
+  trustPolicies: list(
+    obj({
+      name: S,
+      registryScopes: list(S),
+      signatureVerification: obj({ level: S, override: map(S), verifyTimestamp: S }),
+      trustStores: list(S),
+      trustedIdentities: list(S),
+    }),
+  ),
+});
 
 export function load(doc: PolicyDocument): Policy | null {
   const { version, trustPolicies, apiVersion } = doc.value;
-  if (apiVersion !== undefined || typeof version !== 'string' || !Array.isArray(trustPolicies)) return null;
+  if (apiVersion !== undefined || version === undefined || trustPolicies === undefined) return null;
   const root = Field.root(doc);
+  if (version !== '1.0') throw root.at('version').error(`unsupported Notation trust policy version ${JSON.stringify(version)} (notation reads "1.0")`);
+  checkFields(doc, trustPolicyShape, 'a Notation trust policy');
   const rules = root
     .at('trustPolicies')
     .list()
