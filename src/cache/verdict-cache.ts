@@ -57,8 +57,17 @@ const rendered = new WeakMap<object, string>();
 function canonicalOf(requirement: unknown): string {
   if (!requirement || typeof requirement !== 'object') return canonical(requirement);
   let text = rendered.get(requirement);
-  if (text === undefined) rendered.set(requirement, (text = canonical(requirement)));
+  if (text === undefined) rendered.set(requirement, (text = canonical(withoutPositions(requirement))));
   return text;
+}
+
+/** Where a requirement is written (`path`, `line`) is not what it requires: moving it keeps its verdicts. */
+function withoutPositions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPositions);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'path' && k !== 'line').map(([k, v]) => [k, withoutPositions(v)]));
+  }
+  return value;
 }
 
 export interface CacheOptions {

@@ -146,7 +146,7 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
     io.stderr(
       `verify-images: ${stats.manifests} manifests, ${stats.uses} image uses, ${result.summary.images} images, ` +
         `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits` +
-        `${stats.cacheRejected > 0 ? `, ${stats.cacheRejected} cache entries rejected (not authentic)` : ''}; ` +
+        `${stats.cacheRejected > 0 ? `, ${stats.cacheRejected} cache ${stats.cacheRejected === 1 ? 'entry' : 'entries'} rejected (not authentic)` : ''}; ` +
         `read ${stats.ms.collect} ms, verify ${stats.ms.verify} ms, total ${Math.round(performance.now())} ms since start ` +
         `(cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms)\n`,
     );

@@ -273,7 +273,7 @@ async function pipeline(
   const collected = performance.now();
   const results = await judgeImages(uses, policies, deps);
   await cache.flush();
-  const stats = (registry as { stats?: () => { requests: number } }).stats?.();
+  const stats = (registry as { stats?: () => { requests: number } } | undefined)?.stats?.();
   return {
     result: { summary: summarize(results), results, unmatched: options.unmatched },
     ...(stdin !== undefined && { stdin }),

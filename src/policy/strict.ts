@@ -63,15 +63,10 @@ export function closest(name: string, known: readonly string[]): string | undefi
   const lower = name.toLowerCase();
   const caseOnly = known.filter((k) => k.toLowerCase() === lower);
   if (caseOnly.length === 1) return caseOnly[0];
-  let best: string | undefined;
-  let bestDistance = 3;
-  let tie = false;
-  for (const k of known) {
-    const d = distance(lower, k.toLowerCase(), bestDistance);
-    if (d < bestDistance) [best, bestDistance, tie] = [k, d, false];
-    else if (d === bestDistance) tie = true;
-  }
-  return tie ? undefined : best;
+  const near = known.map((k) => ({ k, d: distance(lower, k.toLowerCase(), 3) })).filter((x) => x.d < 3);
+  const min = Math.min(...near.map((x) => x.d));
+  const best = near.filter((x) => x.d === min);
+  return best.length === 1 ? best[0]!.k : undefined;
 }
 
 /** Levenshtein distance, stopping early once it exceeds `limit`. */

@@ -119,3 +119,10 @@ t.test('default directory honours XDG_CACHE_HOME', async (t) => {
   t.equal(defaultCacheDir({ XDG_CACHE_HOME: path.join('x', 'cache') }), path.join('x', 'cache', 'kubectl-verify-images'));
   t.match(defaultCacheDir({}), /\.cache[/\\]kubectl-verify-images$/);
 });
+
+t.test('where a requirement is written does not change its key (a policy edit above it keeps the verdict)', async (t) => {
+  const a = { kind: 'key', path: 'attestors[0]', line: 12, keys: ['PEM'], signers: { kind: 'all', path: 'x', line: 3, of: [] } };
+  const b = { ...a, path: 'attestors[1]', line: 40, signers: { ...a.signers, line: 9 } };
+  t.equal(cacheKey(D1, a), cacheKey(D1, b));
+  t.not(cacheKey(D1, a), cacheKey(D1, { ...a, keys: ['OTHER'] }));
+});

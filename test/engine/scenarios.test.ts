@@ -68,7 +68,28 @@ t.test('a signature that names another digest → fail', async (t) => {
   const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
   const v = r.image(img.repo);
   t.equal(v.status, 'fail');
-  t.match(v.policies[0]!.reasons.join('\n'), donor.digest.slice(0, 19));
+  t.match(v.policies[0]!.reasons[0], `signature is for another image (digest ${donor.digest.slice(0, 19)}`, 'the first line says what is wrong');
+  t.match(v.hints?.join('\n'), /the signature belongs to another build: sign this digest/);
+});
+
+t.test('a signature for another image by an untrusted key says "another image", not "untrusted key"', async (t) => {
+  const img = await image();
+  const donor = await image();
+  await signImage({ registry: registry.host, repo: img.repo, digest: img.digest, key: other, payloadDigest: donor.digest });
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted] }) } });
+  const v = r.image(img.repo);
+  t.equal(v.status, 'fail');
+  t.match(v.policies[0]!.reasons[0], /signature is for another image \(digest sha256:[0-9a-f]{12}…\), and no policy key verifies it/);
+  t.notMatch(v.policies[0]!.reasons.join('\n'), /untrusted key/);
+});
+
+t.test('blocked images say what to do: the count comes after the reason, and a fix', async (t) => {
+  const img = await image();
+  const r = await verify(t, { manifests: { 'a.yaml': deployment('a', img.ref) }, policies: { 'p.yaml': kyverno({ refs: [any()], keys: [trusted, other], count: 1 }) } });
+  const v = r.image(img.repo);
+  t.match(v.policies[0]!.reasons[0], /no signatures found/, 'what is wrong first');
+  t.match(v.policies[0]!.reasons.at(-1), /0 of 2 entries verified, 1 required/, 'the count last');
+  t.match(v.hints?.[0], new RegExp(`^sign it with the key or identity .*p\\.yaml:\\d+ trusts: cosign sign --key <key> ${img.ref.replace(':1.0', '').replace(/[.]/g, '\\.')}@${img.digest}`));
 });
 
 t.test('tampered signature bytes → fail', async (t) => {

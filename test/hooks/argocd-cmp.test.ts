@@ -82,6 +82,8 @@ t.test('unsigned: non-zero exit, empty stdout, the reason on stderr', { skip: !h
   t.match(r.stderr, images.unsigned.ref);
   t.match(r.stderr, /FAIL/);
   t.match(r.stderr, /guestbook at abc123 is blocked/);
+  t.match(r.stderr, /used by Deployment\/web container web at apps\/guestbook\/base\/deploy\.yaml:\d+/, 'the source file the image is written in');
+  t.notMatch(r.stderr, /<rendered>|verify-images-hook-|rendered\.yaml/, 'not the rendered stream or a temporary file');
 });
 
 t.test('the .argocd-source-<app>.yaml override decides what is verified', { skip: !hasKustomize && 'no kubectl' }, async (t) => {

@@ -57,5 +57,6 @@ export async function tree(t: { teardown: (fn: () => unknown) => void }, files: 
 }
 
 export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  return runCli(cwd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+  // A fixed cache key: the tests never create one in the user's home.
+  return runCli(cwd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, VERIFY_IMAGES_CACHE_KEY: 'hook-tests-cache-key', ...env } });
 }
