@@ -12,6 +12,8 @@ export interface HookIO {
   env: NodeJS.ProcessEnv;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** For `hook flux --kustomization -`. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /**

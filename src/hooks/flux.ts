@@ -56,9 +56,11 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
     }
     // The Kustomization file comes from the working directory (it is usually in another repository).
     const ksFile = path.resolve(io.cwd, o.kustomization);
-    const ks = parseFluxKustomization(await readFile(ksFile, 'utf8').catch(() => {
+    // `-`: the Kustomization piped in (e.g. `kubectl get kustomization app -o yaml | … hook flux --kustomization -`).
+    const ksText = o.kustomization === '-' ? await readAll(io.stdin ?? process.stdin) : await readFile(ksFile, 'utf8').catch(() => {
       throw new FluxHookError(`--kustomization ${o.kustomization}: cannot read the file`);
-    }), o.kustomization);
+    });
+    const ks = parseFluxKustomization(ksText, o.kustomization === '-' ? '<stdin>' : o.kustomization);
     if (ks.substituteFrom.length > 0) io.stderr(`verify-images: postBuild.substituteFrom (${ks.substituteFrom.join(', ')}) needs the cluster's values and is not applied; only inline substitute values are\n`);
     const prepared = await prepareFlux(root, ks);
     cleanups.push(prepared.cleanup);
@@ -80,4 +82,11 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
   } finally {
     for (const c of cleanups.reverse()) await c();
   }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  const { decodeText } = await import('../sources/files.js');
+  return decodeText(Buffer.concat(chunks), '<stdin>');
 }

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Result } from '../engine/result.js';
 import type { RenderedSources } from '../sources/render.js';
+import { parseDuration } from '../config/duration.js';
+import { ConfigError } from '../config/load.js';
 
 export interface HookSettings {
   /** Policy paths (relative to the repository root); default: config, then `.verify-images/`. */
@@ -17,6 +19,8 @@ export interface HookSettings {
   cacheDir?: string;
   concurrency?: number;
   trustedRoot?: string;
+  /** Milliseconds (VERIFY_IMAGES_TIMEOUT, e.g. `60s`); default 60 s, before Argo CD's 90 s exec limit. */
+  timeoutMs?: number;
 }
 
 /** How the rendered stream is named in reports. */
@@ -27,6 +31,10 @@ export interface RenderedVerification {
   /** For stderr: symlinks left out, no image found. */
   warnings: string[];
   exitCode: 0 | 1 | 3;
+}
+
+function badTimeout(value: string): never {
+  throw new ConfigError(`VERIFY_IMAGES_TIMEOUT=${value}: not a duration (e.g. 60s, 1m30s)`);
 }
 
 /** Reads a hook setting: the app-level `ARGOCD_ENV_<NAME>` wins over the container's `<NAME>`. */
@@ -45,12 +53,14 @@ export function list(value: string | undefined): string[] | undefined {
 /** Hook settings from the environment (VERIFY_IMAGES_POLICY, _UNMATCHED, _INSECURE_REGISTRIES, _CACHE_DIR, _TRUSTED_ROOT). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): HookSettings {
   const unmatched = setting(env, 'VERIFY_IMAGES_UNMATCHED');
+  const timeout = setting(env, 'VERIFY_IMAGES_TIMEOUT');
   return {
     policies: list(setting(env, 'VERIFY_IMAGES_POLICY')),
     unmatched: unmatched === 'fail' || unmatched === 'allow' ? unmatched : undefined,
     insecureRegistries: list(setting(env, 'VERIFY_IMAGES_INSECURE_REGISTRIES')),
     cacheDir: setting(env, 'VERIFY_IMAGES_CACHE_DIR'),
     trustedRoot: setting(env, 'VERIFY_IMAGES_TRUSTED_ROOT'),
+    timeoutMs: timeout === undefined ? undefined : (parseDuration(timeout) ?? badTimeout(timeout)),
   };
 }
 
@@ -83,6 +93,7 @@ export async function verifyRendered(
       insecureRegistries: [...(settings.insecureRegistries ?? []), ...(config.insecureRegistries ?? [])],
       registryCa: config.registryCa,
       trustedRoot: settings.trustedRoot ?? config.trustedRoot,
+      timeoutMs: settings.timeoutMs ?? (config.timeout === undefined ? undefined : parseDuration(config.timeout)),
       cwd: root,
     });
     // Lines point into the repository, or into the rendered stream (what Argo CD/Flux apply), never into a temp file.

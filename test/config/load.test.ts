@@ -68,3 +68,26 @@ t.test('the nearest .verify-images/ up to the repository root wins (per-app poli
   await mkdir(path.join(inner, '.git'), { recursive: true });
   t.throws(() => policyPaths(inner, [], {}), { code: 'CONFIG_ERROR' });
 });
+
+t.test('config errors name the line', async (t) => {
+  const { mkdtemp, rm, writeFile, mkdir } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { loadConfig } = await import('../../src/config/load.js');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-config-lines-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, '.git'));
+  const cases: [string, string, RegExp][] = [
+    ['.verify-imagesrc.yaml', 'policies: [p/]\nunmatched: allow\nfoo: 1\n', /\.verify-imagesrc\.yaml:3: unknown setting "foo"/],
+    ['.verify-imagesrc.yaml', 'policies: [p/]\nunmatched: maybe\n', /\.verify-imagesrc\.yaml:2: "unmatched" must be "allow" or "fail"/],
+    ['.verify-imagesrc.yaml', 'policies: [p/]\ntimeout: soon\n', /\.verify-imagesrc\.yaml:2: "timeout" must be a duration/],
+    ['.verify-imagesrc.yaml', 'policies:\n  - p/\n unmatched: [allow\n', /\.verify-imagesrc\.yaml:3: cannot read the config: /],
+    ['.verify-imagesrc.json', '{"policies": ["p/"],\n "concurrency": 0}', /\.verify-imagesrc\.json:2: "concurrency" must be a positive integer/],
+    ['.verify-imagesrc.json', '{"policies": ["p/"],\n "concurrency": 2,,}', /\.verify-imagesrc\.json:2: cannot read the config/],
+  ];
+  for (const [name, text, message] of cases) {
+    for (const f of ['.verify-imagesrc.yaml', '.verify-imagesrc.json']) await rm(path.join(dir, f), { force: true });
+    await writeFile(path.join(dir, name), text);
+    await t.rejects(loadConfig(dir), { code: 'CONFIG_ERROR', message }, `${name}: ${text.split('\n')[1]}`);
+  }
+});

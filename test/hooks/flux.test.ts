@@ -52,6 +52,13 @@ t.test('a local checkout: substitution applied, signed image passes', { skip: !h
   t.match(r.stderr, /verify-images passed: .* \(Kustomization flux-system\/shop\)/);
 });
 
+t.test('--kustomization - reads the Kustomization from stdin', { skip: !hasKustomize && 'no kubectl' }, async (t) => {
+  const root = await source(t);
+  const r = await cli(root, ['hook', 'flux', '--kustomization', '-', '--no-record'], { VERIFY_IMAGES_CACHE_DIR: path.join(root, '.cache') }, KS.replace('app: web', 'app: rogue'));
+  t.equal(r.code, 1, 'the piped Kustomization (substituting the unsigned image) was the one rendered');
+  t.match(r.stdout, images.unsigned.ref);
+});
+
 t.test('a GitRepository artifact tarball over HTTP, with the PolicyReport written to a FAKE API server', { skip: !hasKustomize && 'no kubectl' }, async (t) => {
   const root = await source(t);
   const kustomization = path.join(root, 'clusters/prod/shop.yaml');

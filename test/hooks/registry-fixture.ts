@@ -56,7 +56,7 @@ export async function tree(t: { teardown: (fn: () => unknown) => void }, files: 
   return root;
 }
 
-export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) {
   // A fixed cache key: the tests never create one in the user's home.
-  return runCli(cwd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, VERIFY_IMAGES_CACHE_KEY: 'hook-tests-cache-key', ...env } });
+  return runCli(cwd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, VERIFY_IMAGES_CACHE_KEY: 'hook-tests-cache-key', ...env }, stdin });
 }
