@@ -55,7 +55,9 @@ t.test('count: ≥min passes → pass; passes+errors ≥ min → error; else fai
   t.equal(run(count(2, key('p1'), key('e1'), key('f1'))), 'error');
   t.equal(run(count(2, key('p1'), key('f1'), key('f2'))), 'fail');
   t.equal(run(count(1, key('f1'), { kind: 'unsupported', path: 'u', field: 'keyless' })), 'error', 'unsupported counts as undecided');
-  t.match(evaluate(count(2, key('p1'), key('f1'), key('f2')), leaf).reasons[0], /^attestors\[0\]: 1 of 3/);
+  const reasons = evaluate(count(2, key('p1'), key('f1'), key('f2')), leaf).reasons;
+  t.match(reasons[0], /^f1: signature does not match/, 'what is wrong first');
+  t.match(reasons.at(-1), /^attestors\[0\]: 1 of 3/, 'the count last');
 });
 
 t.test('keyLeaves walks the tree', async (t) => {

@@ -34,12 +34,12 @@ t.test('config.json from DOCKER_CONFIG, read once', async (t) => {
     JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: Buffer.from('hub:pw').toString('base64') }, 'ghcr.io': { username: 'g', password: 'h' } } }),
   );
   const store = loadCredentialStore({ DOCKER_CONFIG: dir, PATH: process.env.PATH });
-  t.same(await store.get('registry-1.docker.io'), { username: 'hub', password: 'pw' });
-  t.same(await store.get('ghcr.io'), { username: 'g', password: 'h' });
+  t.match(await store.get('registry-1.docker.io'), { username: 'hub', password: 'pw', source: `docker config ${path.join(dir, 'config.json')} (auths)` });
+  t.match(await store.get('ghcr.io'), { username: 'g', password: 'h' });
   t.equal(await store.get('quay.io'), undefined);
   await writeFile(path.join(dir, 'config.json'), '{}');
   t.same(await loadCredentialStore({ DOCKER_CONFIG: dir }).get('ghcr.io'), undefined, 'a new store re-reads');
-  t.same(await store.get('ghcr.io'), { username: 'g', password: 'h' }, 'the old store read the file once');
+  t.match(await store.get('ghcr.io'), { username: 'g', password: 'h' }, 'the old store read the file once');
   t.equal(await loadCredentialStore({ DOCKER_CONFIG: path.join(dir, 'missing') }).get('ghcr.io'), undefined, 'no file: anonymous');
 });
 
@@ -67,13 +67,13 @@ t.test('credHelpers and credsStore run docker-credential-<name> get', async (t) 
   const env = { DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` };
   await writeFile(path.join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'reg.example:5000': 'test' }, auths: { 'other.example': { auth: Buffer.from('a:b').toString('base64') } } }));
   let store = loadCredentialStore(env);
-  t.same(await store.get('reg.example:5000'), { username: 'helper-user', password: 'helper-secret' });
-  t.same(await store.get('other.example'), { username: 'a', password: 'b' }, 'hosts without a helper use auths');
+  t.match(await store.get('reg.example:5000'), { username: 'helper-user', password: 'helper-secret' });
+  t.match(await store.get('other.example'), { username: 'a', password: 'b' }, 'hosts without a helper use auths');
   t.equal((await readFile(log, 'utf8')).trim(), 'reg.example:5000', 'server URL on stdin; helper only for its host');
 
   await writeFile(path.join(dir, 'config.json'), JSON.stringify({ credsStore: 'test', auths: { 'reg.example:5000': {} } }));
   store = loadCredentialStore(env);
-  t.same(await store.get('reg.example:5000'), { username: 'helper-user', password: 'helper-secret' });
+  t.match(await store.get('reg.example:5000'), { username: 'helper-user', password: 'helper-secret' });
   t.equal(await store.get('unknown.example'), undefined, 'helper says not found');
   t.equal(await store.get('unknown.example'), undefined);
   t.equal((await readFile(log, 'utf8')).trim().split('\n').length, 3, 'answers cached per host');
@@ -84,6 +84,6 @@ t.test('helper <token> username means identity token; missing helper means anony
   await writeHelper(dir, 'https://index.docker.io/v1/', { Username: '<token>', Secret: 'refresh' });
   await writeFile(path.join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'docker.io': 'test', 'ghcr.io': 'absent' } }));
   const store = loadCredentialStore({ DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` });
-  t.same(await store.get('registry-1.docker.io'), { identityToken: 'refresh' });
+  t.match(await store.get('registry-1.docker.io'), { identityToken: 'refresh' });
   t.equal(await store.get('ghcr.io'), undefined);
 });
