@@ -4,10 +4,12 @@ export const VERSION = '0.1.0';
 
 /** The formats this build understands, for `version` and bug reports. */
 export const FORMATS = {
-  kyverno: 'kyverno.io/v1 ClusterPolicy/Policy verifyImages (type Cosign: keys, keyless, certificates, attestations with conditions)',
+  kyverno: 'kyverno.io/v1, v2beta1 ClusterPolicy/Policy verifyImages (type Cosign: keys, keyless, certificates, attestations with conditions; type Notary: certificates, attestations)',
+  notation: 'Notation trust policy version 1.0 (trustpolicy.oci.json / trustpolicy.json) with the trust store beside it: levels strict, permissive, audit, skip; overrides; RFC 3161 timestamps',
   clusterImagePolicy: 'policy.sigstore.dev/v1alpha1, v1beta1 ClusterImagePolicy (key, keyless, static, attestations); v1alpha1 TrustRoot (sigstoreKeys)',
   signatures: 'cosign legacy .sig/.att (simple signing, DSSE in-toto v0.1/v1), Rekor SET bundle annotation, RFC 3161 timestamps',
   bundles: 'Sigstore bundle v0.1-v0.3 as OCI referrers (cosign v3)',
+  notarySignatures: 'Notary Project signatures (JWS, COSE) as OCI referrers or in the referrers tag schema',
   reports: 'table, wide, name, json, yaml, SARIF 2.1.0, JUnit XML, GitHub annotations, Markdown, HTML',
 };
 

@@ -2,7 +2,7 @@
 // resolved once per repository, a `.sig` manifest and its layers once per
 // (repository, digest), however many workloads and policies ask.
 
-import { RegistryError, type Descriptor, type RegistryClient, type Repository } from '../registry/types.js';
+import { RegistryError, type Descriptor, type FetchedManifest, type RegistryClient, type Repository } from '../registry/types.js';
 import type { SignatureLayer } from '../verify/types.js';
 
 /** cosign's tag for legacy signatures of a digest: `sha256-<hex>.sig`. */
@@ -22,6 +22,12 @@ export interface FoundBundle {
 }
 
 export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const NOTATION_ARTIFACT_TYPE = 'application/vnd.cncf.notary.signature';
+const NOTATION_ENVELOPES = new Set(['application/jose+json', 'application/cose']);
+const OCI_ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.manifest.v1+json';
+/** notation-go's limits (registry/repository.go). */
+const MAX_NOTATION_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_NOTATION_BLOB_BYTES = 32 * 1024 * 1024;
 const BUNDLE_LAYER_PREFIX = 'application/vnd.dev.sigstore.bundle';
 
 export interface Evidence {
@@ -32,6 +38,15 @@ export interface Evidence {
   attestationLayers(sigRepo: Repository, digest: string): Promise<SignatureLayer[]>;
   /** Sigstore bundles referring to the digest (referrers API, tag-schema fallback); [] when there are none. */
   bundles(repo: Repository, digest: string): Promise<FoundBundle[]>;
+  /** Notary Project signatures referring to the digest (referrers API, tag-schema fallback), in referrers order. */
+  notationSignatures(repo: Repository, digest: string): Promise<Descriptor[]>;
+  /** The one envelope of a Notation signature manifest, or why it is not one. */
+  notationEnvelope(repo: Repository, manifest: Descriptor): Promise<{ mediaType: string; bytes: Uint8Array } | { problem: string }>;
+  /** Referrers of one artifact type (Kyverno Notary attestations). */
+  referrers(repo: Repository, digest: string, artifactType: string): Promise<Descriptor[]>;
+  /** A manifest by digest (checked), null when absent. */
+  manifest(repo: Repository, digest: string): Promise<FetchedManifest | null>;
+  blob(repo: Repository, digest: string): Promise<Uint8Array>;
   /** When the digest `resolve` gave was recorded (--offline: from the cache); undefined when resolved now. */
   resolvedAt?(repo: Repository, reference: string): number | undefined;
 }
@@ -64,12 +79,37 @@ export function createEvidence(registry: RegistryClient): Evidence {
             mediaType: String(layer.mediaType),
             digest: String(layer.digest),
             annotations: (layer.annotations ?? {}) as Record<string, string>,
-            payload: await once(`blob ${repoKey(sigRepo)}@${layer.digest}`, () => registry.blob(sigRepo, String(layer.digest))),
+            payload: await blob(sigRepo, String(layer.digest)),
           })),
         );
       });
 
+  const manifest = (repo: Repository, digest: string) => once(`manifest ${repoKey(repo)}@${digest}`, () => registry.manifest(repo, digest));
+  const blob = (repo: Repository, digest: string) => once(`blob ${repoKey(repo)}@${digest}`, () => registry.blob(repo, digest));
+  const referrers = (repo: Repository, digest: string, artifactType: string) =>
+    once(`referrers ${repoKey(repo)}@${digest} ${artifactType}`, () => registry.referrers(repo, digest, artifactType));
   return {
+    manifest,
+    blob,
+    referrers,
+    notationSignatures: (repo, digest) => referrers(repo, digest, NOTATION_ARTIFACT_TYPE),
+    notationEnvelope: (repo, d) =>
+      once(`notation ${repoKey(repo)}@${d.digest}`, async () => {
+        if (d.size > MAX_NOTATION_MANIFEST_BYTES) return { problem: `signature manifest ${d.digest} is larger than 4 MiB` };
+        const m = await manifest(repo, d.digest);
+        if (!m) return { problem: `signature manifest ${d.digest} is missing` };
+        const json = m.json;
+        // Both flavours: an OCI image manifest (artifactType or config media type), or the old artifact manifest (blobs).
+        const isImage = json['artifactType'] === NOTATION_ARTIFACT_TYPE || (json['config'] as { mediaType?: unknown } | undefined)?.mediaType === NOTATION_ARTIFACT_TYPE;
+        const isArtifact = m.mediaType === OCI_ARTIFACT_MANIFEST && json['artifactType'] === NOTATION_ARTIFACT_TYPE;
+        if (!isImage && !isArtifact) return { problem: `${d.digest} is not a Notation signature manifest` };
+        const entries = (isArtifact ? json['blobs'] : json['layers']) as Descriptor[] | undefined;
+        if (!Array.isArray(entries) || entries.length !== 1) return { problem: `signature manifest ${d.digest} must hold exactly one envelope (it has ${Array.isArray(entries) ? entries.length : 0})` };
+        const layer = entries[0]!;
+        if (!NOTATION_ENVELOPES.has(String(layer.mediaType))) return { problem: `signature envelope type ${JSON.stringify(String(layer.mediaType).slice(0, 60))} is not supported` };
+        if (typeof layer.size !== 'number' || layer.size > MAX_NOTATION_BLOB_BYTES) return { problem: `signature envelope of ${d.digest} is larger than 32 MiB` };
+        return { mediaType: String(layer.mediaType), bytes: await blob(repo, String(layer.digest)) };
+      }),
     resolve: (repo, reference) => once(`resolve ${repoKey(repo)}:${reference}`, () => registry.resolve(repo, reference)),
     signatureLayers: layersOf('sig'),
     attestationLayers: layersOf('att'),
@@ -116,6 +156,11 @@ export function offlineEvidence(cache: { getTag(reference: string): Promise<{ di
     },
     resolvedAt: (repo, reference) => ages.get(`${name(repo)}:${reference}`),
     signatureLayers: (r, d) => none(`${name(r)}@${d}`),
+    notationSignatures: (r, d) => none(`${name(r)}@${d}`),
+    notationEnvelope: (r, d) => none(`${name(r)}@${d.digest}`),
+    referrers: (r, d) => none(`${name(r)}@${d}`),
+    manifest: (r, d) => none(`${name(r)}@${d}`),
+    blob: (r, d) => none(`${name(r)}@${d}`),
     attestationLayers: (r, d) => none(`${name(r)}@${d}`),
     bundles: (r, d) => none(`${name(r)}@${d}`),
   };

@@ -139,6 +139,10 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
     const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
     for (const leaf of leaves) {
       const sigRepo = signaturesOf(leaf, repo);
+      if (leaf.kind === 'notation') {
+        await deps.evidence.notationSignatures(sigRepo, digest);
+        continue;
+      }
       if (leaf.kind === 'attestation') {
         // Attestation verdicts may be cached per image reference; fetching is cheap to memoize anyway.
         await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
@@ -255,6 +259,10 @@ async function judgeRule(
   const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
+  // Passed, but only because a check was logged rather than enforced (Notation audit/permissive): never a clean pass.
+  if (status === 'pass' && outcome.warnings?.length) {
+    return { ...base, status: 'warn', reasons: [...outcome.warnings, ...outcome.reasons], ...(signers.length > 0 && { signers }) };
+  }
   // `static: pass` lets an image through on purpose without checking anything: a skip.
   if (status === 'pass' && signers.length === 0 && passesStatically(rule.requirement)) status = 'skip';
   if (deps.offline && outcome.status === 'error') {
@@ -281,6 +289,7 @@ async function checkLeaf(
   if (!digest) return { status: 'error', reasons: [resolveError ?? 'no digest to verify'] };
   const target: LeafTarget = { ref, repo, digest, sigRepo: signaturesOf(leaf, repo) };
   if (leaf.kind === 'key') return checkKeyLeaf(leaf, target, deps);
+  if (leaf.kind === 'notation') return (await import('./notation-leaf.js')).checkNotationLeaf(leaf, target, deps);
   const { checkAttestationLeaf, checkCertificateLeaf } = await signedLeaves();
   if (leaf.kind === 'certificate') return checkCertificateLeaf(leaf, target, deps);
   return checkAttestationLeaf(leaf, target, { ...deps, resolveKey: (l) => (deps.keys ??= createKeyResolver()).leaf(l) });

@@ -148,8 +148,13 @@ export interface PolicySet {
 }
 
 export async function loadPolicySet(paths: string[], cwd = process.cwd()): Promise<PolicySet> {
-  const { files, ignored } = await readPolicyFiles(paths);
-  const policies = loadPolicies(files.map((f) => ({ ...f, file: displayPath(cwd, f.file) })));
+  const { files, ignored, trustStores } = await readPolicyFiles(paths);
+  const shown = (f: string) => displayPath(cwd, f);
+  const stores = new Map([...trustStores].map(([f, m]) => [shown(f), new Map([...m].map(([k, l]) => [k, l.map((x) => ({ ...x, file: shown(x.file) }))]))]));
+  const policies = loadPolicies(
+    files.map((f) => ({ ...f, file: shown(f.file) })),
+    { trustStores: stores },
+  );
   return { policies, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)) };
 }
 

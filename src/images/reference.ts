@@ -127,6 +127,17 @@ function written(ref: ImageRef): WrittenReference {
 }
 
 /**
+ * Notation's registry scope of a reference: `registry/repository` exactly as written (notation-go
+ * compares scopes without normalisation, so `index.docker.io/…` stays itself). A reference written
+ * without a registry reads as `docker.io/` (and `library/` for a one-component name).
+ */
+export function notationScope(ref: ImageRef): string {
+  const w = written(ref);
+  if (w.domain !== undefined) return `${w.domain}/${w.path}`;
+  return `${DOCKER_HUB}/${w.path.includes('/') ? w.path : `library/${w.path}`}`;
+}
+
+/**
  * Kyverno form (pkg/utils/image/infos.go ImageInfo.String() on main, Aug 2026): the default
  * registry `docker.io` is added when none is written, the path stays as written (`nginx` →
  * `docker.io/nginx:latest`; Kyverno adds no `library/`), `index.docker.io` is kept as written,

@@ -54,6 +54,8 @@ export function parsePolicyDocuments(text: string, file: string): PolicyDocument
 export interface LoadContext {
   /** policy-controller TrustRoot documents by metadata.name (`trustRootRef`). */
   trustRoots: ReadonlyMap<string, PolicyDocument>;
+  /** Notation trust stores laid out beside a trust policy file (by that file, as shown): `ca:name` → certificate files. */
+  trustStores?: ReadonlyMap<string, ReadonlyMap<string, readonly { file: string; bytes: Uint8Array }[]>>;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

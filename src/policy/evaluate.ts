@@ -1,10 +1,10 @@
 // Combines leaf results up a Requirement tree. Pure: the engine checks the key
 // leaves against the registry first, then asks this what the rule says.
 
-import type { AttestationRequirement, Requirement, SignerRequirement } from './model.js';
+import type { AttestationRequirement, NotationRequirement, Requirement, SignerRequirement } from './model.js';
 
 /** The leaves the engine checks against evidence from the registry. */
-export type Leaf = SignerRequirement | AttestationRequirement;
+export type Leaf = SignerRequirement | AttestationRequirement | NotationRequirement;
 
 export type OutcomeStatus = 'pass' | 'fail' | 'error';
 
@@ -17,6 +17,8 @@ export interface Outcome {
    * blocks whatever the failure policy says, since the cluster would evaluate it.
    */
   unsupported?: true;
+  /** Problems a passing outcome only logged (Notation `log` actions): the image is `warn`, never a clean pass. */
+  warnings?: string[];
 }
 
 /** A key leaf's own result; its reasons are prefixed with the leaf path by evaluate(). */
@@ -29,9 +31,11 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
   switch (req.kind) {
     case 'key':
     case 'certificate':
-    case 'attestation': {
+    case 'attestation':
+    case 'notation': {
       const r = leaf(req);
-      return { status: r.status, reasons: r.reasons.map((m) => at(req.path, m)) };
+      const warnings = r.status === 'pass' && r.warnings?.length ? { warnings: r.warnings.map((m) => at(req.path, m)) } : {};
+      return { status: r.status, reasons: r.reasons.map((m) => at(req.path, m)), ...warnings };
     }
     case 'static':
       return { status: req.action, reasons: [at(req.path, req.message ?? `static ${req.action}`)] };
@@ -42,12 +46,14 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
       // Any failure decides; otherwise one undecidable child leaves the whole undecided.
       if (outs.some((o) => o.status === 'fail')) return { status: 'fail', reasons: notPassing(outs) };
       if (outs.some((o) => o.status === 'error')) return undecided(outs, notPassing(outs));
-      return { status: 'pass', reasons: outs.flatMap((o) => o.reasons) };
+      return withWarnings({ status: 'pass', reasons: outs.flatMap((o) => o.reasons) }, outs);
     }
     case 'any': {
       const outs = req.of.map((r) => evaluate(r, leaf));
       const passed = outs.filter((o) => o.status === 'pass');
-      if (passed.length > 0) return { status: 'pass', reasons: passed.flatMap((o) => o.reasons) };
+      // A clean alternative wins over one that passed only with logged problems.
+      const clean = passed.filter((o) => !o.warnings?.length);
+      if (passed.length > 0) return clean.length > 0 ? { status: 'pass', reasons: clean.flatMap((o) => o.reasons) } : withWarnings({ status: 'pass', reasons: passed.flatMap((o) => o.reasons) }, passed);
       const reasons = outs.length > 0 ? outs.flatMap((o) => o.reasons) : [at(req.path, 'no alternatives')];
       return outs.some((o) => o.status === 'error') ? undecided(outs, reasons) : { status: 'fail', reasons };
     }
@@ -55,7 +61,10 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
       const outs = req.of.map((r) => evaluate(r, leaf));
       const passes = outs.filter((o) => o.status === 'pass').length;
       const errors = outs.filter((o) => o.status === 'error').length;
-      if (passes >= req.min) return { status: 'pass', reasons: outs.filter((o) => o.status === 'pass').flatMap((o) => o.reasons) };
+      if (passes >= req.min) {
+        const passed = outs.filter((o) => o.status === 'pass');
+        return withWarnings({ status: 'pass', reasons: passed.flatMap((o) => o.reasons) }, passed);
+      }
       const summary = at(req.path, `${passes} of ${outs.length} entries verified, ${req.min} required`);
       // Failed if even the undecided entries could not reach the count; undecided otherwise.
       // What is wrong with this image first; the count last.
@@ -67,9 +76,14 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
 
 /** Every leaf of a tree that needs evidence: what the engine must check before evaluating. */
 export function keyLeaves(req: Requirement): Leaf[] {
-  if (req.kind === 'key' || req.kind === 'certificate' || req.kind === 'attestation') return [req];
+  if (req.kind === 'key' || req.kind === 'certificate' || req.kind === 'attestation' || req.kind === 'notation') return [req];
   if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(keyLeaves);
   return [];
+}
+
+function withWarnings(out: Outcome, from: Outcome[]): Outcome {
+  const warnings = from.flatMap((o) => o.warnings ?? []);
+  return warnings.length > 0 ? { ...out, warnings } : out;
 }
 
 function undecided(outs: Outcome[], reasons: string[]): Outcome {

@@ -22,7 +22,10 @@ export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, cip, n
  * Notation `trustpolicy*.json` of an unknown version): that, and a malformed policy, throws
  * PolicyError (exit 2) naming the file and line.
  */
-export function loadPolicies(texts: readonly { file: string; text: string }[]): Policy[] {
+export function loadPolicies(
+  texts: readonly { file: string; text: string }[],
+  extra: Pick<LoadContext, 'trustStores'> = {},
+): Policy[] {
   const docs = texts.flatMap(({ file, text }) => parsePolicyDocuments(text, file));
   // TrustRoots are found anywhere in the policy set before any policy refers to them.
   const trustRoots = new Map<string, PolicyDocument>();
@@ -31,7 +34,7 @@ export function loadPolicies(texts: readonly { file: string; text: string }[]): 
     const name = trustRootName(doc);
     if (name) trustRoots.set(name, doc);
   }
-  const ctx: LoadContext = { trustRoots };
+  const ctx: LoadContext = { trustRoots, ...extra };
   const policies: Policy[] = [];
   for (const doc of docs) {
     const policy = loadOne(doc, ctx);

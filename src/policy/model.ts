@@ -26,13 +26,18 @@ export interface Policy extends PolicySource {
  * - kyverno: `*` crosses `/`, `?` one char, matched against kyvernoName() (docker.io form).
  * - cip: `*` stops at `/`, `**` crosses; matched against cipName() (index.docker.io form)
  *   with the raw-string fallback; `*` and `*\/*` legacy rewrites.
+ * - notation: a trust policy's registry scopes: the exact `registry/repository` (docker.io and
+ *   `library/` as a reference without them is read), or a lone `*`.
  */
-export type GlobFlavour = 'kyverno' | 'cip';
+export type GlobFlavour = 'kyverno' | 'cip' | 'notation';
 
 export interface ImageMatcher {
   flavour: GlobFlavour;
   include: string[];
+  /** Matching images are `skip` (Kyverno skipImageReferences). */
   exclude: string[];
+  /** Matching images are left to another rule: not judged here at all (Notation: an exact scope beats `*`). */
+  deferTo?: string[];
 }
 
 /** What happens when a rule fails. */
@@ -96,6 +101,7 @@ export type Requirement =
   | KeyRequirement
   | CertificateRequirement
   | AttestationRequirement
+  | NotationRequirement
   | { kind: 'unsupported'; path: string; field: string };
 
 /** The leaves that say who signed: checked against signatures (or, inside an attestation, its envelope). */
@@ -209,6 +215,38 @@ export interface AttestationRequirement {
   conditions: ConditionBlock[];
   /** Kyverno attestation `name` (the predicate is available to conditions under it). */
   name?: string;
+  signatureRepository?: string;
+}
+
+/** What a Notation verification level does with each check (integrity is always enforced). */
+export type NotationAction = 'enforce' | 'log' | 'skip';
+
+/**
+ * Signed with Notation (notation-go semantics): one trust policy statement — trust stores,
+ * trusted identities, level and overrides — checked against the image's Notary Project
+ * signatures (the first that passes wins), or, for Kyverno `attestations[]`, against the
+ * signatures of the image's referrers of one artifact type.
+ */
+export interface NotationRequirement {
+  kind: 'notation';
+  path: string;
+  line: number;
+  /** Trust policy statement name (Kyverno: the attestor path). */
+  statement: string;
+  level: 'strict' | 'permissive' | 'audit';
+  checks: { authenticity: NotationAction; authenticTimestamp: NotationAction; expiry: NotationAction; revocation: NotationAction };
+  verifyTimestamp: 'always' | 'afterCertExpiry';
+  /** PEM certificates of the statement's trust stores, by store type. */
+  ca: string[];
+  signingAuthority: string[];
+  tsa: string[];
+  hasTsaStore: boolean;
+  /** `*`, or DNs (attribute → value) one of which the signing certificate's subject must contain. */
+  identities: '*' | Record<string, string>[];
+  /** Signatures tried at most (notation CLI default 100). */
+  maxSignatures: number;
+  /** Kyverno Notary `attestations[]`: referrers of this artifact type, Notation-signed, their payload under the conditions. */
+  referrer?: { artifactType: string; conditions: ConditionBlock[]; name?: string };
   signatureRepository?: string;
 }
 

@@ -2,7 +2,7 @@
 // then image patterns in the rule's own glob flavour. Pure.
 
 import { cipGlobMatch, kyvernoGlobMatch } from '../images/glob.js';
-import { kyvernoName, type ImageRef } from '../images/reference.js';
+import { kyvernoName, notationScope, type ImageRef } from '../images/reference.js';
 import type { ImageMatcher, Policy, RuleSelection, Workload } from './model.js';
 import { appliesTo, namespaceOf } from './resources.js';
 
@@ -22,12 +22,17 @@ export function selectRules(policies: readonly Policy[], ref: ImageRef, workload
 /** `include` a pattern and no `exclude` one → match; both → skip (Kyverno skipImageReferences). */
 export function imageMatch(images: ImageMatcher, ref: ImageRef): 'match' | 'skip' | 'none' {
   const matches = patternMatcher(images, ref);
-  if (!images.include.some(matches)) return 'none';
+  if (!images.include.some(matches) || images.deferTo?.some(matches)) return 'none';
   return images.exclude.some(matches) ? 'skip' : 'match';
 }
 
 function patternMatcher(images: ImageMatcher, ref: ImageRef): (pattern: string) => boolean {
   if (images.flavour === 'cip') return (glob) => cipGlobMatch(glob, ref);
+  if (images.flavour === 'notation') {
+    // notation-go: the exact `registry/repository` string, no normalisation; a lone `*` matches all.
+    const scope = notationScope(ref);
+    return (pattern) => pattern === '*' || pattern === scope;
+  }
   const name = kyvernoName(ref);
   return (pattern) => kyvernoGlobMatch(pattern, name);
 }

@@ -86,7 +86,8 @@ spec:
 
 export interface Scenario {
   manifests: Record<string, string>;
-  policies: Record<string, string>;
+  /** Policy files (and, e.g., Notation trust store certificates) by path under `policies/`. */
+  policies: Record<string, string | Uint8Array>;
   options?: Partial<RunOptions>;
 }
 
@@ -96,8 +97,12 @@ export async function runScenario(t: { teardown: (fn: () => unknown) => void }, 
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(path.join(dir, 'apps'));
   await mkdir(path.join(dir, 'policies'));
-  for (const [f, text] of Object.entries(s.manifests)) await writeFile(path.join(dir, 'apps', f), text);
-  for (const [f, text] of Object.entries(s.policies)) await writeFile(path.join(dir, 'policies', f), text);
+  const put = async (file: string, text: string | Uint8Array) => {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text);
+  };
+  for (const [f, text] of Object.entries(s.manifests)) await put(path.join(dir, 'apps', f), text);
+  for (const [f, text] of Object.entries(s.policies)) await put(path.join(dir, 'policies', f), text);
   const out = await run({
     inputs: [path.join(dir, 'apps')],
     policyPaths: [path.join(dir, 'policies')],

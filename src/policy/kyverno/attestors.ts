@@ -7,6 +7,7 @@ import type { KeyReference, KeyRequirement, Requirement } from '../model.js';
 import { hasVariable, inlineKeys } from '../pem.js';
 import { attestationRequirement } from './attestations.js';
 import { certificatesLeaf, keylessLeaf } from './certificates.js';
+import { notaryRequirement } from './notary.js';
 
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Hash = (typeof HASHES)[number];
@@ -17,9 +18,10 @@ const KMS_SCHEMES = ['awskms://', 'gcpkms://', 'azurekms://', 'hashivault://'];
 export function verifyImageRequirement(iv: Field): Requirement {
   const type = iv.at('type').string() ?? 'Cosign';
   if (!TYPES.includes(type)) throw iv.at('type').error(`unknown type ${type}`);
+  const repository = iv.at('repository').string();
+  if (type === 'Notary') return notaryRequirement(iv, repository);
   if (type !== 'Cosign') return unsupported(iv, iv.at('type'), `type: ${type}`);
 
-  const repository = iv.at('repository').string();
   const of: Requirement[] = iv.at('attestors').list().map((set) => attestorSet(iv, set, repository));
   // Deprecated shorthand (Kyverno's Convert()): `key` and `annotations` become one attestor.
   if (iv.has('key')) {

@@ -399,15 +399,27 @@ t.test('condition, regexp and certificate errors are policy errors at their line
   }
 });
 
-t.test('type Notary / SigstoreBundle and validate are unsupported, never ignored', async (t) => {
-  const notary = `        - type: Notary
+t.test('type Notary: a certificate that does not parse is a policy error; keys are not Notary attestors', async (t) => {
+  const notary = (entry: string) => `        - type: Notary
           imageReferences: ['*']
           attestors:
             - entries:
-                - certificates:
-                    cert: x
+                - ${entry}
 `;
-  t.match(load(policy(notary))[0]!.rules[0]!.requirement, { kind: 'unsupported', field: 'type: Notary' });
+  t.throws(() => load(policy(notary('certificates: {cert: x}'))), { code: 'POLICY_ERROR', message: /certificates\.cert: invalid certificate: no PEM CERTIFICATE found/ });
+  t.throws(() => load(policy(notary('keys: {publicKeys: x}'))), { code: 'POLICY_ERROR', message: /type Notary verifies with certificates/ });
+});
+
+t.test('type SigstoreBundle and validate are unsupported, never ignored', async (t) => {
+  const bundle = `        - type: SigstoreBundle
+          imageReferences: ['*']
+          attestors:
+            - entries:
+                - keys:
+                    publicKeys: |-
+${KEY}
+`;
+  t.match(load(policy(bundle))[0]!.rules[0]!.requirement, { kind: 'unsupported', field: 'type: SigstoreBundle' });
   const att = `        - imageReferences: ['*']
           attestors:
             - entries:
