@@ -46,3 +46,36 @@ t.test('bundles and .att layers are found and fetched once per run', async (t) =
   t.equal(client.stats().requests, requests, 'asked again: answered from the run memo');
   t.same(await evidence.bundles(where, `sha256:${'0'.repeat(64)}`), [], 'no referrers: none');
 });
+
+t.test('Notation signature manifests: the artifact-manifest flavour (blobs), the size limits, one envelope', async (t) => {
+  // distribution 2.8 refuses artifact manifests on push: an in-memory registry client serves them.
+  const { digestOf } = await import('../../src/registry/digest.js');
+  const envelope = Buffer.from('{"payload":"x"}');
+  const envelopeDigest = digestOf(envelope);
+  const manifests = new Map<string, Buffer>();
+  const put = (json: object) => {
+    const bytes = Buffer.from(JSON.stringify(json));
+    manifests.set(digestOf(bytes), bytes);
+    return { digest: digestOf(bytes), size: bytes.length };
+  };
+  const artifact = put({ mediaType: 'application/vnd.oci.artifact.manifest.v1+json', artifactType: 'application/vnd.cncf.notary.signature', blobs: [{ mediaType: 'application/jose+json', digest: envelopeDigest, size: envelope.length }] });
+  const huge = put({ schemaVersion: 2, artifactType: 'application/vnd.cncf.notary.signature', layers: [{ mediaType: 'application/cose', digest: envelopeDigest, size: 33 * 1024 * 1024 }] });
+  const other = put({ schemaVersion: 2, artifactType: 'application/example', layers: [{ mediaType: 'application/jose+json', digest: envelopeDigest, size: envelope.length }] });
+  const client = {
+    resolve: async () => ({ mediaType: OCI_MANIFEST, digest: '', size: 0 }),
+    manifest: async (_r: unknown, d: string) => {
+      const bytes = manifests.get(d);
+      if (!bytes) return null;
+      const json = JSON.parse(bytes.toString()) as Record<string, unknown>;
+      return { digest: d, mediaType: String(json['mediaType'] ?? OCI_MANIFEST), bytes, json };
+    },
+    blob: async () => envelope,
+    referrers: async () => [],
+  };
+  const evidence = createEvidence(client);
+  const where = { registry: 'r.example', repository: 'a' };
+  t.same(await evidence.notationEnvelope(where, { mediaType: 'application/vnd.oci.artifact.manifest.v1+json', ...artifact }), { mediaType: 'application/jose+json', bytes: envelope });
+  t.match(await evidence.notationEnvelope(where, { mediaType: OCI_MANIFEST, ...huge }), { problem: /larger than 32 MiB/ });
+  t.match(await evidence.notationEnvelope(where, { mediaType: OCI_MANIFEST, ...other }), { problem: /is not a Notation signature manifest/ });
+  t.match(await evidence.notationEnvelope(where, { mediaType: OCI_MANIFEST, digest: `sha256:${'e'.repeat(64)}`, size: 5 * 1024 * 1024 }), { problem: /larger than 4 MiB/ });
+});
