@@ -209,7 +209,11 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
 
   const verdicts: PolicyVerdict[] = [];
   for (const s of selections.values()) {
-    verdicts.push(await judgeRule(s, ref, repo, digest, resolveError, deps));
+    verdicts.push(
+      s.rule.requirement.kind === 'cel' && !s.skipped
+        ? await (await import('./ivpol-rule.js')).judgeCelRule(s, ref, uses, deps)
+        : await judgeRule(s, ref, repo, digest, resolveError, deps),
+    );
   }
   return {
     image,
@@ -278,7 +282,7 @@ async function judgeRule(
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }
 
-async function checkLeaf(
+export async function checkLeaf(
   leaf: Leaf,
   ref: ImageRef,
   repo: Repository,

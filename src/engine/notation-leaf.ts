@@ -40,6 +40,7 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
   }
   if (found.length === 0) return { status: 'fail', reasons: [`no attestation of type ${artifactType} refers to "${name}"`] };
   const warnings: string[] = [];
+  const payloads: unknown[] = [];
   for (const ref of found) {
     const signed = await signedBy(target.sigRepo, ref, `${target.ref.registry}/${target.ref.repository}@${ref.digest}`, statement, leaf, deps, now);
     if (signed.status !== 'pass') return { ...signed, reasons: signed.reasons.map((r) => `attestation ${ref.digest}: ${r}`) };
@@ -50,6 +51,7 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
     } catch (err) {
       return { status: 'error', reasons: [`attestation ${ref.digest}: cannot read its payload: ${(err as Error).message}`] };
     }
+    payloads.push(payload);
     if (conditions.length > 0) {
       const r = evaluateConditions(conditions, {
         predicate: payload,
@@ -61,7 +63,12 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
       if (!r.ok) return { status: 'fail', reasons: r.reasons.map((m) => `attestation ${ref.digest}: ${m}`) };
     }
   }
-  return { status: 'pass', reasons: [`${found.length} attestation${found.length === 1 ? '' : 's'} of type ${artifactType}, Notation-signed and satisfying the conditions`], ...(warnings.length > 0 && { warnings }) };
+  return {
+    status: 'pass',
+    reasons: [`${found.length} attestation${found.length === 1 ? '' : 's'} of type ${artifactType}, Notation-signed${conditions.length > 0 ? ' and satisfying the conditions' : ''}`],
+    statements: payloads,
+    ...(warnings.length > 0 && { warnings }),
+  };
 }
 
 /** The signatures of `subject` (an image or a referrer) against one statement: the first that passes wins. */

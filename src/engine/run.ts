@@ -24,6 +24,7 @@ import { readPolicyFiles } from '../config/policy-files.js';
 import { ConfigError } from '../config/load.js';
 import { createKeyResolver } from '../keys/resolve.js';
 import { createEvidence, offlineEvidence } from './evidence.js';
+import { celExtractor, type Extractor } from './ivpol-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
 
@@ -94,6 +95,8 @@ export async function collectUses(
     onWarning?: (message: string) => void;
     /** Texts already read (a hook's rendered sources): `inputs` are not read then. */
     sources?: SourceText[];
+    /** More image uses of an object (ImageValidatingPolicy `images[]` extractors). */
+    extract?: Extractor;
   } = {},
 ): Promise<{ uses: ImageUse[]; manifests: number; sources: SourceText[] }> {
   const cwd = opts.cwd ?? process.cwd();
@@ -107,7 +110,9 @@ export async function collectUses(
     const file = displayPath(cwd, source.file);
     for (const obj of parseManifests(source.text, file)) {
       manifests++;
-      for (const use of extractImages(obj, source)) {
+      const found = extractImages(obj, source);
+      if (opts.extract) found.push(...opts.extract(obj, found));
+      for (const use of found) {
         const shown = { ...use, file: displayPath(cwd, use.file) };
         if (!valid.has(shown.image)) {
           checkReference(shown);
@@ -269,7 +274,14 @@ async function pipeline(
   };
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
-    : await collectUses(options.inputs, { cwd: options.cwd, stdin: options.stdin, sources: options.sources, onUse, onWarning: (m) => warnings.push(m) });
+    : await collectUses(options.inputs, {
+        cwd: options.cwd,
+        stdin: options.stdin,
+        sources: options.sources,
+        onUse,
+        onWarning: (m) => warnings.push(m),
+        ...(celExtractor(policies) && { extract: celExtractor(policies)! }),
+      });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
   // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.
   if (uses.length === 0 && !options.uses) {

@@ -241,7 +241,8 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
     reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies the conditions${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
   }
   deps.cache.put(digest, cacheSubject, { reasons, ...(signer !== undefined && { signer }) });
-  return { status: 'pass', reasons, ...(signer !== undefined && { signer }) };
+  // The verified statements, for ImageValidatingPolicy's extractPayload (never an unverified one).
+  return { status: 'pass', reasons, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };
 }
 
 function withRunRoot(leaf: CertificateRequirement, deps: LeafDeps): CertificateRequirement {

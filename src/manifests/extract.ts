@@ -90,6 +90,25 @@ export function extractImages(obj: ManifestObject, source?: SourceContext): Imag
   return uses;
 }
 
+/** The workload an object is, whatever its kind (for CEL extractors of custom resources). */
+export function workloadFor(object: Record<string, unknown>): Workload {
+  return workloadOf(object, []);
+}
+
+/** Where a string value is written inside an object (the first scalar equal to it), for extracted images. */
+export function valuePosition(obj: ManifestObject, value: string): SourcePosition {
+  let found: Node | undefined;
+  const walk = (node: unknown): void => {
+    if (found || !node) return;
+    if (isScalar(node)) {
+      if (node.value === value) found = node;
+    } else if (isMap(node)) for (const pair of node.items) walk(pair.value);
+    else if (isSeq(node)) for (const item of node.items) walk(item);
+  };
+  walk(obj.yaml?.node);
+  return positionOf(obj, found ? { node: found } : undefined, '', undefined);
+}
+
 function workloadOf(object: Record<string, unknown>, specPath: string[]): Workload {
   const meta = asRecord(object.metadata) ?? {};
   const workload: Workload = {
@@ -98,6 +117,7 @@ function workloadOf(object: Record<string, unknown>, specPath: string[]): Worklo
     labels: stringMap(meta.labels),
     annotations: stringMap(meta.annotations),
   };
+  Object.defineProperty(workload, 'object', { value: object, enumerable: false });
   if (typeof meta.namespace === 'string') workload.namespace = meta.namespace;
   if (typeof meta.name === 'string') workload.name = meta.name;
   if (specPath.length > 1) {

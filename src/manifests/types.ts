@@ -19,6 +19,8 @@ export interface Workload {
   annotations: Record<string, string>;
   /** Labels of the pod template (spec.template.metadata.labels…), for pod-controller kinds. */
   templateLabels?: Record<string, string>;
+  /** The whole object (non-enumerable): what CEL policies (ImageValidatingPolicy) evaluate. */
+  object?: Record<string, unknown>;
 }
 
 /** One place an image is used. */
@@ -28,7 +30,9 @@ export interface ImageUse extends SourcePosition {
   workload: Workload;
   /** Container (or image volume) name. */
   container: string;
-  field: 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes';
+  field: 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes' | 'extracted';
+  /** For `extracted` uses: the ImageValidatingPolicy `images[]` extractor that found it. */
+  category?: string;
   /** JSON path of the scalar inside the object, e.g. spec.template.spec.containers[0].image */
   path: string;
   /** Offsets [start, end) of the image scalar's source text in `file` when the text is the source (not rendered output). */

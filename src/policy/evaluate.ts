@@ -23,6 +23,8 @@ export interface Outcome {
 
 /** A key leaf's own result; its reasons are prefixed with the leaf path by evaluate(). */
 export interface LeafOutcome extends Outcome {
+  /** Verified attestation payloads (in-toto statements, referrer contents): what extractPayload may read. */
+  statements?: unknown[];
   /** Who signed, for passes (key fingerprint): reported, not combined. */
   signer?: string;
 }
@@ -41,6 +43,9 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
       return { status: req.action, reasons: [at(req.path, req.message ?? `static ${req.action}`)] };
     case 'unsupported':
       return { status: 'error', reasons: [at(req.path, `unsupported: ${req.field}`)], unsupported: true };
+    case 'cel':
+      // ImageValidatingPolicy validations are judged by the engine per workload (engine/ivpol-rule.ts).
+      return { status: 'error', reasons: [at(req.path, 'CEL validations are judged per workload, not here')] };
     case 'all': {
       const outs = req.of.map((r) => evaluate(r, leaf));
       // Any failure decides; otherwise one undecidable child leaves the whole undecided.

@@ -57,6 +57,16 @@ export interface PolicyRule extends PolicySource {
   onError: 'block' | 'allow';
   digest: DigestPolicy;
   requirement: Requirement;
+  /** CEL selection (ImageValidatingPolicy matchConditions, matchImageReferences expressions). */
+  cel?: CelSelection;
+}
+
+/** Selection a rule makes with CEL; an error string means the rule applies and reports it. */
+export interface CelSelection {
+  /** matchConditions over the workload's object. */
+  applies?(workload: Workload): boolean | string;
+  /** matchImageReferences: the image as written. */
+  images?(image: string): boolean | string;
 }
 
 /** Kyverno's three digest switches (CIP: mutate=true, verify=true, required=true). */
@@ -102,7 +112,19 @@ export type Requirement =
   | CertificateRequirement
   | AttestationRequirement
   | NotationRequirement
+  | CelRequirement
   | { kind: 'unsupported'; path: string; field: string };
+
+/**
+ * An ImageValidatingPolicy's validations (CEL): evaluated per workload and image by the engine,
+ * which answers the verification functions they call. The program is compiled at load.
+ */
+export interface CelRequirement {
+  kind: 'cel';
+  path: string;
+  line: number;
+  program: import('./ivpol/program.js').IvpolProgram;
+}
 
 /** The leaves that say who signed: checked against signatures (or, inside an attestation, its envelope). */
 export type SignerRequirement = KeyRequirement | CertificateRequirement;
@@ -143,9 +165,10 @@ export interface CertificateIdentity {
   subjectRegExp?: string;
   /**
    * kyverno: `subject`/`issuer` with `*`/`?` wildcards, regexps unanchored (Go regexp.MatchString);
-   * cip: plain values exact, regexps anchored as policy-controller does.
+   * cip: plain values exact, regexps anchored as policy-controller does;
+   * cosign (ImageValidatingPolicy, cosign CheckOpts): plain values exact, regexps unanchored.
    */
-  match: 'kyverno' | 'cip';
+  match: 'kyverno' | 'cip' | 'cosign';
 }
 
 /**

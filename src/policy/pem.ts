@@ -23,9 +23,10 @@ export function inlineKeys(field: Field): InlineKeys {
   }
 }
 
+/** A documentation placeholder: an empty body, `...`, or base64 cut short with `...` (never in a real PEM). */
 function isPlaceholder(pem: string): boolean {
   const body = pem.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').replace(/\s+/g, '');
-  return /^[.…]*$/.test(body);
+  return /^[.…]*$/.test(body) || /\.\.\.|…/.test(body);
 }
 
 /** `{{ ... }}` Kyverno variables: resolved only at admission from context we do not have. */

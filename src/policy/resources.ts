@@ -40,7 +40,9 @@ export function kindMatches(selector: string, w: Pick<Workload, 'apiVersion' | '
   const slash = w.apiVersion.lastIndexOf('/');
   const wGroup = slash < 0 ? '' : w.apiVersion.slice(0, slash);
   const wVersion = w.apiVersion.slice(slash + 1);
-  return wildcardMatch(group!, wGroup) && wildcardMatch(version!, wVersion) && wildcardMatch(kindPart, w.kind);
+  // Kinds compare without case: a kind derived from a plural resource (`taskruns` → Taskrun) is
+  // only known by its letters; no two kinds of one group differ by case alone.
+  return wildcardMatch(group!, wGroup) && wildcardMatch(version!, wVersion) && wildcardMatch(kindPart.toLowerCase(), w.kind.toLowerCase());
 }
 
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {

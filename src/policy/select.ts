@@ -13,7 +13,11 @@ export function selectRules(policies: readonly Policy[], ref: ImageRef, workload
     for (const rule of policy.rules) {
       if (!appliesTo(rule.resources, workload)) continue;
       const m = imageMatch(rule.images, ref);
-      if (m !== 'none') out.push({ policy, rule, skipped: m === 'skip' });
+      if (m === 'none') continue;
+      // CEL selection: an expression that fails to evaluate keeps the rule (it reports the error).
+      if (rule.cel?.images && rule.cel.images(ref.raw) === false) continue;
+      if (rule.cel?.applies && rule.cel.applies(workload) === false) continue;
+      out.push({ policy, rule, skipped: m === 'skip' });
     }
   }
   return out;

@@ -339,14 +339,14 @@ function oneIdentity(facts: CertificateFacts, id: CertificateIdentity): string |
   return undefined;
 }
 
-/** kyverno: `*`/`?` wildcards over the whole value; cip: exact. */
+/** kyverno: `*`/`?` wildcards over the whole value; cip and cosign (IVPOL): exact. */
 function matchValue(value: string, pattern: string, flavour: CertificateIdentity['match']): boolean {
-  if (flavour === 'cip' || !/[*?]/.test(pattern)) return value === pattern;
+  if (flavour !== 'kyverno' || !/[*?]/.test(pattern)) return value === pattern;
   const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 's').test(value);
 }
 
-/** kyverno: Go regexp.MatchString (unanchored); cip: anchored, as policy-controller does. */
+/** kyverno and cosign (IVPOL): Go regexp.MatchString (unanchored); cip: anchored, as policy-controller does. */
 function matchRegExp(value: string, pattern: string, flavour: CertificateIdentity['match']): boolean {
   try {
     return new RegExp(flavour === 'cip' ? `^(?:${pattern})$` : pattern).test(value);

@@ -5,7 +5,7 @@ import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
 import type { Policy, PolicyRule, Requirement, ResourceFilter, RuleMode } from '../model.js';
 import { verifyImageRequirement } from './attestors.js';
-import { loadImageValidatingPolicy } from './ivpol.js';
+import { loadImageValidatingPolicy } from '../ivpol/load.js';
 import { autogenControllers, resourceFilter } from './match.js';
 import { clusterPolicy } from './schema.js';
 import { checkFields } from '../strict.js';

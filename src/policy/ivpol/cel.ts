@@ -1,0 +1,161 @@
+// CEL for ImageValidatingPolicy through @bufbuild/cel: expressions are parsed when the policy
+// loads and checked for what the evaluator cannot check (unknown functions and variables), so
+// a policy that does not compile is exit 2 at its line; evaluation converts JSON to CEL values
+// and back. Functions that need the engine (verifyImageSignatures…) read the evaluation's context.
+
+import { celEnv, type CelEnv, type CelFunc, isCelError, isCelList, isCelMap, parse, plan } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { libraries } from './libraries.js';
+
+/** What the engine answers for the functions that need a registry (see ivpol-rule.ts). */
+export interface EvalContext {
+  verifySignatures(image: string, attestors: string[]): number;
+  verifyAttestations(image: string, attestation: string, attestors: string[]): number;
+  extractPayload(image: string, attestation: string): unknown;
+  imageData(image: string): unknown;
+}
+
+let active: EvalContext | undefined;
+
+/** The context of the evaluation in progress (CEL evaluation is synchronous). */
+export function activeContext(): EvalContext {
+  if (!active) throw new Error('this function needs the verification engine');
+  return active;
+}
+
+let env: CelEnv | undefined;
+function environment(): CelEnv {
+  return (env ??= celEnv({ funcs: [...(strings as CelFunc[]), ...libraries()] }));
+}
+
+/** A compiled expression: evaluate with bindings (plain JSON values), in a context. */
+export interface CompiledExpr {
+  source: string;
+  eval(bindings: Record<string, unknown>, ctx?: EvalContext): unknown;
+}
+
+/** An evaluation failure: the image's `error`, with the expression's words. */
+export class CelRuntimeError extends Error {}
+
+/** Names CEL itself binds in macros and comprehensions. */
+const BUILTIN_IDENTS = new Set(['@result', 'null', 'true', 'false', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'type', 'null_type', 'dyn']);
+
+/**
+ * Parses `source` and checks it only calls known functions and names known variables; throws
+ * Error with the reason (the loader turns it into a PolicyError at the field's line).
+ */
+export function compile(source: string, variables: readonly string[]): CompiledExpr {
+  let parsed;
+  try {
+    parsed = parse(source);
+  } catch (err) {
+    throw new Error(`CEL does not compile: ${firstLine((err as Error).message)}`);
+  }
+  const problem = checkNames(parsed.expr, new Set(variables));
+  if (problem) throw new Error(`CEL does not compile: ${problem}`);
+  const program = plan(environment(), parsed);
+  return {
+    source,
+    eval(bindings, ctx) {
+      const outer = active;
+      active = ctx;
+      try {
+        const input: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(bindings)) input[k] = toCel(v);
+        const result = program(input as never);
+        if (isCelError(result)) throw new CelRuntimeError(firstLine(result.message));
+        return fromCel(result);
+      } finally {
+        active = outer;
+      }
+    },
+  };
+}
+
+// --- static checks -----------------------------------------------------------------------
+
+interface ExprNode {
+  exprKind: { case?: string; value?: any };
+}
+
+function checkNames(expr: ExprNode | undefined, known: ReadonlySet<string>, bound: ReadonlySet<string> = new Set()): string | undefined {
+  if (!expr) return undefined;
+  const { case: kind, value } = expr.exprKind;
+  switch (kind) {
+    case 'identExpr':
+      return known.has(value.name) || bound.has(value.name) || BUILTIN_IDENTS.has(value.name) ? undefined : `undeclared reference to '${value.name}'`;
+    case 'selectExpr':
+      // `a.b.c` may name a qualified function's namespace only in call position: a plain select reads a variable.
+      return checkNames(value.operand, known, bound);
+    case 'callExpr': {
+      const name: string = value.function;
+      const qualified = value.target && qualifiedName(value.target);
+      const isFunction = (n: string) => environment().funcs.find(n) !== undefined || n.startsWith('_') || n === '@in' || n === '@not_strictly_false';
+      if (qualified && isFunction(`${qualified}.${name}`) && !known.has(qualified.split('.')[0]!)) {
+        return first(value.args.map((a: ExprNode) => checkNames(a, known, bound)));
+      }
+      if (!isFunction(name)) return `undeclared reference to function '${qualified ? `${qualified}.` : ''}${name}'`;
+      return first([checkNames(value.target, known, bound), ...value.args.map((a: ExprNode) => checkNames(a, known, bound))]);
+    }
+    case 'listExpr':
+      return first(value.elements.map((e: ExprNode) => checkNames(e, known, bound)));
+    case 'structExpr':
+      return first(value.entries.flatMap((e: { keyKind: { case: string; value: ExprNode }; value: ExprNode }) => [e.keyKind.case === 'mapKey' ? checkNames(e.keyKind.value, known, bound) : undefined, checkNames(e.value, known, bound)]));
+    case 'comprehensionExpr': {
+      const inner = new Set([...bound, value.iterVar, value.iterVar2, value.accuVar].filter(Boolean));
+      return first([
+        checkNames(value.iterRange, known, bound),
+        checkNames(value.accuInit, known, bound),
+        checkNames(value.loopCondition, known, inner),
+        checkNames(value.loopStep, known, inner),
+        checkNames(value.result, known, inner),
+      ]);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function qualifiedName(expr: ExprNode): string | undefined {
+  const { case: kind, value } = expr.exprKind;
+  if (kind === 'identExpr') return value.name;
+  if (kind === 'selectExpr') {
+    const base = qualifiedName(value.operand);
+    return base ? `${base}.${value.field}` : undefined;
+  }
+  return undefined;
+}
+
+function first(problems: (string | undefined)[]): string | undefined {
+  return problems.find((p) => p !== undefined);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+// --- values ------------------------------------------------------------------------------
+
+/** JSON (from YAML) → CEL input: objects as maps, whole numbers as int, as Kubernetes converts them. */
+export function toCel(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toCel);
+  if (v instanceof Map || v instanceof Uint8Array || v instanceof Date) return v;
+  if (v && typeof v === 'object') return new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return v;
+}
+
+/** CEL result → JSON-like: lists as arrays, maps as objects, ints as numbers when safe. */
+export function fromCel(v: unknown): unknown {
+  if (isCelList(v)) return [...(v as Iterable<unknown>)].map(fromCel);
+  if (isCelMap(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v as unknown as Iterable<[unknown, unknown]>) out[String(k)] = fromCel(x);
+    return out;
+  }
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), fromCel(x)]));
+  if (Array.isArray(v)) return v.map(fromCel);
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v && typeof v === 'object' && 'value' in (v as object) && typeof (v as { value: unknown }).value === 'bigint') return Number((v as { value: bigint }).value);
+  return v;
+}

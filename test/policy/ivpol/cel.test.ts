@@ -1,0 +1,87 @@
+// The CEL functions an ImageValidatingPolicy may call, on @bufbuild/cel, and the load-time checks.
+import t from 'tap';
+import { compile, type EvalContext } from '../../../src/policy/ivpol/cel.js';
+import { ggcrReference } from '../../../src/policy/ivpol/libraries.js';
+import { ivpolGlobMatch } from '../../../src/policy/ivpol/glob.js';
+import { POLICY_VARIABLES } from '../../../src/policy/ivpol/load.js';
+import { loadPolicies } from '../../../src/policy/loaders.js';
+
+const run = (expr: string, bindings: Record<string, unknown> = {}, ctx?: EvalContext) => compile(expr, POLICY_VARIABLES).eval(bindings, ctx);
+
+t.test('image library: ggcr answers', async (t) => {
+  t.equal(run("parseImageReference('nginx').registry()"), 'index.docker.io');
+  t.equal(run("parseImageReference('nginx').repository()"), 'library/nginx');
+  t.equal(run("parseImageReference('nginx').identifier()"), 'latest');
+  t.equal(run("parseImageReference('docker.io/acme/app:1').registry()"), 'index.docker.io');
+  const d = `sha256:${'a'.repeat(64)}`;
+  t.equal(run(`parseImageReference('ghcr.io/a/b:1@${d}').tag()`), '', 'tag@digest: ggcr keeps no tag');
+  t.equal(run(`parseImageReference('ghcr.io/a/b:1@${d}').identifier()`), d);
+  t.equal(run(`parseImageReference('ghcr.io/a/b:1@${d}').containsDigest()`), true);
+  t.equal(run("image('localhost:5000/x:1').registry()"), 'localhost:5000', 'image() is the deprecated alias');
+  t.equal(run("isImage('Not/Valid')"), false);
+  t.equal(run("isImage('ghcr.io/a/b:1.0')"), true);
+  t.same(ggcrReference('registry.example/team/app'), { registry: 'registry.example', repository: 'team/app', tag: 'latest', digest: '' });
+});
+
+t.test('Kubernetes extensions and Kyverno libraries', async (t) => {
+  t.same(run('"a,b,c".split(",")'), ['a', 'b', 'c']);
+  t.equal(run('"Hello".lowerAscii()'), 'hello');
+  t.equal(run('[3, 1, 2].max()'), 3);
+  t.equal(run('[1, 2, 3].isSorted()'), true);
+  t.equal(run('[1, 2, 3].sum()'), 6);
+  t.equal(run('"abc123def".find("[0-9]+")'), '123');
+  t.same(run('"a1b22c333".findAll("[0-9]+")'), ['1', '22', '333']);
+  t.equal(run('quantity("1Gi").isGreaterThan(quantity("1000Mi"))'), true);
+  t.equal(run('isQuantity("2k")'), true);
+  t.equal(run('json.unmarshal(\'{"a": {"b": 2}}\').a.b'), 2);
+  t.equal(run('yaml.parse("a: [1, 2]").a.size()'), 2);
+  t.equal(run('hash.sha256("abc")'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  t.equal(run('object.spec.replicas == 3 && object.metadata.name.startsWith("we")', { object: { metadata: { name: 'web' }, spec: { replicas: 3 } } }), true);
+});
+
+t.test('cluster lookups fail with a reason; the verification functions ask the context', async (t) => {
+  t.throws(() => run('http.Get("https://example.com")'), /http\.Get needs the cluster/);
+  t.throws(() => run('globalContext.Get("x", "")'), /globalContext\.Get needs the cluster/);
+  const asked: string[] = [];
+  const ctx: EvalContext = {
+    verifySignatures: (image, attestors) => (asked.push(`${image} ${attestors}`), 2),
+    verifyAttestations: () => 1,
+    extractPayload: () => ({ predicate: { ok: true } }),
+    imageData: () => ({ digest: 'sha256:x' }),
+  };
+  t.equal(run('verifyImageSignatures("a/b:1", [attestors.x, attestors.y]) == 2', { attestors: { x: 'x', y: 'y' } }, ctx), true);
+  t.same(asked, ['a/b:1 x,y']);
+  t.equal(run('extractPayload("a/b:1", attestations.s).predicate.ok', { attestations: { s: 's' } }, ctx), true);
+  t.equal(run('getImageData("a/b:1").digest', {}, ctx), 'sha256:x');
+});
+
+t.test('gobwas globs without separators: * crosses / and :', async (t) => {
+  t.ok(ivpolGlobMatch('ghcr.io/*', 'ghcr.io/org/app:1.0'));
+  t.ok(ivpolGlobMatch('ghcr.io/kyverno/test-images/cosign:*', 'ghcr.io/kyverno/test-images/cosign:signed'));
+  t.notOk(ivpolGlobMatch('ghcr.io/*', 'docker.io/ghcr.io/x'));
+  t.ok(ivpolGlobMatch('{ghcr.io,quay.io}/acme/*', 'quay.io/acme/x:1'));
+  t.ok(ivpolGlobMatch('reg.example/app:v[0-9]*', 'reg.example/app:v2.1'));
+  t.ok(ivpolGlobMatch('a.b/c?d', 'a.b/c1d'));
+  t.notOk(ivpolGlobMatch('a.b/c', 'aXb/c'), 'dots are literal');
+});
+
+const policy = (spec: string) => `apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata: {name: p}
+spec:
+${spec.split('\n').map((l) => `  ${l}`).join('\n')}
+`;
+
+t.test('policy errors: CEL that does not compile, unknown attestors, bad fields — exit 2 at the line', async (t) => {
+  const load = (text: string) => loadPolicies([{ file: 'p.yaml', text }]);
+  const base = 'attestors:\n- name: k\n  cosign:\n    key:\n      kms: awskms:///alias/x';
+  t.throws(() => load(policy(`${base}\nvalidations:\n- expression: "images.containers.all(i, "`)), { code: 'POLICY_ERROR', message: /^p\.yaml:11: spec\.validations\[0\]\.expression: CEL does not compile/ });
+  t.throws(() => load(policy(`${base}\nvalidations:\n- expression: "nosuch(1)"`)), { message: /undeclared reference to function 'nosuch'/ });
+  t.throws(() => load(policy(`${base}\nvalidations:\n- expression: "foo.bar == 1"`)), { message: /undeclared reference to 'foo'/ });
+  t.throws(() => load(policy(`${base}\nvalidations:\n- expression: "images.containers.all(i, verifyImageSignatures(i, [attestors.other]) > 0)"`)), { message: /attestors\.other is not declared in spec\.attestors \(declared: k\)/ });
+  t.throws(() => load(policy(`${base}\nvalidationActions: [Deny, Warn]\nvalidations:\n- expression: "true"`)), { message: /Deny and Warn cannot be combined/ });
+  t.throws(() => load(policy(`${base}\nvalidations:\n- expresion: "true"`)), { message: /unknown field "expresion".*did you mean "expression"/ });
+  t.throws(() => load(policy('attestors:\n- name: k\n  cosign:\n    keyless:\n      identities:\n      - subjectExpression: x\nvalidations:\n- expression: "true"')), { message: /subjectExpression is in the CRD but Kyverno does not evaluate it/ });
+  t.throws(() => load(policy(`${base}\nmatchImageReferences:\n- expression: "image.registry == 'ghcr.io'"\nvalidations:\n- expression: "true"`)), { message: /matchImageReferences\[0\]\.expression: CEL does not compile: undeclared reference to 'image'/ }, 'only `ref` is bound there');
+  t.doesNotThrow(() => load(policy(`${base}\nmatchImageReferences:\n- expression: "ref.startsWith('ghcr.io/')"\nvalidations:\n- expression: "true"`)));
+});
