@@ -6,6 +6,7 @@ import { registerHook } from './hook.js';
 import { registerCluster } from './cluster.js';
 import { registerCompletion } from './completion.js';
 import { registerPin } from './pin.js';
+import { registerConvert } from './convert.js';
 
 export interface CommandContext {
   io: CliIO;
@@ -22,5 +23,6 @@ export const commands: RegisterCommand[] = [
   registerCluster,
   registerCompletion,
   registerPin,
+  registerConvert,
   // one line per command module, e.g. registerPin,
 ];
