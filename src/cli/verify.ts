@@ -40,6 +40,7 @@ export interface VerifyOptions {
   trustedRoot?: string;
   color: boolean;
   unmatched: 'allow' | 'fail';
+  extractors?: RepoConfig['extractors'];
   /** Milliseconds; 0 = no deadline. */
   timeoutMs: number;
   requestTimeoutMs: number;
@@ -72,6 +73,7 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     trustedRoot: argv.trustedRoot ?? config.trustedRoot,
     color: colorAllowed && isTTY,
     unmatched: config.unmatched ?? 'allow',
+    ...(config.extractors && { extractors: config.extractors }),
     timeoutMs: durationFlag('--timeout', argv.timeout ?? config.timeout, DEFAULT_TIMEOUT_MS),
     requestTimeoutMs: durationFlag('--request-timeout', argv.requestTimeout ?? config.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
     offline: argv.offline === true || config.offline === true,
@@ -102,6 +104,7 @@ export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: strin
     timeoutMs: options.timeoutMs === 0 ? 2 ** 31 - 1 : options.timeoutMs,
     requestTimeoutMs: options.requestTimeoutMs === 0 ? 2 ** 31 - 1 : options.requestTimeoutMs,
     offline: options.offline,
+    ...(options.extractors && { extractors: options.extractors }),
     kubeconfig: argv.kubeconfig,
     context: argv.context,
     env: io.env,

@@ -22,6 +22,8 @@ export interface RepoConfig {
   requestTimeout?: string;
   /** `--offline` by default. */
   offline?: boolean;
+  /** In-house custom resources: kind → image paths, as Kyverno's imageExtractors (every policy judges them). */
+  extractors?: Record<string, { name: string; path: string; value?: string; key?: string; jmesPath?: string }[]>;
   /** `pin` settings: Helm values image maps to pin (values files absolute). */
   pin?: { helm?: Array<{ values: string; image?: string }> };
 }
@@ -48,6 +50,7 @@ const KNOWN_KEYS = new Set([
   'timeout',
   'requestTimeout',
   'offline',
+  'extractors',
   'pin',
 ]);
 
@@ -171,8 +174,28 @@ function validateConfig(raw: unknown, file: string, lineOf: (key: string) => num
     timeout: duration('timeout'),
     requestTimeout: duration('requestTimeout'),
     offline: bool('offline'),
+    ...(c.extractors !== undefined && { extractors: extractorsConfig(c.extractors, at('extractors')) }),
     ...(c.pin !== undefined && { pin: pinConfig(c.pin, file, at('pin')) }),
   };
+}
+
+/** `extractors: {Kind: [{path: /spec/steps/*, value?: image, name?, key?, jmesPath?}]}`. */
+function extractorsConfig(raw: unknown, where: string): NonNullable<RepoConfig['extractors']> {
+  const bad = (why: string) => new ConfigError(`${where}: "extractors" ${why} (kind → [{path: /spec/steps/*, value: image, name, jmesPath}])`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('must be a mapping');
+  const out: NonNullable<RepoConfig['extractors']> = {};
+  for (const [kind, list] of Object.entries(raw)) {
+    if (!Array.isArray(list)) throw bad(`"${kind}" must be a list`);
+    out[kind] = list.map((x: unknown) => {
+      const e = x as Record<string, unknown> | null;
+      if (!e || typeof e.path !== 'string' || !e.path.startsWith('/')) throw bad(`"${kind}": each entry needs a path starting with /`);
+      const unknown = Object.keys(e).find((k) => !['path', 'value', 'name', 'key', 'jmesPath'].includes(k));
+      if (unknown) throw bad(`"${kind}": unknown field "${unknown}"`);
+      for (const k of ['value', 'name', 'key', 'jmesPath']) if (e[k] !== undefined && typeof e[k] !== 'string') throw bad(`"${kind}": ${k} must be a string`);
+      return { name: (e.name as string | undefined) ?? 'custom', path: e.path, ...(e.value !== undefined && { value: e.value as string }), ...(e.key !== undefined && { key: e.key as string }), ...(e.jmesPath !== undefined && { jmesPath: e.jmesPath as string }) };
+    });
+  }
+  return out;
 }
 
 /** `pin: {helm: [{values: FILE, image?: dotted.path}]}`; values files relative to the config file; without `image`, pin finds the image maps. */

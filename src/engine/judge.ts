@@ -110,7 +110,7 @@ function undecidedAt(image: string, uses: ImageUse[], policies: Policy[], why: s
 function selectionsFor(ref: ImageRef, uses: ImageUse[], policies: Policy[]): Map<string, RuleSelection> {
   const selections = new Map<string, RuleSelection>();
   for (const use of uses) {
-    for (const s of selectRules(policies, ref, use.workload)) {
+    for (const s of selectRules(policies, ref, use.workload, use.onlyFor)) {
       const key = `${s.policy.file}#${s.policy.name}#${s.rule.path}`;
       const seen = selections.get(key);
       if (!seen || (seen.skipped && !s.skipped)) selections.set(key, s);

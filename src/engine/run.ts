@@ -24,7 +24,7 @@ import { readPolicyFiles } from '../config/policy-files.js';
 import { ConfigError } from '../config/load.js';
 import { createKeyResolver } from '../keys/resolve.js';
 import { createEvidence, offlineEvidence } from './evidence.js';
-import { celExtractor, type Extractor } from './ivpol-extract.js';
+import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
 
@@ -56,6 +56,8 @@ export interface RunOptions {
   uses?: ImageUse[];
   /** Manifest texts already read (a hook's rendered sources); `inputs` are not read when given. */
   sources?: SourceText[];
+  /** The config's `extractors:` for in-house custom resources. */
+  extractors?: ConfigExtractors;
   /** No network at all: verdicts from the cache, keys and trust material from local files. */
   offline?: boolean;
   /** Deadline for the whole run (`--timeout`, default 60 s): images undecided then are `error`. */
@@ -272,6 +274,7 @@ async function pipeline(
     seen.add(use.image);
     prefetchImage(use.image, policies, deps);
   };
+  const extract = extraExtractor(policies, options.extractors);
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
     : await collectUses(options.inputs, {
@@ -280,7 +283,7 @@ async function pipeline(
         sources: options.sources,
         onUse,
         onWarning: (m) => warnings.push(m),
-        ...(celExtractor(policies) && { extract: celExtractor(policies)! }),
+        ...(extract && { extract }),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
   // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.

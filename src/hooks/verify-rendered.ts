@@ -94,6 +94,7 @@ export async function verifyRendered(
       registryCa: config.registryCa,
       trustedRoot: settings.trustedRoot ?? config.trustedRoot,
       timeoutMs: settings.timeoutMs ?? (config.timeout === undefined ? undefined : parseDuration(config.timeout)),
+      ...(config.extractors && { extractors: config.extractors }),
       cwd: root,
     });
     // Lines point into the repository, or into the rendered stream (what Argo CD/Flux apply), never into a temp file.

@@ -2,6 +2,8 @@
 
 import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { ImageUse, ManifestObject, ManifestYaml, ObjectOrigin, SourceContext, SourcePosition, Workload } from './types.js';
+import { customResource } from './custom-resources.js';
+import { extractByPaths } from './path-extract.js';
 
 type Segment = string | number;
 
@@ -43,12 +45,19 @@ export function podSpecPath(apiVersion: string, kind: string): string[] | undefi
  */
 export function extractImages(obj: ManifestObject, source?: SourceContext): ImageUse[] {
   const object = obj.object;
-  const specPath = podSpecPath(String(object.apiVersion), String(object.kind));
+  const custom = customResource(String(object.apiVersion), String(object.kind));
+  const specPath = podSpecPath(String(object.apiVersion), String(object.kind)) ?? custom?.podSpec;
+  if (custom?.extractors) {
+    const workload = workloadOf(object, []);
+    workload.createsPods = true;
+    return extractByPaths(obj, custom.extractors, workload, source);
+  }
   if (!specPath) return [];
   const spec = asRecord(getIn(object, specPath));
   if (!spec) return [];
 
   const workload = workloadOf(object, specPath);
+  if (custom) workload.createsPods = true;
   const origin = source?.origins?.get(objectKey(object));
   const uses: ImageUse[] = [];
   const add = (image: unknown, container: unknown, field: ImageUse['field'], segments: Segment[]) => {

@@ -19,6 +19,8 @@ export interface Workload {
   annotations: Record<string, string>;
   /** Labels of the pod template (spec.template.metadata.labels…), for pod-controller kinds. */
   templateLabels?: Record<string, string>;
+  /** A custom resource that runs its images like pods (Argo Rollout, Tekton Task…): a rule on Pods judges it. */
+  createsPods?: boolean;
   /** The whole object (non-enumerable): what CEL policies (ImageValidatingPolicy) evaluate. */
   object?: Record<string, unknown>;
 }
@@ -31,8 +33,10 @@ export interface ImageUse extends SourcePosition {
   /** Container (or image volume) name. */
   container: string;
   field: 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes' | 'extracted';
-  /** For `extracted` uses: the ImageValidatingPolicy `images[]` extractor that found it. */
+  /** For `extracted` uses: the extractor that found it (ImageValidatingPolicy `images[]`, imageExtractors `name`, a custom resource's field). */
   category?: string;
+  /** Found by one rule's own extractors (Kyverno imageExtractors): only that rule judges this use. */
+  onlyFor?: string;
   /** JSON path of the scalar inside the object, e.g. spec.template.spec.containers[0].image */
   path: string;
   /** Offsets [start, end) of the image scalar's source text in `file` when the text is the source (not rendered output). */

@@ -4,6 +4,7 @@
 import * as cip from './cip/load.js';
 import { checkTrustRoot, isTrustRoot, trustRootName } from './cip/trust-root.js';
 import { parsePolicyDocuments, type LoadContext, type PolicyDocument } from './document.js';
+import * as ivpol from './ivpol/load.js';
 import * as kyverno from './kyverno/load.js';
 import { PolicyError, type Policy } from './model.js';
 import * as notation from './notation/load.js';
@@ -14,7 +15,7 @@ export interface PolicyLoader {
 }
 
 /** Static on purpose: a bundled single binary can follow it; a test compares it with the folders. */
-export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, cip, notation };
+export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, ivpol, cip, notation };
 
 /**
  * Every policy in the given files, in order. Documents of other kinds are ignored, unless they

@@ -59,6 +59,8 @@ export interface PolicyRule extends PolicySource {
   requirement: Requirement;
   /** CEL selection (ImageValidatingPolicy matchConditions, matchImageReferences expressions). */
   cel?: CelSelection;
+  /** Kyverno imageExtractors: for objects of these kinds, images at these paths, judged by this rule only. */
+  imageExtractors?: { kind: string; extractors: import('../manifests/path-extract.js').PathExtractor[] }[];
 }
 
 /** Selection a rule makes with CEL; an error string means the rule applies and reports it. */
@@ -285,6 +287,11 @@ export class PolicyError extends Error {
 }
 
 /** A rule that applies to an image in a workload, or skipped it on purpose. */
+/** Identity of a rule in a run (for uses only one rule judges). */
+export function ruleKey(policy: Pick<Policy, 'file' | 'name'>, rule: Pick<PolicyRule, 'path'>): string {
+  return `${policy.file}#${policy.name}#${rule.path}`;
+}
+
 export interface RuleSelection {
   policy: Policy;
   rule: PolicyRule;

@@ -19,7 +19,7 @@ export function namespaceOf(workload: Workload): string {
 }
 
 function clauseMatches(clause: ResourceClause, w: Workload, unknown: boolean): boolean {
-  if (clause.kinds && !clause.kinds.some((k) => kindMatches(k, w))) return false;
+  if (clause.kinds && !clause.kinds.some((k) => kindMatches(k, w) || (w.createsPods === true && isPodSelector(k)))) return false;
   if (clause.namespaces && !clause.namespaces.some((p) => wildcardMatch(p, namespaceOf(w)))) return false;
   if (clause.names && !clause.names.some((p) => wildcardMatch(p, w.name ?? ''))) return false;
   if (clause.selector && !selectorMatches(clause.selector, w.labels)) return false;
@@ -43,6 +43,11 @@ export function kindMatches(selector: string, w: Pick<Workload, 'apiVersion' | '
   // Kinds compare without case: a kind derived from a plural resource (`taskruns` → Taskrun) is
   // only known by its letters; no two kinds of one group differ by case alone.
   return wildcardMatch(group!, wGroup) && wildcardMatch(version!, wVersion) && wildcardMatch(kindPart.toLowerCase(), w.kind.toLowerCase());
+}
+
+/** A kind selector naming Pods (any group and version): it also covers custom resources that create pods. */
+function isPodSelector(selector: string): boolean {
+  return selector.split('/').pop() === 'Pod';
 }
 
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {

@@ -3,14 +3,16 @@
 
 import { cipGlobMatch, kyvernoGlobMatch } from '../images/glob.js';
 import { kyvernoName, notationScope, type ImageRef } from '../images/reference.js';
-import type { ImageMatcher, Policy, RuleSelection, Workload } from './model.js';
+import { ruleKey, type ImageMatcher, type Policy, type RuleSelection, type Workload } from './model.js';
 import { appliesTo, namespaceOf } from './resources.js';
 
-export function selectRules(policies: readonly Policy[], ref: ImageRef, workload: Workload): RuleSelection[] {
+/** `onlyFor`: the use was found by one rule's own extractors; only that rule judges it. */
+export function selectRules(policies: readonly Policy[], ref: ImageRef, workload: Workload, onlyFor?: string): RuleSelection[] {
   const out: RuleSelection[] = [];
   for (const policy of policies) {
     if (policy.namespace !== undefined && policy.namespace !== namespaceOf(workload)) continue;
     for (const rule of policy.rules) {
+      if (onlyFor !== undefined && ruleKey(policy, rule) !== onlyFor) continue;
       if (!appliesTo(rule.resources, workload)) continue;
       const m = imageMatch(rule.images, ref);
       if (m === 'none') continue;

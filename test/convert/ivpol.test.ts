@@ -3,7 +3,7 @@
 // converted policies gets the same verdict per image as with the originals (REAL registry).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { convertPolicy } from '../../src/convert/ivpol.js';
 import { parsePolicyDocuments } from '../../src/policy/document.js';
 import { loadPolicies } from '../../src/policy/loaders.js';
@@ -63,7 +63,7 @@ async function image(opts: { keys?: typeof trusted[]; annotations?: Record<strin
 }
 
 /** Verdicts per image with the original policy and with its conversion: they must be the same. */
-async function same(t: Parameters<typeof runScenario>[0], name: string, policy: string, images: { repo: string; ref: string }[]) {
+async function same(t: Test, name: string, policy: string, images: { repo: string; ref: string }[]) {
   const manifests = Object.fromEntries(images.map((img, i) => [`d${i}.yaml`, deployment(`d${i}`, img.ref)]));
   const [converted] = convert(policy);
   t.ok(converted, `${name}: converted`);

@@ -29,6 +29,14 @@ const POD_CONTROLLERS: Record<string, string> = {
   cronjobs: 'batch/*/CronJob',
 };
 
+/** The format loader: ImageValidatingPolicy kinds of policies.kyverno.io, else null. */
+export function load(doc: PolicyDocument): Policy | null {
+  const { apiVersion, kind } = doc.value;
+  if (typeof apiVersion !== 'string' || !apiVersion.startsWith('policies.kyverno.io/')) return null;
+  if (kind !== 'ImageValidatingPolicy' && kind !== 'NamespacedImageValidatingPolicy') return null;
+  return loadImageValidatingPolicy(doc);
+}
+
 export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   const root = Field.root(doc);
   const kind = String(doc.value['kind']);

@@ -3,9 +3,10 @@
 
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
-import type { Policy, PolicyRule, Requirement, ResourceFilter, RuleMode } from '../model.js';
+import type { Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
+import type { PathExtractor } from '../../manifests/path-extract.js';
+import { jmesCompile } from '../jmespath.js';
 import { verifyImageRequirement } from './attestors.js';
-import { loadImageValidatingPolicy } from '../ivpol/load.js';
 import { autogenControllers, resourceFilter } from './match.js';
 import { clusterPolicy } from './schema.js';
 import { checkFields } from '../strict.js';
@@ -16,9 +17,6 @@ export function load(doc: PolicyDocument): Policy | null {
   const { apiVersion, kind } = doc.value;
   if (typeof apiVersion !== 'string') return null;
   const group = apiVersion.split('/')[0];
-  if (group === 'policies.kyverno.io' && (kind === 'ImageValidatingPolicy' || kind === 'NamespacedImageValidatingPolicy')) {
-    return loadImageValidatingPolicy(doc);
-  }
   if (group !== 'kyverno.io' || (kind !== 'ClusterPolicy' && kind !== 'Policy')) return null;
   const root = Field.root(doc);
   if (!VERSIONS.includes(apiVersion)) throw root.at('apiVersion').error(`unsupported apiVersion ${apiVersion} for ${kind}`);
@@ -50,7 +48,7 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     if (spec.at('validationFailureActionOverrides').list().length > 0) {
       extras.push({ kind: 'unsupported', path: 'spec.validationFailureActionOverrides', field: 'validationFailureActionOverrides' });
     }
-    const extractorKinds = rule.at('imageExtractors').entries().map(([k]) => k);
+    const extractors = imageExtractors(rule.at('imageExtractors'));
     for (const iv of verifyImages) {
       const include = imageReferences(iv);
       const base = verifyImageRequirement(iv);
@@ -71,7 +69,8 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
         },
         requirement,
       };
-      rules.push(...splitForExtractors(compiled, extractorKinds));
+      if (extractors.length > 0) compiled.imageExtractors = extractors;
+      rules.push(compiled);
     }
   }
   return {
@@ -114,18 +113,30 @@ function onErrorOf(f: Field): 'block' | 'allow' {
 }
 
 /**
- * `imageExtractors` replace Kyverno's image extraction for the kinds they name; we only read
- * standard pod specs, so for those kinds the rule reports "unsupported: imageExtractors", and
- * it judges every other kind as usual.
+ * Kyverno imageExtractors: kind (`Kind`, `group/version/Kind`, `Kind.subresource` — a manifest has no
+ * subresource, so the kind) → `[{name, path, value, key, jmesPath}]`; `name` defaults to `custom`.
  */
-function splitForExtractors(rule: PolicyRule, kinds: string[]): PolicyRule[] {
-  if (kinds.length === 0) return [rule];
-  const filter: ResourceFilter = rule.resources ?? { match: [[{}]], exclude: [] };
-  const usual: PolicyRule = { ...rule, resources: { ...filter, exclude: [...filter.exclude, [{ kinds }]] } };
-  const extracted: PolicyRule = {
-    ...rule,
-    resources: { ...filter, match: filter.match.map((all) => [...all, { kinds }]) },
-    requirement: { kind: 'unsupported', path: 'imageExtractors', field: 'imageExtractors' },
-  };
-  return [usual, extracted];
+function imageExtractors(f: Field): NonNullable<PolicyRule['imageExtractors']> {
+  return f.entries().map(([kind, list]) => ({
+    kind: kind.replace(/\.[A-Za-z]+$/, ''),
+    extractors: list.list().map((x): PathExtractor => {
+      const path = x.at('path').requiredString();
+      if (!path.startsWith('/')) throw x.at('path').error('must start with / (e.g. /spec/steps/*)');
+      const jmesPath = x.at('jmesPath').string();
+      if (jmesPath !== undefined) {
+        try {
+          jmesCompile(jmesPath);
+        } catch (err) {
+          throw x.at('jmesPath').error(`invalid JMESPath: ${(err as Error).message}`);
+        }
+      }
+      return {
+        name: x.at('name').string() ?? 'custom',
+        path,
+        ...(x.at('value').string() !== undefined && { value: x.at('value').string()! }),
+        ...(x.at('key').string() !== undefined && { key: x.at('key').string()! }),
+        ...(jmesPath !== undefined && { jmesPath }),
+      };
+    }),
+  }));
 }

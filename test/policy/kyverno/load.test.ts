@@ -564,13 +564,13 @@ t.test('preconditions are recorded as unsupported, ANDed with the attestors', as
   t.equal(req.of[1]!.kind, 'all');
 });
 
-t.test('imageExtractors: unsupported for the kinds they name, usual rule elsewhere', async (t) => {
-  const rule = '      imageExtractors:\n        TaskRun:\n          - path: /spec/steps/*\n            value: image\n';
+t.test('imageExtractors: compiled onto the rule (kind, paths; name custom by default); bad ones are policy errors', async (t) => {
+  const rule = '      imageExtractors:\n        TaskRun.status:\n          - path: /spec/steps/*\n            value: image\n            jmesPath: "trim_prefix(@, \'docker://\')"\n';
   const rules = load(policy(keyEntry(), { rule }))[0]!.rules;
-  t.equal(rules.length, 2);
-  t.equal(rules[0]!.requirement.kind, 'all');
-  t.same(rules[0]!.resources!.exclude.at(-1), [{ kinds: ['TaskRun'] }]);
-  t.match(rules[1]!.requirement, { kind: 'unsupported', field: 'imageExtractors' });
+  t.equal(rules.length, 1);
+  t.same(rules[0]!.imageExtractors, [{ kind: 'TaskRun', extractors: [{ name: 'custom', path: '/spec/steps/*', value: 'image', jmesPath: "trim_prefix(@, 'docker://')" }] }]);
+  t.throws(() => load(policy(keyEntry(), { rule: '      imageExtractors:\n        TaskRun:\n          - path: spec/steps\n' })), { message: /must start with \// });
+  t.throws(() => load(policy(keyEntry(), { rule: '      imageExtractors:\n        TaskRun:\n          - path: /spec\n            jmesPath: "trim_prefix(@"\n' })), { message: /invalid JMESPath/ });
 });
 
 t.test('rules without verifyImages are ignored; a policy without any has zero rules', async (t) => {
@@ -592,7 +592,7 @@ t.test('apiVersions: v2beta1 loads, an unknown kyverno.io version is an error', 
   t.throws(() => load(policy(keyEntry()).replace('kyverno.io/v1', 'kyverno.io/v9')), { code: 'POLICY_ERROR', source: { line: 1 } });
 });
 
-t.test('ImageValidatingPolicy loads as unsupported with its globs', async (t) => {
+t.test('ImageValidatingPolicy loads as a CEL rule: actions, failure policy, autogen controllers, CEL image selection', async (t) => {
   const text = `apiVersion: policies.kyverno.io/v1
 kind: ImageValidatingPolicy
 metadata: {name: ivpol}
@@ -607,15 +607,18 @@ spec:
   matchImageReferences:
     - glob: ghcr.io/org/*
   attestors: []
+  validations:
+    - expression: "true"
 `;
   const rule = load(text)[0]!.rules[0]!;
-  t.same(rule.images.include, ['ghcr.io/org/*']);
   t.equal(rule.mode, 'audit');
   t.equal(rule.onError, 'allow');
-  t.match(rule.requirement, { kind: 'unsupported', field: 'ImageValidatingPolicy' });
-  t.ok(rule.resources!.match[0]![0]!.kinds!.includes('Deployment'), 'pods cover controllers');
-  const expr = text.replace('- glob: ghcr.io/org/*', "- expression: \"image.registry == 'ghcr.io'\"");
-  t.same(load(expr)[0]!.rules[0]!.images.include, ['*'], 'a CEL match cannot be evaluated: all images');
+  t.match(rule.requirement, { kind: 'cel' });
+  t.ok(rule.resources!.match[0]![0]!.kinds!.includes('apps/*/Deployment'), 'pods cover controllers (autogen)');
+  t.equal(rule.cel!.images!('ghcr.io/org/app:1'), true);
+  t.equal(rule.cel!.images!('docker.io/library/nginx'), false);
+  const expr = text.replace('- glob: ghcr.io/org/*', "- expression: \"ref.startsWith('ghcr.io/')\"");
+  t.equal(load(expr)[0]!.rules[0]!.cel!.images!('ghcr.io/x/y'), true, 'a CEL match over ref');
 });
 
 t.test('validationFailureActionOverrides are never ignored: the rule cannot decide', async (t) => {
