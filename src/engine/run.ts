@@ -268,6 +268,7 @@ async function pipeline(
   const set = await loadPolicySet(options.policyPaths, options.cwd);
   requireImageRules(set, options.policyPaths, options.policies, options.cwd);
   const policies = [...set.policies, ...(options.policies ?? [])];
+  for (const p of policies) warnings.push(...(p.warnings ?? []));
   const seen = new Set<string>();
   const onUse = (use: ImageUse) => {
     if (seen.has(use.image)) return;

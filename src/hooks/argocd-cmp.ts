@@ -70,6 +70,10 @@ export async function argocdCmp(io: HookIO): Promise<number> {
     const { injectRevision } = await import('./inject-revision.js');
     output = injectRevision(output, { repo: env.ARGOCD_APP_SOURCE_REPO_URL, revision: env.ARGOCD_APP_REVISION, path: env.ARGOCD_APP_SOURCE_PATH });
   }
+  if (setting(env, 'VERIFY_IMAGES_ANNOTATE') === 'true') {
+    const { annotateOutput } = await import('./annotate-output.js');
+    output = annotateOutput(output, result.results);
+  }
   if (setting(env, 'VERIFY_IMAGES_PIN') === 'true') {
     const { pinImages } = await import('./pin-output.js');
     output = pinImages(output, result.results);

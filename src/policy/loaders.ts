@@ -8,6 +8,7 @@ import * as ivpol from './ivpol/load.js';
 import * as kyverno from './kyverno/load.js';
 import { PolicyError, type Policy } from './model.js';
 import * as notation from './notation/load.js';
+import * as tanzu from './tanzu/load.js';
 
 /** A format loader: the Policy a document holds, or null when the document is not its format. */
 export interface PolicyLoader {
@@ -15,7 +16,7 @@ export interface PolicyLoader {
 }
 
 /** Static on purpose: a bundled single binary can follow it; a test compares it with the folders. */
-export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, ivpol, cip, notation };
+export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, ivpol, cip, notation, tanzu };
 
 /**
  * Every policy in the given files, in order. Documents of other kinds are ignored, unless they
@@ -41,6 +42,12 @@ export function loadPolicies(
     const policy = loadOne(doc, ctx);
     if (policy) policies.push(policy);
     else if (!isTrustRoot(doc)) refuseUnknownPolicy(doc);
+  }
+  // Tanzu reads one policy (named image-policy): a second one would be a different cluster's.
+  const tanzuPolicies = policies.filter((p) => p.format === 'tanzu');
+  if (tanzuPolicies.length > 1) {
+    const second = tanzuPolicies[1]!;
+    throw new PolicyError(`a second Tanzu SCST-Sign ClusterImagePolicy (the first is ${tanzuPolicies[0]!.file}:${tanzuPolicies[0]!.line}): the webhook reads exactly one`, second);
   }
   return policies;
 }
@@ -76,7 +83,7 @@ const OTHER_POLICIES = new Set([
 
 const SUPPORTED =
   'kyverno.io/v1|v2beta1 ClusterPolicy/Policy, policies.kyverno.io/v1|v1beta1|v1alpha1 (Namespaced)ImageValidatingPolicy, ' +
-  'policy.sigstore.dev/v1alpha1|v1beta1 ClusterImagePolicy, Notation trustpolicy.json version 1.0';
+  'policy.sigstore.dev/v1alpha1|v1beta1 ClusterImagePolicy, signing.apps.tanzu.vmware.com/v1beta1 ClusterImagePolicy, Notation trustpolicy.json version 1.0';
 
 function refuseUnknownPolicy(doc: PolicyDocument): void {
   const { apiVersion, kind } = doc.value;
@@ -87,9 +94,8 @@ function refuseUnknownPolicy(doc: PolicyDocument): void {
   if (typeof kind !== 'string' || !/Policy$/.test(kind)) return;
   const group = typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   if (OTHER_POLICIES.has(`${group}/${kind}`)) return;
-  const tanzu = /\.tanzu\.vmware\.com$/.test(group) ? ' (Tanzu SCST-Sign image policies are not supported yet)' : '';
   throw new PolicyError(
-    `${String(apiVersion)} ${kind}: a policy no loader reads${tanzu}; it would be ignored, so nothing is verified. ` +
+    `${String(apiVersion)} ${kind}: a policy no loader reads; it would be ignored, so nothing is verified. ` +
       `Supported: ${SUPPORTED}. Move documents that are not image policies out of the policy path.`,
     at,
   );

@@ -4,7 +4,7 @@
 
 import type { Workload } from '../manifests/types.js';
 
-export type PolicyFormat = 'kyverno' | 'cip' | 'native' | 'notation';
+export type PolicyFormat = 'kyverno' | 'cip' | 'native' | 'notation' | 'tanzu';
 
 /** Where a piece of a policy was written: for explanations and exit-2 errors. */
 export interface PolicySource {
@@ -19,6 +19,8 @@ export interface Policy extends PolicySource {
   /** Namespaced policies (Kyverno `Policy`) apply only to workloads in this namespace. */
   namespace?: string;
   rules: PolicyRule[];
+  /** Said on stderr when the policy loads (a deprecated API version). */
+  warnings?: string[];
 }
 
 /**
@@ -26,10 +28,11 @@ export interface Policy extends PolicySource {
  * - kyverno: `*` crosses `/`, `?` one char, matched against kyvernoName() (docker.io form).
  * - cip: `*` stops at `/`, `**` crosses; matched against cipName() (index.docker.io form)
  *   with the raw-string fallback; `*` and `*\/*` legacy rewrites.
+ * - tanzu: `*` matches any characters (`/`, `.`, `:` too), against the image as written.
  * - notation: a trust policy's registry scopes: the exact `registry/repository` (docker.io and
  *   `library/` as a reference without them is read), or a lone `*`.
  */
-export type GlobFlavour = 'kyverno' | 'cip' | 'notation';
+export type GlobFlavour = 'kyverno' | 'cip' | 'notation' | 'tanzu';
 
 export interface ImageMatcher {
   flavour: GlobFlavour;
@@ -59,6 +62,8 @@ export interface PolicyRule extends PolicySource {
   requirement: Requirement;
   /** CEL selection (ImageValidatingPolicy matchConditions, matchImageReferences expressions). */
   cel?: CelSelection;
+  /** Workloads in these namespaces are not checked: their images are `skip` (Tanzu exclude.resources.namespaces). */
+  skipNamespaces?: string[];
   /** Kyverno imageExtractors: for objects of these kinds, images at these paths, judged by this rule only. */
   imageExtractors?: { kind: string; extractors: import('../manifests/path-extract.js').PathExtractor[] }[];
 }

@@ -19,7 +19,7 @@ export function selectRules(policies: readonly Policy[], ref: ImageRef, workload
       // CEL selection: an expression that fails to evaluate keeps the rule (it reports the error).
       if (rule.cel?.images && rule.cel.images(ref.raw) === false) continue;
       if (rule.cel?.applies && rule.cel.applies(workload) === false) continue;
-      out.push({ policy, rule, skipped: m === 'skip' });
+      out.push({ policy, rule, skipped: m === 'skip' || (rule.skipNamespaces?.includes(namespaceOf(workload)) ?? false) });
     }
   }
   return out;
@@ -34,6 +34,7 @@ export function imageMatch(images: ImageMatcher, ref: ImageRef): 'match' | 'skip
 
 function patternMatcher(images: ImageMatcher, ref: ImageRef): (pattern: string) => boolean {
   if (images.flavour === 'cip') return (glob) => cipGlobMatch(glob, ref);
+  if (images.flavour === 'tanzu') return (pattern) => tanzuMatch(pattern, ref.raw);
   if (images.flavour === 'notation') {
     // notation-go: the exact `registry/repository` string, no normalisation; a lone `*` matches all.
     const scope = notationScope(ref);
@@ -41,4 +42,10 @@ function patternMatcher(images: ImageMatcher, ref: ImageRef): (pattern: string) 
   }
   const name = kyvernoName(ref);
   return (pattern) => kyvernoGlobMatch(pattern, name);
+}
+
+/** Tanzu SCST-Sign: `*` any run of characters (including `/`, `.`, `:`), the rest literal, whole string. */
+function tanzuMatch(pattern: string, image: string): boolean {
+  const re = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${re}$`, 's').test(image);
 }

@@ -63,7 +63,7 @@ spec:
 `;
   const deny = staticPolicy('deny', '**', 'fail');
   const cases: [string, Record<string, string>, RegExp][] = [
-    ['a Tanzu ClusterImagePolicy', { 'p/tanzu.yaml': tanzu, 'p/deny.yaml': deny }, /p[/\\]tanzu\.yaml:1: signing\.apps\.tanzu\.vmware\.com\/v1beta1 ClusterImagePolicy: a policy no loader reads \(Tanzu/],
+    ['a ClusterImagePolicy of another vendor', { 'p/other.yaml': tanzu.replace('signing.apps.tanzu.vmware.com/v1beta1', 'signing.example.com/v1'), 'p/deny.yaml': deny }, /p[/\\]other\.yaml:1: signing\.example\.com\/v1 ClusterImagePolicy: a policy no loader reads/],
     ['a CIP of an unknown version', { 'p/cip.yaml': deny.replace('v1beta1', 'v2') }, /cip\.yaml:1: apiVersion: unsupported apiVersion policy\.sigstore\.dev\/v2/],
     ['an IVPOL of an unknown version', { 'p/iv.yaml': 'apiVersion: policies.kyverno.io/v9\nkind: ImageValidatingPolicy\nmetadata: {name: x}\nspec: {}\n' }, /iv\.yaml:1: apiVersion: unsupported apiVersion policies\.kyverno\.io\/v9/],
     ['an unknown *ImagePolicy kind', { 'p/x.yaml': 'apiVersion: example.com/v1\nkind: ImagePolicy\nmetadata: {name: x}\n', 'p/deny.yaml': deny }, /x\.yaml:1: example\.com\/v1 ImagePolicy: a policy no loader reads/],

@@ -62,6 +62,21 @@ t.test('signed: exit 0 and stdout is exactly the rendered manifests', { skip: !h
   t.equal(r.stderr, '', 'nothing on stderr on success');
 });
 
+t.test('VERIFY_IMAGES_ANNOTATE=true: each pod template carries its verdict and the verified digests', { skip: !hasKustomize && 'no kubectl' }, async (t) => {
+  const root = await app(t, images.signed.ref);
+  const dir = path.join(root, 'apps/guestbook/prod');
+  const r = await cli(dir, ['hook', 'argocd-cmp'], env({ ARGOCD_ENV_VERIFY_IMAGES_ANNOTATE: 'true' }));
+  t.equal(r.code, 0, r.stderr);
+  const [deploy] = objects(r.stdout) as any[];
+  t.same(deploy.spec.template.metadata.annotations, {
+    'verify-images.io/status': 'pass',
+    'verify-images.io/verified-digests': `${images.signed.ref}@${images.signed.digest}`,
+  });
+  t.equal(deploy.spec.template.spec.containers[0].image, images.signed.ref, 'the image itself is unchanged');
+  const plain = await cli(dir, ['hook', 'argocd-cmp'], env());
+  t.notMatch(plain.stdout, /verify-images\.io\/status/, 'only when asked');
+});
+
 t.test('ARGOCD_ENV_VERIFY_IMAGES_PIN=true pins the verified digest in the output only', { skip: !hasKustomize && 'no kubectl' }, async (t) => {
   const root = await app(t, images.signed.ref);
   const dir = path.join(root, 'apps/guestbook/prod');
