@@ -49,7 +49,7 @@ export async function clusterHandler(argv: ArgumentsCamelCase<ClusterFlags>, io:
 
   const { readKubeconfig, selectTarget, toClientConfig } = await import('../config/kubeconfig.js');
   const target = selectTarget(await readKubeconfig(argv, io.env), argv);
-  const { ClusterReader, readClusterPolicies, readClusterUses } = await import('../sources/cluster.js');
+  const { ClusterReader, readClusterPolicies, readClusterUses, readPolicySecrets } = await import('../sources/cluster.js');
   const reader = new ClusterReader(await toClientConfig(target));
 
   // Policies: the repository's (unless there are none and the cluster's are asked for), then the cluster's.
@@ -67,7 +67,9 @@ export async function clusterHandler(argv: ArgumentsCamelCase<ClusterFlags>, io:
   ];
 
   const { uses, workloads, pullSecrets, warnings } = await readClusterUses(reader, target.namespace);
-  for (const w of warnings) io.stderr(`warning: ${w}\n`);
+  // Kyverno imageRegistryCredentials.secrets: what Kyverno itself pulls with, so they come before the workloads' own.
+  pullSecrets.unshift(...(await readPolicySecrets(reader, policies, (m) => warnings.push(m))));
+  for (const w of new Set(warnings)) io.stderr(`warning: ${w}\n`);
 
   const { loadCredentialStore } = await import('../registry/credentials.js');
   const { chainCredentialStores, pullSecretCredentialStore } = await import('../registry/pull-secrets.js');

@@ -7,8 +7,11 @@ import type { VerdictCache } from '../cache/verdict-cache.js';
 import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
-import { evaluate, keyLeaves, type Leaf, type LeafOutcome } from '../policy/evaluate.js';
-import type { KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
+import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
+import type { DenyCheck, KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
+import { imageVars } from '../policy/conditions.js';
+import { noCache } from '../cache/verdict-cache.js';
+import { decideDeny } from './deny.js';
 import { imageMatch, selectRules } from '../policy/select.js';
 import { createKeyResolver, describeKeyError, type KeyResolver } from '../keys/resolve.js';
 import { RegistryError, type Repository } from '../registry/types.js';
@@ -113,11 +116,14 @@ function selectionsFor(ref: ImageRef, uses: ImageUse[], policies: Policy[]): Map
     for (const s of selectRules(policies, ref, use.workload, use.onlyFor)) {
       const key = `${s.policy.file}#${s.policy.name}#${s.rule.path}`;
       const seen = selections.get(key);
-      if (!seen || (seen.skipped && !s.skipped)) selections.set(key, s);
+      // Of several workloads using the image, the strictest selection judges: checked beats skipped, an error beats both.
+      if (!seen || strictness(s) > strictness(seen)) selections.set(key, s);
     }
   }
   return selections;
 }
+
+const strictness = (s: RuleSelection) => (s.skipped ? 0 : s.selectionError ? 2 : 1);
 
 /**
  * Starts fetching what an image will need (digest, then signatures not already
@@ -252,15 +258,19 @@ async function judgeRule(
     onError: rule.onError,
   } as const;
   if (s.skipped) return { ...base, status: 'skip', reasons: ['excluded by the policy (skipImageReferences / exclude)'] };
+  if (s.selectionError) return { ...base, onError: 'block', status: 'error', reasons: [s.selectionError] };
 
   const digestFailure = digestDecision(rule, ref);
   if (digestFailure) return { ...base, status: rule.mode === 'enforce' ? 'fail' : 'warn', reasons: [digestFailure.reason] };
 
   const outcomes = new Map<Leaf, LeafOutcome>();
   for (const leaf of keyLeaves(rule.requirement)) {
-    outcomes.set(leaf, await checkLeaf(leaf, ref, repo, digest, resolveError, deps));
+    // validate.deny reads the verified payloads, which a cached verdict does not keep.
+    const leafDeps = rule.deny && payloadName(leaf) !== undefined ? { ...deps, cache: noCache } : deps;
+    outcomes.set(leaf, await checkLeaf(leaf, ref, repo, digest, resolveError, leafDeps));
   }
-  const outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
+  let outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
+  if (rule.deny && outcome.status === 'pass' && digest) outcome = denyOutcome(rule.deny, outcomes, ref, digest, outcome);
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
   // Passed, but only because a check was logged rather than enforced (Notation audit/permissive): never a clean pass.
@@ -280,6 +290,24 @@ async function judgeRule(
     return { ...base, onError: 'block', status, reasons: [...outcome.reasons, note] };
   }
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
+}
+
+/** The attestation `name` a leaf's verified payloads are known by (Kyverno validate context). */
+function payloadName(leaf: Leaf): string | undefined {
+  if (leaf.kind === 'attestation') return leaf.name;
+  if (leaf.kind === 'notation') return leaf.referrer?.name;
+  return undefined;
+}
+
+function denyOutcome(deny: DenyCheck, outcomes: Map<Leaf, LeafOutcome>, ref: ImageRef, digest: string, passed: Outcome): Outcome {
+  const payloads = new Map<string, unknown[]>();
+  for (const [leaf, o] of outcomes) {
+    const name = payloadName(leaf);
+    if (name === undefined || o.status !== 'pass' || !o.statements) continue;
+    payloads.set(name, [...(payloads.get(name) ?? []), ...o.statements]);
+  }
+  const d = decideDeny(deny, payloads, imageVars(ref, digest));
+  return d.status === 'pass' ? passed : { status: d.status, reasons: d.reasons };
 }
 
 export async function checkLeaf(
@@ -315,6 +343,10 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
   }
   const cached = await deps.cache.get(digest, leaf);
   if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
+  if (leaf.bundlesOnly) {
+    const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
+    return fromBundles ?? { status: 'fail', reasons: [`no Sigstore bundle refers to the image (type SigstoreBundle reads only bundles found as OCI referrers of ${digest})`] };
+  }
   let layers;
   try {
     layers = await deps.evidence.signatureLayers(sigRepo, digest);

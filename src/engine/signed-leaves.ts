@@ -95,6 +95,8 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
       failures.push(`${where}: ${r.reason}`);
     }
     if (!result.ok) result = { ok: false, reasons: [...new Set(failures)].slice(0, MAX_REASONS) };
+  } else if (leaf.bundlesOnly) {
+    return { status: 'fail', reasons: [`no Sigstore bundle refers to the image (type SigstoreBundle reads only bundles found as OCI referrers of ${digest})`] };
   } else {
     let layers;
     try {
@@ -160,7 +162,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
 
   let evidence: AttestationEvidence[];
   try {
-    const [layers, bundles] = await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
+    const [layers, bundles] = await Promise.all([leaf.bundlesOnly ? Promise.resolve([]) : deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
     evidence = [...layerEvidence(layers), ...bundleEvidence(bundles.filter((b) => !isSignatureBundle(b)))];
   } catch (err) {
     return { status: 'error', reasons: [`cannot fetch attestations: ${(err as Error).message}`] };

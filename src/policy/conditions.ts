@@ -59,6 +59,8 @@ export interface ConditionContext {
 export interface ConditionResult {
   ok: boolean;
   reasons: string[];
+  /** Conditions that could not be evaluated (a variable that does not resolve): never read as "false" by a deny. */
+  errors: string[];
 }
 
 /** Every block must hold; in a block all `all` conditions and (when given) one of `any`. */
@@ -66,17 +68,23 @@ export function evaluateConditions(blocks: readonly ConditionBlock[], ctx: Condi
   const root = contextRoot(ctx);
   return withClock(ctx.now, () => {
     const reasons: string[] = [];
+    const errors: string[] = [];
+    const checked = (c: Condition) => {
+      const r = check(c, root);
+      if (r?.error) errors.push(r.reason);
+      return r?.reason;
+    };
     let ok = true;
     for (const block of blocks) {
-      const all = (block.all ?? []).map((c) => check(c, root));
-      const any = (block.any ?? []).map((c) => check(c, root));
+      const all = (block.all ?? []).map(checked);
+      const any = (block.any ?? []).map(checked);
       const allOk = all.every((r) => r === undefined);
       const anyOk = any.length === 0 || any.some((r) => r === undefined);
       if (!allOk) reasons.push(...all.filter((r): r is string => r !== undefined));
       if (!anyOk) reasons.push(any.length === 1 ? any[0]! : `none of ${any.length} "any" conditions held: ${any.join('; ')}`);
       if (!allOk || !anyOk) ok = false;
     }
-    return { ok, reasons };
+    return { ok, reasons, errors };
   });
 }
 
@@ -91,19 +99,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** undefined when the condition holds, else the reason. */
-function check(c: Condition, root: Record<string, unknown>): string | undefined {
+/** undefined when the condition holds, else the reason (and whether it could not be evaluated at all). */
+function check(c: Condition, root: Record<string, unknown>): { reason: string; error?: true } | undefined {
   let key: unknown;
   let value: unknown;
   try {
     key = substitute(c.key, root);
     value = substitute(c.value, root);
   } catch (err) {
-    return `${describe(c)}: cannot evaluate: ${(err as Error).message}`;
+    return { reason: `${describe(c)}: cannot evaluate: ${(err as Error).message}`, error: true };
   }
   if (applyOperator(c.operator, key, value)) return undefined;
   const found = `found ${show(key)}, wanted ${c.operator} ${show(value)}`;
-  return c.message ? `${describe(c)}: ${c.message} (${found})` : `${describe(c)}: ${found}`;
+  return { reason: c.message ? `${describe(c)}: ${c.message} (${found})` : `${describe(c)}: ${found}` };
 }
 
 function describe(c: Condition): string {

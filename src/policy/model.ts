@@ -62,16 +62,29 @@ export interface PolicyRule extends PolicySource {
   requirement: Requirement;
   /** CEL selection (ImageValidatingPolicy matchConditions, matchImageReferences expressions). */
   cel?: CelSelection;
+  /** Kyverno `validate.deny`: checked over the verified attestations once the requirement passed. */
+  deny?: DenyCheck;
   /** Workloads in these namespaces are not checked: their images are `skip` (Tanzu exclude.resources.namespaces). */
   skipNamespaces?: string[];
+  /** Kyverno `imageRegistryCredentials.secrets` as `namespace/name`: pull secrets read in cluster mode. */
+  pullSecrets?: string[];
   /** Kyverno imageExtractors: for objects of these kinds, images at these paths, judged by this rule only. */
   imageExtractors?: { kind: string; extractors: import('../manifests/path-extract.js').PathExtractor[] }[];
 }
 
-/** Selection a rule makes with CEL; an error string means the rule applies and reports it. */
+/** Kyverno `validate: {message, deny: {conditions}}` of a verifyImages entry. */
+export interface DenyCheck {
+  conditions: ConditionBlock[];
+  message?: string;
+  line: number;
+  /** Attestation names whose predicates the conditions read. */
+  names: string[];
+}
+
+/** Selection a rule makes with code (CEL matchConditions, Kyverno preconditions); an error string means the rule applies and reports it. */
 export interface CelSelection {
-  /** matchConditions over the workload's object. */
-  applies?(workload: Workload): boolean | string;
+  /** matchConditions / preconditions over the workload's object (and the image, for Kyverno's image.* variables). */
+  applies?(workload: Workload, image?: string): boolean | string;
   /** matchImageReferences: the image as written. */
   images?(image: string): boolean | string;
 }
@@ -158,6 +171,8 @@ export interface KeyRequirement {
    * `secretRef`, or a KMS URI. The engine resolves it into `keys` before verifying.
    */
   keyRef?: KeyReference;
+  /** Only Sigstore bundles found as OCI referrers count, never legacy `.sig` tags (Kyverno type SigstoreBundle). */
+  bundlesOnly?: boolean;
 }
 
 export type KeyReference =
@@ -207,6 +222,8 @@ export interface CertificateRequirement {
   trustedRoot?: string;
   annotations: Record<string, string>;
   signatureRepository?: string;
+  /** Only Sigstore bundles found as OCI referrers count (Kyverno type SigstoreBundle). */
+  bundlesOnly?: boolean;
 }
 
 /** Kyverno condition operators (common_types.go), plus the deprecated Equal/NotEqual. */
@@ -246,6 +263,8 @@ export interface AttestationRequirement {
   /** Kyverno attestation `name` (the predicate is available to conditions under it). */
   name?: string;
   signatureRepository?: string;
+  /** Only Sigstore bundles found as OCI referrers count, never legacy `.att` tags (Kyverno type SigstoreBundle). */
+  bundlesOnly?: boolean;
 }
 
 /** What a Notation verification level does with each check (integrity is always enforced). */
@@ -302,6 +321,8 @@ export interface RuleSelection {
   rule: PolicyRule;
   /** True when the image matched `skipImageReferences`/exclude: status skip. */
   skipped: boolean;
+  /** Whether the rule applies could not be evaluated (Kyverno preconditions): the rule reports it as an error. */
+  selectionError?: string;
 }
 
 export type { Workload };

@@ -18,8 +18,10 @@ export function selectRules(policies: readonly Policy[], ref: ImageRef, workload
       if (m === 'none') continue;
       // CEL selection: an expression that fails to evaluate keeps the rule (it reports the error).
       if (rule.cel?.images && rule.cel.images(ref.raw) === false) continue;
-      if (rule.cel?.applies && rule.cel.applies(workload) === false) continue;
-      out.push({ policy, rule, skipped: m === 'skip' || (rule.skipNamespaces?.includes(namespaceOf(workload)) ?? false) });
+      const applies = rule.cel?.applies?.(workload, ref.raw);
+      if (applies === false) continue;
+      const skipped = m === 'skip' || (rule.skipNamespaces?.includes(namespaceOf(workload)) ?? false);
+      out.push({ policy, rule, skipped, ...(typeof applies === 'string' && { selectionError: applies }) });
     }
   }
   return out;

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { extractImages, podSpecPath } from '../manifests/extract.js';
 import type { ImageUse } from '../manifests/types.js';
 import type { PullSecret } from '../registry/pull-secrets.js';
+import type { Policy } from '../policy/model.js';
 
 /** The kinds listed, with whether they are skipped when a controller owns them (its owner is listed instead). */
 export const WORKLOAD_KINDS: readonly { apiVersion: string; kind: string; skipOwned: boolean }[] = [
@@ -154,6 +155,18 @@ export async function readClusterUses(reader: ClusterReader, namespace: string |
     }
   }
   return { uses, workloads, pullSecrets: [...secrets.values()], warnings: [...new Set(warnings)] };
+}
+
+/** The pull secrets policies name (`namespace/name`), each read once; a missing one is a warning. */
+export async function readPolicySecrets(reader: ClusterReader, policies: readonly Policy[], warn: (m: string) => void): Promise<PullSecret[]> {
+  const names = new Set(policies.flatMap((p) => p.rules.flatMap((r) => r.pullSecrets ?? [])));
+  const out: PullSecret[] = [];
+  for (const key of names) {
+    const [namespace, name] = key.split('/') as [string, string];
+    const secret = await reader.read('v1', 'Secret', namespace, name, warn);
+    if (secret) out.push(secret as PullSecret);
+  }
+  return out;
 }
 
 /** Image policies stored in the cluster, as policy files named `cluster:<Kind>/<namespace>/<name>`. */

@@ -83,6 +83,51 @@ t.test('without the pull secret the private registry refuses and the image is an
   t.not(out.code, 0);
 });
 
+t.test("Kyverno imageRegistryCredentials.secrets are read from the cluster (kyverno namespace, or ns/name)", async (t) => {
+  const kyverno = (secrets: string) => `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: private-signed
+spec:
+  rules:
+    - name: signed
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      verifyImages:
+        - imageReferences: ["${registry.host}/private/web*"]
+          failureAction: Enforce
+          verifyDigest: false
+          required: false
+          mutateDigest: false
+${secrets}          attestors:
+            - entries:
+                - keys:
+                    publicKeys: |-
+${indent(key.publicKeyPem, 22)}
+                    rekor:
+                      ignoreTlog: true
+`;
+  // The workloads' own pull secret is wrong: only the policy's secret opens the registry.
+  const objects = OBJECTS(registry.host).filter((o) => !(o.kind === 'Secret' && o.metadata?.name === 'regcred'));
+  objects.push(dockerSecret('prod', 'regcred', registry.host, 'alice', 'wrong-password'));
+  objects.push(dockerSecret('kyverno', 'registry-auth', registry.host, auth.username, auth.password));
+  objects.push(dockerSecret('team', 'pull', registry.host, auth.username, auth.password));
+  const api = await startFakeKubeApi({ objects });
+  t.teardown(() => api.stop());
+  const web = async (secrets: string) => {
+    const dir = await repo(t);
+    await writeFile(path.join(dir, '.verify-images', 'private.yaml'), kyverno(secrets));
+    const out = await cli(dir, ['--cluster', '--kubeconfig', api.kubeconfig, '-n', 'prod', '-o', 'json', '--no-cache']);
+    return JSON.parse(out.stdout).results.find((r: { image: string }) => r.image.endsWith('private/web:1.0'));
+  };
+  const creds = (list: string) => `          imageRegistryCredentials:\n            secrets: [${list}]\n`;
+  t.equal((await web(creds('registry-auth'))).status, 'pass', 'a bare name is read from the kyverno namespace');
+  t.equal((await web(creds('team/pull'))).status, 'pass', 'ns/name (Kyverno 1.18)');
+  t.equal((await web('')).status, 'error', 'without it the registry refuses: error, not pass');
+});
+
 t.test('--policies-from-cluster uses the ClusterImagePolicies stored in the cluster', async (t) => {
   const policy = {
     apiVersion: 'policy.sigstore.dev/v1beta1',

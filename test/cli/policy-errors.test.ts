@@ -117,17 +117,15 @@ t.test('unknown fields are exit 2 with file:line and the field path', async (t) 
   }
 });
 
-t.test('"unsupported: …" blocks whatever failurePolicy says: SigstoreBundle under Enforce + Ignore is exit 3', async (t) => {
+t.test('"unsupported: …" blocks whatever failurePolicy says: a {{ }} key under Enforce + Ignore is exit 3', async (t) => {
   const notary = kyverno(
     'validationFailureAction: Enforce\nfailurePolicy: Ignore',
     `verifyImages:
-  - type: SigstoreBundle
-    imageReferences: ["registry.internal/*"]
+  - imageReferences: ["registry.internal/*"]
     attestors:
       - entries:
           - keys:
-              publicKeys: |-
-${indent(KEY, 16)}`,
+              publicKeys: "{{ request.object.metadata.annotations.key }}"`,
   );
   const dir = await repo(t, { 'p.yaml': notary });
   const r = await runCli(dir, ['pod.yaml', '-p', 'p.yaml', '-o', 'json']);
@@ -135,6 +133,6 @@ ${indent(KEY, 16)}`,
   const image = JSON.parse(r.stdout).results[0];
   t.equal(image.status, 'error');
   t.equal(image.policies[0].onError, 'block', 'failurePolicy Ignore does not forgive it');
-  t.match(image.policies[0].reasons.join('\n'), /unsupported: type: SigstoreBundle[\s\S]*not let through \(whatever failurePolicy says\)/);
+  t.match(image.policies[0].reasons.join('\n'), /unsupported: variables in publicKeys[\s\S]*not let through \(whatever failurePolicy says\)/);
   t.equal(path.basename(image.policies[0].file), 'p.yaml');
 });

@@ -322,7 +322,8 @@ validations:
     message: every step image must be signed`);
   const r = await judge(t, { 'tr.yaml': taskRun }, policy);
   t.same([r.status(signed), r.status(unsigned)], ['pass', 'fail']);
-  t.match(r.image(unsigned.repo).uses[0], { kind: 'TaskRun', name: 'build', line: 10, container: 'steps' });
+  // One use at the value: the built-in Tekton table and the policy's images[] extractor find the same one.
+  t.match(r.image(unsigned.repo).uses, [{ kind: 'TaskRun', name: 'build', line: 10 }]);
   t.match(r.reasons(unsigned), 'every step image must be signed');
 });
 

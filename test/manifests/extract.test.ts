@@ -70,7 +70,7 @@ t.test('a Deployment: every container kind and image volumes, with positions and
   t.equal(uses[0]!.file, 'm.yaml');
 });
 
-t.test('every pod-creating kind, and only those', async (t) => {
+t.test('every pod-creating kind (and the table\'s custom resources), and only those', async (t) => {
   const pod = (indent: string) =>
     `${indent}containers:\n${indent}- name: c\n${indent}  image: img:1\n`;
   const cases: [string, string, string, string | undefined][] = [
@@ -90,7 +90,9 @@ t.test('every pod-creating kind, and only those', async (t) => {
     ],
     ['v1', 'ConfigMap', `data:\n  image: img:1\n`, undefined],
     ['batch.volcano.sh/v1alpha1', 'Job', `spec:\n  template:\n    spec:\n${pod('      ')}`, undefined],
-    ['argoproj.io/v1alpha1', 'Rollout', `spec:\n  template:\n    spec:\n${pod('      ')}`, undefined],
+    // Custom resources of the built-in table (custom-resources.ts) are read like pods.
+    ['argoproj.io/v1alpha1', 'Rollout', `spec:\n  template:\n    spec:\n${pod('      ')}`, 'spec.template.spec.containers[0].image'],
+    ['example.com/v1', 'Rollout', `spec:\n  template:\n    spec:\n${pod('      ')}`, undefined],
   ];
   for (const [apiVersion, kind, body, path] of cases) {
     const uses = usesOf(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: x}\n${body}`);

@@ -154,7 +154,7 @@ t.test('conditions pass and fail with reasons naming condition, found and wanted
     ],
     ctx,
   );
-  t.same(pass, { ok: true, reasons: [] });
+  t.same(pass, { ok: true, reasons: [], errors: [] });
 
   const fail = evaluateConditions([{ all: [cond('{{ repo.branch }}', 'Equals', 'release-*', 'must be built from a release branch')] }], ctx);
   t.equal(fail.ok, false);
@@ -185,7 +185,7 @@ t.test('Kyverno functions: time_since with a fixed clock, values with variables'
     ...ctx,
     now,
   });
-  t.same(recent, { ok: true, reasons: [] });
+  t.same(recent, { ok: true, reasons: [], errors: [] });
   const stale = evaluateConditions([{ all: [cond("{{ time_since('','{{metadata.scanFinishedOn}}','') }}", 'LessThanOrEquals', '48h')] }], {
     ...ctx,
     now,

@@ -2,7 +2,7 @@
 
 import { conditionSyntaxError } from '../conditions.js';
 import type { Field } from '../field.js';
-import type { AttestationRequirement, Condition, ConditionBlock, Requirement } from '../model.js';
+import type { AttestationRequirement, Condition, ConditionBlock, DenyCheck, Requirement } from '../model.js';
 import { isOperator } from '../operators.js';
 import { expandPredicateType } from '../predicate-types.js';
 
@@ -56,7 +56,7 @@ export function conditionBlocks(f: Field): ConditionBlock[] {
   });
 }
 
-function condition(c: Field): Condition {
+export function condition(c: Field): Condition {
   const opField = c.at('operator');
   const op = opField.requiredString();
   if (!isOperator(op)) throw opField.error(`unknown operator ${op}`);
@@ -72,4 +72,17 @@ function condition(c: Field): Condition {
   }
   const message = c.at('message').string();
   return { key, operator: op, value: value ?? null, line: c.line, ...(message ? { message } : {}) };
+}
+
+/**
+ * `validate: {message, deny: {conditions}}`: after the attestations verified, the image fails
+ * when the conditions hold, over the attestations' predicates by their `name`.
+ */
+export function denyCheck(iv: Field): DenyCheck | undefined {
+  const v = iv.at('validate');
+  if (!v.exists) return undefined;
+  const conditions = conditionBlocks(v.at('deny').at('conditions'));
+  if (conditions.length === 0) throw v.at('deny').error('needs conditions');
+  const names = iv.at('attestations').list().flatMap((a) => (a.at('name').string() ? [a.at('name').string()!] : []));
+  return { conditions, line: v.line, names, ...(v.at('message').string() !== undefined && { message: v.at('message').string()! }) };
 }

@@ -20,8 +20,28 @@ export function verifyImageRequirement(iv: Field): Requirement {
   if (!TYPES.includes(type)) throw iv.at('type').error(`unknown type ${type}`);
   const repository = iv.at('repository').string();
   if (type === 'Notary') return notaryRequirement(iv, repository);
-  if (type !== 'Cosign') return unsupported(iv, iv.at('type'), `type: ${type}`);
+  // SigstoreBundle: the same attestors, over Sigstore bundles found as OCI referrers only (e.g. GitHub Artifact Attestations).
+  if (type === 'SigstoreBundle') return bundlesOnly(cosignRequirement(iv, repository));
+  return cosignRequirement(iv, repository);
+}
 
+function bundlesOnly(req: Requirement): Requirement {
+  switch (req.kind) {
+    case 'all':
+    case 'any':
+    case 'count':
+      return { ...req, of: req.of.map(bundlesOnly) };
+    case 'key':
+    case 'certificate':
+      return { ...req, bundlesOnly: true };
+    case 'attestation':
+      return { ...req, bundlesOnly: true, signers: bundlesOnly(req.signers) };
+    default:
+      return req;
+  }
+}
+
+function cosignRequirement(iv: Field, repository: string | undefined): Requirement {
   const of: Requirement[] = iv.at('attestors').list().map((set) => attestorSet(iv, set, repository));
   // Deprecated shorthand (Kyverno's Convert()): `key` and `annotations` become one attestor.
   if (iv.has('key')) {
@@ -35,7 +55,6 @@ export function verifyImageRequirement(iv: Field): Requirement {
     of.push(keylessLeaf(iv, iv, { repository, annotations: iv.at('annotations').stringMap() }));
   }
   of.push(...iv.at('attestations').list().map((a) => attestationRequirement(iv, a, repository, (set) => attestorSet(iv, set, repository))));
-  if (iv.has('validate')) of.push(unsupported(iv, iv.at('validate'), 'validate'));
   // No attestors at all: the rule only checks digests (verifyDigest/required), which pass here.
   return of.length === 1 ? of[0]! : { kind: 'all', path: '', of };
 }

@@ -9,7 +9,22 @@ import { jmesCompile } from '../jmespath.js';
 import { verifyImageRequirement } from './attestors.js';
 import { autogenControllers, resourceFilter } from './match.js';
 import { clusterPolicy } from './schema.js';
+import { preconditions } from './preconditions.js';
+import { denyCheck } from './attestations.js';
 import { checkFields } from '../strict.js';
+
+/**
+ * `imageRegistryCredentials.secrets`: `name` lives in Kyverno's own namespace (`kyverno`), `ns/name`
+ * anywhere (Kyverno 1.18). `providers` are the cloud helpers a docker config names here, and
+ * `allowInsecureRegistry` never downgrades transport: plain HTTP stays `--insecure-registry`'s call.
+ */
+function registrySecrets(iv: Field): string[] {
+  return iv
+    .at('imageRegistryCredentials')
+    .at('secrets')
+    .stringList()
+    .map((s) => (s.includes('/') ? s : `kyverno/${s}`));
+}
 
 const VERSIONS = ['kyverno.io/v1', 'kyverno.io/v2beta1'];
 
@@ -37,12 +52,10 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     const verifyImages = rule.at('verifyImages').list();
     if (verifyImages.length === 0) continue;
     const resources = resourceFilter(rule, controllers);
-    // Preconditions are JMESPath over the admission request, which we cannot evaluate yet.
-    // Ignoring them could judge images Kyverno would not; dropping the rule could pass images
-    // Kyverno would check. So the rule applies and says why it cannot decide.
-    const extras: Requirement[] = rule.has('preconditions')
-      ? [{ kind: 'unsupported', path: 'preconditions', field: 'preconditions' }]
-      : [];
+    // Preconditions over the manifest and the image select the rule; over what only the admission
+    // request knows they cannot: the rule applies and says why it cannot decide (never dropped).
+    const pre = preconditions(rule);
+    const extras: Requirement[] = pre && 'unsupported' in pre ? [{ kind: 'unsupported', path: 'preconditions', field: pre.unsupported }] : [];
     // Per-namespace Enforce/Audit overrides: judging with the policy-wide action could turn a
     // block into a warning, so the rule says it cannot decide instead.
     if (spec.at('validationFailureActionOverrides').list().length > 0) {
@@ -70,6 +83,11 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
         requirement,
       };
       if (extractors.length > 0) compiled.imageExtractors = extractors;
+      if (pre && 'evaluate' in pre) compiled.cel = { applies: (w, image) => pre.evaluate(w, image ?? '') };
+      const deny = denyCheck(iv);
+      if (deny) compiled.deny = deny;
+      const pullSecrets = registrySecrets(iv);
+      if (pullSecrets.length > 0) compiled.pullSecrets = pullSecrets;
       rules.push(compiled);
     }
   }

@@ -410,7 +410,7 @@ t.test('type Notary: a certificate that does not parse is a policy error; keys a
   t.throws(() => load(policy(notary('keys: {publicKeys: x}'))), { code: 'POLICY_ERROR', message: /type Notary verifies with certificates/ });
 });
 
-t.test('type SigstoreBundle and validate are unsupported, never ignored', async (t) => {
+t.test('type SigstoreBundle: the same attestors over bundles only; validate.deny compiles to the rule deny check; an empty deny is a policy error', async (t) => {
   const bundle = `        - type: SigstoreBundle
           imageReferences: ['*']
           attestors:
@@ -419,7 +419,7 @@ t.test('type SigstoreBundle and validate are unsupported, never ignored', async 
                     publicKeys: |-
 ${KEY}
 `;
-  t.match(load(policy(bundle))[0]!.rules[0]!.requirement, { kind: 'unsupported', field: 'type: SigstoreBundle' });
+  t.match(load(policy(bundle))[0]!.rules[0]!.requirement, { kind: 'all', of: [{ kind: 'key', bundlesOnly: true }] });
   const att = `        - imageReferences: ['*']
           attestors:
             - entries:
@@ -428,15 +428,21 @@ ${KEY}
 ${KEY}
           attestations:
             - type: https://example.com/v1
+              name: scan
               conditions: []
           validate:
-            deny: {}
+            message: too many findings
+            deny:
+              conditions:
+                any:
+                  - key: "{{ scan.count }}"
+                    operator: GreaterThan
+                    value: 3
 `;
-  const req = only(load(policy(att))[0]!.rules[0]!.requirement, 'all');
-  t.same(
-    req.of.map((r) => r.kind === 'unsupported' ? r.field : r.kind),
-    ['all', 'attestation', 'validate'],
-  );
+  const rule = load(policy(att))[0]!.rules[0]!;
+  t.same(only(rule.requirement, 'all').of.map((r) => r.kind), ['all', 'attestation']);
+  t.match(rule.deny, { message: 'too many findings', names: ['scan'], conditions: [{ any: [{ key: '{{ scan.count }}', operator: 'GreaterThan', value: 3 }] }] });
+  t.throws(() => load(policy(att.replace(/deny:\n[\s\S]*$/, 'deny: {}\n'))), { message: /validate\.deny: needs conditions/ });
 });
 
 t.test('deprecated shorthand: image, key, annotations, subject', async (t) => {
@@ -557,10 +563,13 @@ t.test('namespaced Policy keeps its namespace', async (t) => {
   t.equal(load(policy(keyEntry(), { kind: 'Policy' }))[0]!.namespace, 'default', 'none written: kubectl default');
 });
 
-t.test('preconditions are recorded as unsupported, ANDed with the attestors', async (t) => {
-  const rule = load(policy(keyEntry(), { rule: '      preconditions:\n        all:\n          - key: "{{ request.operation }}"\n            operator: NotEquals\n            value: DELETE\n' }))[0]!.rules[0]!;
-  const req = only(rule.requirement, 'all');
-  t.match(req.of[0], { kind: 'unsupported', field: 'preconditions' });
+t.test('preconditions select the rule; over what only admission knows they are unsupported, ANDed with the attestors', async (t) => {
+  const pre = (body: string) => load(policy(keyEntry(), { rule: `      preconditions:\n        all:\n          - key: "${body}"\n            operator: NotEquals\n            value: DELETE\n` }))[0]!.rules[0]!;
+  const evaluated = pre('{{ request.operation }}');
+  t.equal(evaluated.requirement.kind === 'all' && evaluated.requirement.of.some((r) => r.kind === 'unsupported'), false);
+  t.equal(evaluated.cel?.applies?.({ apiVersion: 'v1', kind: 'Pod', labels: {}, annotations: {}, object: {} }, 'nginx'), true, 'CREATE is not DELETE');
+  const req = only(pre('{{ request.userInfo.username }}').requirement, 'all');
+  t.match(req.of[0], { kind: 'unsupported', field: /preconditions over request\.userInfo/ });
   t.equal(req.of[1]!.kind, 'all');
 });
 
