@@ -2,7 +2,7 @@
 // resolved to (for --offline). Digests are immutable, so a pass stays a pass; failures are not
 // cached, because a signature can be added later. Every entry is sealed (seal.ts) so that
 // whoever can write the store cannot forge a pass. Backends hold sealed texts by key
-// (directory-store.ts; a shared store implements the same EntryStore).
+// (directory-store.ts, redis-store.ts): read in order (local, then shared), written to all.
 
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -12,6 +12,8 @@ import { canonical, open, seal } from './seal.js';
 export interface CachedPass {
   signer?: string;
   reasons: string[];
+  /** When the evidence behind the pass stops being valid (ms since the epoch): the entry expires then at the latest. */
+  until?: number;
 }
 
 /** Where sealed entries live: a directory, or a store shared by a fleet. */
@@ -20,6 +22,8 @@ export interface EntryStore {
   /** Writes a batch; failures only cost speed (never thrown). */
   write(entries: ReadonlyMap<string, string>): Promise<void>;
   close?(): Promise<void>;
+  /** false: tag resolutions are not kept here (a shared store holds verdicts only; tags are re-resolved). */
+  tags?: boolean;
 }
 
 export interface VerdictCache {
@@ -31,6 +35,8 @@ export interface VerdictCache {
   putTag(reference: string, digest: string): void;
   /** Waits for pending writes: call once at the end of a run. */
   flush(): Promise<void>;
+  /** Closes the stores' connections (after flush). */
+  close?(): Promise<void>;
   /** Distinct (digest, requirement) pairs answered from the cache in this run. */
   readonly hits: number;
   /** Entries present but not authentic (forged, edited, written under another key or for another key): ignored. */
@@ -76,33 +82,47 @@ export interface CacheOptions {
   now?: () => number;
 }
 
-export function createVerdictCache(store: EntryStore, secret: Uint8Array, opts: CacheOptions = {}): VerdictCache {
+export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Uint8Array, opts: CacheOptions = {}): VerdictCache {
+  const all = Array.isArray(stores) ? stores : [stores];
   const now = opts.now ?? Date.now;
   // Each key is read at most once per run, however many rules and images ask.
   const answers = new Map<string, Promise<{ body: unknown; at: number } | undefined>>();
-  const pending = new Map<string, string>();
+  const pending = new Map<EntryStore, Map<string, string>>(all.map((s) => [s, new Map()]));
   let hits = 0;
   let rejected = 0;
+  const holding = (tag: boolean) => (tag ? all.filter((s) => s.tags !== false) : all);
 
-  const lookup = (key: string) => {
+  const lookup = (key: string, tag: boolean) => {
     let answer = answers.get(key);
     if (!answer) {
-      answer = store.read(key).then((text) => {
-        if (text === undefined) return undefined;
-        const opened = open(secret, key, text, now());
-        if (!opened) rejected++;
-        return opened;
-      });
+      answer = (async () => {
+        const missed: EntryStore[] = [];
+        for (const store of holding(tag)) {
+          const text = await store.read(key);
+          const opened = text === undefined ? undefined : open(secret, key, text, now());
+          if (text !== undefined && !opened) rejected++;
+          if (opened) {
+            // Found further down (the shared store): keep it in the stores before it too.
+            for (const m of missed) pending.get(m)!.set(key, text!);
+            return opened;
+          }
+          missed.push(store);
+        }
+        return undefined;
+      })();
       answers.set(key, answer);
     }
     return answer;
   };
   const written = new Set<string>();
-  const record = (key: string, body: unknown) => {
+  const record = (key: string, body: unknown, tag: boolean, until?: number) => {
     const at = now();
     written.add(key);
     answers.set(key, Promise.resolve({ body, at }));
-    pending.set(key, seal(secret, key, body, at, opts.ttlMs === undefined ? undefined : at + opts.ttlMs));
+    const ttl = opts.ttlMs === undefined ? undefined : at + opts.ttlMs;
+    const exp = until === undefined ? ttl : Math.min(until, ttl ?? until);
+    const text = seal(secret, key, body, at, exp);
+    for (const store of holding(tag)) pending.get(store)!.set(key, text);
   };
   const counted = new Set<string>();
 
@@ -115,7 +135,7 @@ export function createVerdictCache(store: EntryStore, secret: Uint8Array, opts: 
     },
     async get(digest, requirement) {
       const key = cacheKey(digest, requirement);
-      const found = await lookup(key);
+      const found = await lookup(key, false);
       const body = found?.body as CachedPass | undefined;
       if (!body || !Array.isArray(body.reasons)) return undefined;
       if (!written.has(key) && !counted.has(key)) {
@@ -125,21 +145,29 @@ export function createVerdictCache(store: EntryStore, secret: Uint8Array, opts: 
       return { reasons: body.reasons, ...(typeof body.signer === 'string' && { signer: body.signer }) };
     },
     put(digest, requirement, entry) {
-      record(cacheKey(digest, requirement), { reasons: entry.reasons, ...(entry.signer !== undefined && { signer: entry.signer }) });
+      if (entry.until !== undefined && entry.until <= now()) return; // already expired evidence
+      record(cacheKey(digest, requirement), { reasons: entry.reasons, ...(entry.signer !== undefined && { signer: entry.signer }) }, false, entry.until);
     },
     async getTag(reference) {
-      const found = await lookup(tagKey(reference));
+      const found = await lookup(tagKey(reference), true);
       const digest = (found?.body as { digest?: unknown } | undefined)?.digest;
       return found && typeof digest === 'string' ? { digest, at: found.at } : undefined;
     },
     putTag(reference, digest) {
-      record(tagKey(reference), { digest });
+      record(tagKey(reference), { digest }, true);
     },
     async flush() {
-      if (pending.size === 0) return;
-      const batch = new Map(pending);
-      pending.clear();
-      await store.write(batch);
+      await Promise.all(
+        [...pending].map(async ([store, entries]) => {
+          if (entries.size === 0) return;
+          const batch = new Map(entries);
+          entries.clear();
+          await store.write(batch);
+        }),
+      );
+    },
+    async close() {
+      await Promise.all(all.map((s) => s.close?.()));
     },
   };
 }

@@ -60,10 +60,14 @@ export async function clusterHandler(argv: ArgumentsCamelCase<ClusterFlags>, io:
     if (!argv.policiesFromCluster || (err as { code?: string }).code !== 'CONFIG_ERROR') throw err;
   }
   const { loadPolicyPaths } = await import('../engine/run.js');
-  const { loadPolicies } = await import('../policy/loaders.js');
+  const { loadPolicies, prepareLoaders } = await import('../policy/loaders.js');
+  const loadClusterPolicySet = async (texts: { file: string; text: string }[]) => {
+    await prepareLoaders(texts);
+    return loadPolicies(texts);
+  };
   const policies = [
     ...(await loadPolicyPaths(paths, io.cwd)),
-    ...(argv.policiesFromCluster ? loadPolicies(await readClusterPolicies(reader, target.namespace)) : []),
+    ...(argv.policiesFromCluster ? await loadClusterPolicySet(await readClusterPolicies(reader, target.namespace)) : []),
   ];
 
   const { uses, workloads, pullSecrets, warnings } = await readClusterUses(reader, target.namespace);

@@ -31,7 +31,7 @@ export async function convertHandler(argv: ConvertFlags, ctx: CommandContext): P
   const path = await import('node:path');
   const { readPolicyFiles } = await import('../config/policy-files.js');
   const { parsePolicyDocuments } = await import('../policy/document.js');
-  const { loadPolicies } = await import('../policy/loaders.js');
+  const { loadPolicies, prepareLoaders } = await import('../policy/loaders.js');
   const { convertPolicy } = await import('../convert/ivpol.js');
   const { displayPath } = await import('../engine/run.js');
   const { files } = await readPolicyFiles(paths.filter((p) => p !== '-').map((p) => path.resolve(ctx.io.cwd, p)));
@@ -42,6 +42,7 @@ export async function convertHandler(argv: ConvertFlags, ctx: CommandContext): P
     texts.push({ file: '<stdin>', text: Buffer.concat(chunks).toString('utf8') });
   }
   // Valid policies only: what does not load is exit 2 with its file:line, as for verify.
+  await prepareLoaders(texts);
   loadPolicies(texts);
   const out: string[] = [];
   let notes = 0;

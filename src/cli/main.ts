@@ -6,6 +6,7 @@ import { protectArgs, restoreStdin } from './argv.js';
 import { builder as verifyBuilder, type CliIO, handler as verifyHandler, UsageError, type VerifyFlags } from './verify.js';
 import { commands } from './commands.js';
 import { VERSION, versionText } from './version.js';
+import { helpWidth } from './fast-paths.js';
 
 /** Errors whose message is the whole story for the user: exit 2, no stack. */
 const USAGE_CODES = new Set(['USAGE_ERROR', 'CONFIG_ERROR', 'POLICY_ERROR', 'MANIFEST_ERROR', 'SOURCE_ERROR']);
@@ -14,9 +15,11 @@ export interface MainOptions {
   /** How the user started us: `kubectl verify-images` through kubectl, else `kubectl-verify-images`. */
   scriptName: string;
   io: CliIO;
+  /** Terminal width for help text (default: stdout's). */
+  columns?: number;
 }
 
-export async function main(args: string[], { scriptName, io }: MainOptions): Promise<number> {
+export async function main(args: string[], { scriptName, io, columns }: MainOptions): Promise<number> {
   let code = 0;
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
@@ -31,6 +34,7 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
     .option('concurrency', { type: 'number', describe: 'images verified at once (default 16)' })
     .option('cache-dir', { type: 'string', describe: 'verdict cache directory (default $XDG_CACHE_HOME/kubectl-verify-images)' })
     .option('cache', { type: 'boolean', describe: 'use the verdict cache (--no-cache to disable)' })
+    .option('cache-url', { type: 'string', describe: 'verdict store shared by a fleet: redis://HOST:PORT[/DB] or rediss://… (env VERIFY_IMAGES_CACHE_URL; needs VERIFY_IMAGES_CACHE_KEY)' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
     .option('registry-ca', { type: 'string', describe: 'PEM file with extra CA certificates for registries' })
     .option('trusted-root', { type: 'string', describe: 'sigstore trusted_root.json (default: the public-good root shipped offline)' })
@@ -53,7 +57,7 @@ export async function main(args: string[], { scriptName, io }: MainOptions): Pro
     .strictOptions()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth(columns ?? process.stdout.columns))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });

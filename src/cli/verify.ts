@@ -15,6 +15,7 @@ export interface VerifyFlags {
   concurrency?: number;
   cacheDir?: string;
   cache?: boolean;
+  cacheUrl?: string;
   insecureRegistry?: string[];
   registryCa?: string;
   trustedRoot?: string;
@@ -35,6 +36,9 @@ export interface VerifyOptions {
   output: string;
   concurrency: number;
   cache: string | false | undefined;
+  /** Shared verdict store (`--cache-url`, VERIFY_IMAGES_CACHE_URL, config cache.url). */
+  cacheUrl?: string;
+  cacheTtlMs?: number;
   insecureRegistries: string[];
   registryCa?: string;
   trustedRoot?: string;
@@ -68,6 +72,8 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     output: argv.output ?? (isTTY ? 'table' : 'table'),
     concurrency: argv.concurrency ?? config.concurrency ?? 16,
     cache: argv.cache === false ? false : (argv.cacheDir ?? config.cacheDir),
+    ...cacheUrlOption(argv.cacheUrl ?? env.VERIFY_IMAGES_CACHE_URL ?? config.cache?.url),
+    ...(config.cache?.ttl !== undefined && { cacheTtlMs: durationFlag('cache.ttl', config.cache.ttl, 0) }),
     insecureRegistries: [...(argv.insecureRegistry ?? []), ...(config.insecureRegistries ?? [])],
     registryCa: argv.registryCa ?? config.registryCa,
     trustedRoot: argv.trustedRoot ?? config.trustedRoot,
@@ -78,6 +84,11 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     requestTimeoutMs: durationFlag('--request-timeout', argv.requestTimeout ?? config.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
     offline: argv.offline === true || config.offline === true,
   };
+}
+
+/** An empty VERIFY_IMAGES_CACHE_URL (a Helm value left blank) means none. */
+function cacheUrlOption(url: string | undefined): { cacheUrl?: string } {
+  return url ? { cacheUrl: url } : {};
 }
 
 // Kept here (not imported from the engine) so parsing flags loads nothing heavy.
@@ -97,6 +108,8 @@ export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: strin
     unmatched: options.unmatched,
     concurrency: options.concurrency,
     cache: options.cache ?? '',
+    ...(options.cacheUrl && { cacheUrl: options.cacheUrl }),
+    ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
     insecureRegistries: options.insecureRegistries,
     registryCa: options.registryCa,
     trustedRoot: options.trustedRoot,

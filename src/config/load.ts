@@ -13,6 +13,8 @@ export interface RepoConfig {
   unmatched?: 'allow' | 'fail';
   concurrency?: number;
   cacheDir?: string;
+  /** The shared verdict store and how long verdicts are trusted (`ttl`, e.g. 24h). */
+  cache?: { url?: string; ttl?: string };
   insecureRegistries?: string[];
   registryCa?: string;
   /** A sigstore `trusted_root.json` to use instead of the public-good root. */
@@ -44,6 +46,7 @@ const KNOWN_KEYS = new Set([
   'unmatched',
   'concurrency',
   'cacheDir',
+  'cache',
   'insecureRegistries',
   'registryCa',
   'trustedRoot',
@@ -174,9 +177,22 @@ function validateConfig(raw: unknown, file: string, lineOf: (key: string) => num
     timeout: duration('timeout'),
     requestTimeout: duration('requestTimeout'),
     offline: bool('offline'),
+    ...(c.cache !== undefined && { cache: cacheConfig(c.cache, at('cache')) }),
     ...(c.extractors !== undefined && { extractors: extractorsConfig(c.extractors, at('extractors')) }),
     ...(c.pin !== undefined && { pin: pinConfig(c.pin, file, at('pin')) }),
   };
+}
+
+/** `cache: {url: redis://…, ttl: 24h}`. */
+function cacheConfig(raw: unknown, where: string): NonNullable<RepoConfig['cache']> {
+  const bad = (why: string) => new ConfigError(`${where}: "cache" ${why} (cache: {url: redis://HOST:PORT/DB, ttl: 24h})`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('must be a mapping');
+  const c = raw as Record<string, unknown>;
+  const unknown = Object.keys(c).find((k) => k !== 'url' && k !== 'ttl');
+  if (unknown) throw bad(`has an unknown field "${unknown}"`);
+  if (c.url !== undefined && typeof c.url !== 'string') throw bad('url must be a string');
+  if (c.ttl !== undefined && ((typeof c.ttl !== 'string' && typeof c.ttl !== 'number') || !parseDuration(String(c.ttl)))) throw bad('ttl must be a duration such as 24h or 90m');
+  return { ...(c.url !== undefined && { url: c.url as string }), ...(c.ttl !== undefined && { ttl: String(c.ttl) }) };
 }
 
 /** `extractors: {Kind: [{path: /spec/steps/*, value?: image, name?, key?, jmesPath?}]}`. */

@@ -4,14 +4,17 @@
 import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createVerdictCache, defaultCacheDir, noCache, type VerdictCache } from '../cache/verdict-cache.js';
+import { createVerdictCache, defaultCacheDir, noCache, type EntryStore, type VerdictCache } from '../cache/verdict-cache.js';
 import { directoryStore } from '../cache/directory-store.js';
-import { cacheSecret } from '../cache/secret.js';
+import { CACHE_KEY_ENV, cacheSecret } from '../cache/secret.js';
+import { parseCacheUrl, redisStore } from '../cache/redis-store.js';
 import { extractImages } from '../manifests/extract.js';
-import { parseManifests } from '../manifests/parse.js';
-import { ManifestError, type ImageUse } from '../manifests/types.js';
+import { readManifests } from '../manifests/fast-parse.js';
+import { extractParallel, PARALLEL_MIN_BYTES, slices, workerModule } from '../manifests/parallel-extract.js';
+import { availableParallelism } from 'node:os';
+import { ManifestError, type ImageUse, type Workload } from '../manifests/types.js';
 import { parseReference } from '../images/reference.js';
-import { loadPolicies } from '../policy/loaders.js';
+import { loadPolicies, prepareLoaders } from '../policy/loaders.js';
 import type { Policy } from '../policy/model.js';
 import { createRegistryClient } from '../registry/client.js';
 import { loadCredentialStore } from '../registry/credentials.js';
@@ -37,6 +40,10 @@ export interface RunOptions {
   concurrency: number;
   /** Cache directory, or false for --no-cache. */
   cache: string | false;
+  /** A verdict store shared by a fleet (`--cache-url redis://…`), read after the local directory. */
+  cacheUrl?: string;
+  /** How long a cached verdict is trusted (config `cache.ttl`; default 24 h with a shared store, else unbounded). */
+  cacheTtlMs?: number;
   insecureRegistries: string[];
   registryCa?: string;
   trustedRoot?: string;
@@ -99,6 +106,13 @@ export async function collectUses(
     sources?: SourceText[];
     /** More image uses of an object (ImageValidatingPolicy `images[]` extractors). */
     extract?: Extractor;
+    /**
+     * Keep each workload's whole object on its uses (CEL policies and Kyverno preconditions read
+     * it). Without it memory holds only the uses, not the documents (default: keep).
+     */
+    keepObjects?: boolean;
+    /** Inputs of at least `minBytes` characters are read by `workers` threads (default: 4 MiB, the cores up to 4; tests force it). */
+    parallel?: { minBytes?: number; workers?: number };
   } = {},
 ): Promise<{ uses: ImageUse[]; manifests: number; sources: SourceText[] }> {
   const cwd = opts.cwd ?? process.cwd();
@@ -108,21 +122,42 @@ export async function collectUses(
   const uses: ImageUse[] = [];
   const valid = new Set<string>();
   let manifests = 0;
+  const accept = (found: ImageUse[]) => {
+    const lean = new Map<Workload, Workload>();
+    for (const use of found) {
+      const shown = { ...use, file: displayPath(cwd, use.file) };
+      if (opts.keepObjects === false && use.workload.object) {
+        // A copy has the enumerable fields only: the document can be collected.
+        let w = lean.get(use.workload);
+        if (!w) lean.set(use.workload, (w = { ...use.workload }));
+        shown.workload = w;
+      }
+      if (!valid.has(shown.image)) {
+        checkReference(shown);
+        valid.add(shown.image);
+      }
+      uses.push(shown);
+      opts.onUse?.(shown);
+    }
+  };
+  // Large inputs, plain extraction: every core reads (same uses, same order, same errors).
+  const bytes = sources.reduce((n, s) => n + s.text.length, 0);
+  const workers = opts.parallel?.workers ?? Math.min(4, availableParallelism());
+  if (!opts.extract && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
+    const units = sources.flatMap((source) => slices(displayPath(cwd, source.file), source.text, { ...(source.rendered && { rendered: true }), ...(source.origins && { origins: source.origins }) }));
+    for await (const part of extractParallel(units, workers)) {
+      manifests += part.manifests;
+      accept(part.uses);
+    }
+    return { uses, manifests, sources };
+  }
   for (const source of sources) {
     const file = displayPath(cwd, source.file);
-    for (const obj of parseManifests(source.text, file)) {
+    for (const obj of readManifests(source.text, file)) {
       manifests++;
       const found = extractImages(obj, source);
       if (opts.extract) found.push(...opts.extract(obj, found));
-      for (const use of found) {
-        const shown = { ...use, file: displayPath(cwd, use.file) };
-        if (!valid.has(shown.image)) {
-          checkReference(shown);
-          valid.add(shown.image);
-        }
-        uses.push(shown);
-        opts.onUse?.(shown);
-      }
+      accept(found);
       // Let network callbacks (prefetches) advance while the rest is parsed.
       if (opts.onUse && manifests % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -158,10 +193,9 @@ export async function loadPolicySet(paths: string[], cwd = process.cwd()): Promi
   const { files, ignored, trustStores } = await readPolicyFiles(paths);
   const shown = (f: string) => displayPath(cwd, f);
   const stores = new Map([...trustStores].map(([f, m]) => [shown(f), new Map([...m].map(([k, l]) => [k, l.map((x) => ({ ...x, file: shown(x.file) }))]))]));
-  const policies = loadPolicies(
-    files.map((f) => ({ ...f, file: shown(f.file) })),
-    { trustStores: stores },
-  );
+  const texts = files.map((f) => ({ ...f, file: shown(f.file) }));
+  await prepareLoaders(texts);
+  const policies = loadPolicies(texts, { trustStores: stores });
   return { policies, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)) };
 }
 
@@ -194,6 +228,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   const started = performance.now();
   const warnings: string[] = [];
   const env = options.env ?? process.env;
+  const cache = await openCache(options, env, (m) => warnings.push(m));
   // One deadline for the whole run: requests in flight are aborted, undecided images become errors.
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const stop = new AbortController();
@@ -205,7 +240,6 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       resolve(`timed out after ${formatDuration(timeoutMs)} (--timeout) before this image was decided`);
     }, timeoutMs);
   });
-  const cache = openCache(options, env, (m) => warnings.push(m));
   // --offline: no registry client at all (nor cluster, KMS or TUF): only what the cache recorded decides.
   const registry = options.offline
     ? undefined
@@ -234,20 +268,42 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   } finally {
     clearTimeout(timer);
     if (registry && !options.registry) await (registry as { close?: () => Promise<void> }).close?.();
+    await cache.close?.();
   }
 }
 
-/** The verdict cache the options ask for; without its secret (or a usable directory) the run goes on without one. */
-function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: string) => void): VerdictCache {
+export const DEFAULT_SHARED_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The verdict cache the options ask for: the local directory, then the shared store. Without its
+ * secret (or a usable directory) the run goes on without one; a shared store needs the secret in
+ * VERIFY_IMAGES_CACHE_KEY (a usage error otherwise: a fleet must share the key, not a per-user one).
+ */
+async function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: string) => void): Promise<VerdictCache> {
   if (options.cache === false) return noCache;
+  const shared = options.cacheUrl ? parseCacheUrl(options.cacheUrl, env) : undefined;
+  if (shared && !env[CACHE_KEY_ENV]) {
+    throw new ConfigError(`--cache-url ${shared.display}: a shared verdict store needs ${CACHE_KEY_ENV} (the same secret on every runner, e.g. from a Kubernetes Secret)`);
+  }
   const key = cacheSecret(env);
   if ('unavailable' in key) {
     warn(`verdict cache not used: ${key.unavailable}`);
     return noCache;
   }
-  const store = directoryStore(options.cache || defaultCacheDir(env), { explicit: Boolean(options.cache), onWarning: warn });
-  return store ? createVerdictCache(store, key.secret) : noCache;
+  const stores: EntryStore[] = [];
+  const local = directoryStore(options.cache || defaultCacheDir(env), { explicit: Boolean(options.cache), onWarning: warn });
+  if (local) stores.push(local);
+  const ttlMs = options.cacheTtlMs ?? (shared ? DEFAULT_SHARED_TTL_MS : undefined);
+  if (shared && options.offline) warn(`--offline: the shared verdict store ${shared.display} is not contacted; only the local cache decides`);
+  else if (shared) {
+    const timeoutMs = Math.min(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, SHARED_STORE_TIMEOUT_MS);
+    stores.push({ ...redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn }), tags: false });
+  }
+  return stores.length > 0 ? createVerdictCache(stores, key.secret, { ...(ttlMs !== undefined && { ttlMs }) }) : noCache;
 }
+
+/** A shared store is an optimisation: never wait on it longer than this per exchange. */
+const SHARED_STORE_TIMEOUT_MS = 2000;
 
 /** `60s`, `1m30s`, `500ms`: as the flags are written. */
 export function formatDuration(ms: number): string {
@@ -285,6 +341,7 @@ async function pipeline(
         onUse,
         onWarning: (m) => warnings.push(m),
         ...(extract && { extract }),
+        keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined)),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
   // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.

@@ -64,9 +64,11 @@ export function extractImages(obj: ManifestObject, source?: SourceContext): Imag
     if (typeof image !== 'string') return;
     const fullPath = [...specPath, ...segments];
     const path = formatPath(fullPath);
-    const found = origin ? undefined : scalarAt(obj.yaml, fullPath);
+    // The fast reader knows where image values start; otherwise (or when it does not) the YAML nodes.
+    const fast = origin ? undefined : fastPosition(obj, object, fullPath);
+    const found = origin || fast ? undefined : scalarAt(obj.yaml, fullPath);
     const use: ImageUse = {
-      ...positionOf(obj, found, path, origin),
+      ...(fast ? { file: obj.file, ...fast } : positionOf(obj, found, path, origin)),
       image,
       workload,
       container: typeof container === 'string' ? container : '',
@@ -76,7 +78,8 @@ export function extractImages(obj: ManifestObject, source?: SourceContext): Imag
     // Offsets are only meaningful in a source file, and not through an alias (editing the
     // anchor would change its other uses too).
     if (!source?.rendered && !origin && found && !found.viaAlias && found.node.range) {
-      use.range = [found.node.range[0], found.node.range[1]];
+      const base = obj.yaml?.offset ?? 0;
+      use.range = [found.node.range[0] + base, found.node.range[1] + base];
     }
     uses.push(use);
   };
@@ -148,7 +151,7 @@ function positionOf(
     return { file: p.file, line: p.line, column: p.column };
   }
   if (obj.yaml && found?.node.range) {
-    const { line, col } = obj.yaml.lineCounter.linePos(found.node.range[0]);
+    const { line, col } = obj.yaml.linePos(found.node.range[0]);
     return { file: obj.file, line, column: col };
   }
   return { file: obj.file, line: obj.line, column: obj.column };
@@ -176,6 +179,12 @@ function scalarAt(y: ManifestYaml | undefined, segments: Segment[]): { node: Nod
     return isScalar(target) && typeof target.value === 'string' ? { node, viaAlias: true } : undefined;
   }
   return isScalar(node) && typeof node.value === 'string' ? { node, viaAlias } : undefined;
+}
+
+function fastPosition(obj: ManifestObject, object: Record<string, unknown>, fullPath: Segment[]): { line: number; column: number } | undefined {
+  if (!obj.valueAt) return undefined;
+  const parent = getIn(object, fullPath.slice(0, -1));
+  return typeof parent === 'object' && parent !== null ? obj.valueAt(parent, String(fullPath.at(-1))) : undefined;
 }
 
 function getIn(object: unknown, path: Segment[]): unknown {

@@ -90,7 +90,7 @@ function scalarNode(obj: ManifestObject, segments: Segment[]): { node: Node; via
 function position(obj: ManifestObject, node: Node | undefined, source?: SourceContext): SourcePosition {
   if (source?.origins) return { file: obj.file, line: obj.line, column: obj.column };
   if (obj.yaml && node?.range) {
-    const { line, col } = obj.yaml.lineCounter.linePos(node.range[0]);
+    const { line, col } = obj.yaml.linePos(node.range[0]);
     return { file: obj.file, line, column: col };
   }
   return { file: obj.file, line: obj.line, column: obj.column };

@@ -1,6 +1,6 @@
 // What the manifest stage hands to the rest of the pipeline.
 
-import type { Document, LineCounter, YAMLMap } from 'yaml';
+import type { Document, YAMLMap } from 'yaml';
 
 /** Where something sits in a source file (1-based line and column). */
 export interface SourcePosition {
@@ -46,15 +46,20 @@ export interface ImageUse extends SourcePosition {
 /** One parsed Kubernetes object with where it starts. */
 export interface ManifestObject extends SourcePosition {
   object: Record<string, unknown>;
-  /** Parser handles for scalar positions (non-enumerable; absent when built by hand). */
+  /** Parser handles for scalar positions (non-enumerable; absent when built by hand; built on first use by the fast reader). */
   yaml?: ManifestYaml;
+  /** Fast reader: where the string value of `key` in the mapping `parent` (part of `object`) starts, for image fields (non-enumerable). */
+  valueAt?: (parent: object, key: string) => { line: number; column: number } | undefined;
 }
 
 /** The YAML nodes an object was read from, so extraction can locate scalars. */
 export interface ManifestYaml {
   doc: Document;
   node: YAMLMap;
-  lineCounter: LineCounter;
+  /** Where the parsed text starts in the file: node offsets + this = file offsets. */
+  offset: number;
+  /** File line and column of a node offset. */
+  linePos(offset: number): { line: number; col: number };
 }
 
 /** Where a rendered object (kustomize output) came from, traced to its source file. */

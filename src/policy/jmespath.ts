@@ -26,11 +26,13 @@ type JSONValue = Jmes.JSONValue;
 
 // Loaded on first use (its CommonJS build, synchronously): only policies with
 // conditions need it, and the CLI's start-up stays lean.
-const requireCjs = createRequire(import.meta.url);
+// A literal require() lets esbuild put it in the single binary; under native ESM, createRequire.
 let lib: typeof Jmes | undefined;
 function jmes(): typeof Jmes {
   if (!lib) {
-    const loaded = requireCjs('@jmespath-community/jmespath') as typeof Jmes;
+    const loaded = (
+      typeof require === 'function' ? require('@jmespath-community/jmespath') : createRequire(import.meta.url)('@jmespath-community/jmespath')
+    ) as typeof Jmes;
     for (const [name, fn, types] of kyvernoFunctions(loaded.TYPE_STRING, loaded.TYPE_NUMBER)) {
       loaded.register(name, fn as never, types.map((t) => ({ types: t as never })), { override: true });
     }

@@ -5,6 +5,7 @@ import * as cip from './cip/load.js';
 import { checkTrustRoot, isTrustRoot, trustRootName } from './cip/trust-root.js';
 import { parsePolicyDocuments, type LoadContext, type PolicyDocument } from './document.js';
 import * as ivpol from './ivpol/load.js';
+import { loadCel } from './ivpol/cel-runtime.js';
 import * as kyverno from './kyverno/load.js';
 import { PolicyError, type Policy } from './model.js';
 import * as notation from './notation/load.js';
@@ -17,6 +18,14 @@ export interface PolicyLoader {
 
 /** Static on purpose: a bundled single binary can follow it; a test compares it with the folders. */
 export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, ivpol, cip, notation, tanzu };
+
+/**
+ * Loads what some formats need before loadPolicies() can read them synchronously: the CEL engine
+ * when an ImageValidatingPolicy is among the texts (start-up stays lean otherwise).
+ */
+export async function prepareLoaders(texts: readonly { text: string }[]): Promise<void> {
+  if (texts.some((t) => t.text.includes('ImageValidatingPolicy'))) await loadCel();
+}
 
 /**
  * Every policy in the given files, in order. Documents of other kinds are ignored, unless they

@@ -183,7 +183,7 @@ async function waitUntilUp(url: string, child: ChildProcess, alsoUp: number[] = 
   throw new Error('timed out waiting for /v2/');
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

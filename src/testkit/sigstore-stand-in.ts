@@ -3,7 +3,7 @@
 // real SETs and checkpoints), with its trusted_root.json. In-process: nothing
 // listens, nothing is intercepted. Never used by the CLI.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { ASN1Obj } from '@sigstore/core';
+import { ASN1Obj, RFC3161Timestamp } from '@sigstore/core';
 import { createRequire } from 'node:module';
 import { X509Certificate } from 'node:crypto';
 
@@ -126,7 +126,14 @@ export async function createSigstoreStandIn(opts: StandInOptions = {}): Promise<
     },
     async timestamp(data) {
       const artifactHash = createHash('sha256').update(data).digest();
-      const der = await tsa.timestamp({ artifactHash, hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', nonce: 1, policyOID: '1.3.6.1.4.1.57264.2', certReq: true });
+      // The mock writes genTime's milliseconds without trailing zeros (".5"), which
+      // sigstore-js (like real TSAs' consumers) does not read: draw again until the
+      // token is well-formed, so a test never depends on the clock's last digit.
+      let der = await tsa.timestamp({ artifactHash, hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', nonce: 1, policyOID: '1.3.6.1.4.1.57264.2', certReq: true });
+      for (let i = 0; i < 50 && !wellFormed(der); i++) {
+        await new Promise((r) => setTimeout(r, 1));
+        der = await tsa.timestamp({ artifactHash, hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', nonce: 1, policyOID: '1.3.6.1.4.1.57264.2', certReq: true });
+      }
       return JSON.stringify({ SignedRFC3161Timestamp: Buffer.from(der).toString('base64') });
     },
     async log(body, at) {
@@ -213,4 +220,13 @@ function embedSct(precert: Buffer, k: { caKeys: { privateKey: KeyObject; publicK
   const newTbs = der(0x30, ...parts);
   const signature = sign('sha384', newTbs, k.caKeys.privateKey);
   return der(0x30, newTbs, cert.subs[1]!.toDER(), der(0x03, Buffer.from([0]), signature));
+}
+
+function wellFormed(der: Uint8Array): boolean {
+  try {
+    RFC3161Timestamp.parse(Buffer.from(der)).signingTime;
+    return true;
+  } catch {
+    return false;
+  }
 }

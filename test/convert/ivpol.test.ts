@@ -7,6 +7,7 @@ import t, { type Test } from 'tap';
 import { convertPolicy } from '../../src/convert/ivpol.js';
 import { parsePolicyDocuments } from '../../src/policy/document.js';
 import { loadPolicies } from '../../src/policy/loaders.js';
+import { loadCel } from '../../src/policy/ivpol/cel-runtime.js';
 import { generateKeyPair, signImage } from '../../src/testkit/cosign-signer.js';
 import { attestImage } from '../../src/testkit/sigstore-signer.js';
 import { makeSigner, pushNotationSignature, descriptorOf, signEnvelope } from '../../src/testkit/notation-signer.js';
@@ -15,6 +16,9 @@ import { startRegistry, type TestRegistry } from '../../src/testkit/registry-ser
 import { runCli, tempRepo } from '../helpers/cli.js';
 import { deployment, indent, kyverno, runScenario } from '../helpers/engine.js';
 import { fixturesDir } from '../policy/helpers.js';
+
+// The CEL engine loads lazily (prepareLoaders); these tests call loadPolicies directly.
+await loadCel();
 
 const notarySigner = await makeSigner('C=US, ST=WA, O=Notary, CN=convert');
 const trusted = generateKeyPair('ecdsa-p256');

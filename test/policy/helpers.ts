@@ -4,7 +4,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPolicies } from '../../src/policy/loaders.js';
+import { loadCel } from '../../src/policy/ivpol/cel-runtime.js';
 import type { Policy } from '../../src/policy/model.js';
+
+// The CEL engine loads lazily (prepareLoaders()); load() is synchronous, so load it up front.
+await loadCel();
 
 export function load(text: string, file = 'policy.yaml'): Policy[] {
   return loadPolicies([{ file, text }]);

@@ -10,7 +10,8 @@ import { labelSelector } from '../selector.js';
 import { checkFields } from '../strict.js';
 import { imageValidatingPolicy } from '../kyverno/schema.js';
 import { compileAttestor } from './attestors.js';
-import { CelRuntimeError, compile, type CompiledExpr } from './cel.js';
+import type { CompiledExpr } from './cel.js';
+import { celRuntime } from './cel-runtime.js';
 import type { Attestation, Attestor, IvpolProgram, Validation } from './program.js';
 import { ivpolGlobMatch } from './glob.js';
 
@@ -62,7 +63,7 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   const policyVariables = spec.at('variables').list().map((v) => v.at('name').requiredString());
   const compileAt = (f: Field, extra: string[] = []): CompiledExpr => {
     try {
-      return compile(f.requiredString(), [...POLICY_VARIABLES, ...extra]);
+      return celRuntime().compile(f.requiredString(), [...POLICY_VARIABLES, ...extra]);
     } catch (err) {
       throw f.error((err as Error).message);
     }
@@ -112,7 +113,7 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
     // `expression`: a tiny environment whose only variable is `ref`.
     let expr: CompiledExpr;
     try {
-      expr = compile(r.at('expression').requiredString(), ['ref']);
+      expr = celRuntime().compile(r.at('expression').requiredString(), ['ref']);
     } catch (err) {
       throw r.at('expression').error((err as Error).message);
     }
@@ -135,7 +136,7 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
           try {
             if (c.expression.eval(matchBindings(w)) !== true) return false;
           } catch (err) {
-            return `matchConditions ${c.name}: ${err instanceof CelRuntimeError ? err.message : (err as Error).message}`;
+            return `matchConditions ${c.name}: ${err instanceof celRuntime().CelRuntimeError ? err.message : (err as Error).message}`;
           }
         }
         return true;

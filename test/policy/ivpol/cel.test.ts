@@ -5,6 +5,10 @@ import { ggcrReference } from '../../../src/policy/ivpol/libraries.js';
 import { ivpolGlobMatch } from '../../../src/policy/ivpol/glob.js';
 import { POLICY_VARIABLES } from '../../../src/policy/ivpol/load.js';
 import { loadPolicies } from '../../../src/policy/loaders.js';
+import { loadCel } from '../../../src/policy/ivpol/cel-runtime.js';
+
+// The CEL engine loads lazily (prepareLoaders); these tests call loadPolicies directly.
+await loadCel();
 
 const run = (expr: string, bindings: Record<string, unknown> = {}, ctx?: EvalContext) => compile(expr, POLICY_VARIABLES).eval(bindings, ctx);
 

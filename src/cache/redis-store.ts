@@ -1,0 +1,154 @@
+// The shared cache backend: sealed entries in a Redis a fleet already runs (Argo CD's own, a
+// separate DB number), so replicas, Jobs and CI runs verify each digest once. What comes back is
+// authenticated by the cache (seal.ts), never trusted for being there. The store is an optimisation:
+// unreachable or slow, it is dropped for the rest of the run with one warning, never an error verdict.
+
+import { ConfigError } from '../config/load.js';
+import type { EntryStore } from './verdict-cache.js';
+
+export const CACHE_URL_ENV = 'VERIFY_IMAGES_CACHE_URL';
+export const REDIS_PASSWORD_ENV = 'REDIS_PASSWORD';
+/** Namespaces our keys in a Redis shared with others (Argo CD's uses the same server). */
+const PREFIX = 'kubectl-verify-images:v2:';
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  db: number;
+  tls: boolean;
+  username?: string;
+  password?: string;
+  /** The URL without its credentials: what messages show. */
+  display: string;
+}
+
+/** `redis://[user:pass@]HOST[:PORT][/DB]` or `rediss://…`; the password may come from REDIS_PASSWORD. */
+export function parseCacheUrl(text: string, env: NodeJS.ProcessEnv): RedisTarget {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--cache-url: not a URL (expected redis://HOST:PORT[/DB] or rediss://…)`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  const display = `${scheme}://${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  if (scheme !== 'redis' && scheme !== 'rediss') throw new ConfigError(`--cache-url ${display}: only redis:// and rediss:// stores are supported`);
+  if (!url.hostname) throw new ConfigError(`--cache-url ${display}: no host`);
+  const dbText = url.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!/^\d*$/.test(dbText) || !Number.isSafeInteger(db)) throw new ConfigError(`--cache-url ${display}: the path must be a database number`);
+  if (url.search || url.hash) throw new ConfigError(`--cache-url ${display}: options in the URL are not supported`);
+  const password = url.password ? decodeURIComponent(url.password) : env[REDIS_PASSWORD_ENV] || undefined;
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : 6379,
+    db,
+    tls: scheme === 'rediss',
+    ...(url.username && { username: decodeURIComponent(url.username) }),
+    ...(password !== undefined && { password }),
+    display,
+  };
+}
+
+export interface RedisStoreOptions {
+  /** How long Redis keeps an entry (the seal's own expiry is what is trusted). */
+  ttlMs: number;
+  /** Longest wait for one exchange (connect included); past it the store is dropped for the run. */
+  timeoutMs: number;
+  onWarning: (message: string) => void;
+  /** Extra CA (PEM) for rediss://, as for registries. */
+  ca?: string;
+}
+
+/** An EntryStore over Redis. The client is loaded on first use: runs without a shared store never load it. */
+export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryStore & { readonly reads: number; readonly down: boolean } {
+  let client: Promise<import('ioredis').Redis | undefined> | undefined;
+  let down = false;
+  let reads = 0;
+  const fail = (err: unknown) => {
+    if (!down) opts.onWarning(`shared verdict store ${target.display} not used for the rest of this run: ${describe(err, target)}; going on with the local cache`);
+    down = true;
+    void client?.then((c) => c?.disconnect());
+  };
+  const connect = () =>
+    (client ??= import('ioredis').then(async ({ Redis }) => {
+      const c = new Redis({
+        host: target.host,
+        port: target.port,
+        db: target.db,
+        ...(target.username && { username: target.username }),
+        ...(target.password !== undefined && { password: target.password }),
+        ...(target.tls && { tls: { servername: target.host, ...(opts.ca && { ca: opts.ca }) } }),
+        lazyConnect: true,
+        connectTimeout: opts.timeoutMs,
+        commandTimeout: opts.timeoutMs,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null, // no reconnect loop: a store that went away is dropped
+        enableAutoPipelining: true, // one round trip for the many GETs a cold run asks at once
+        connectionName: 'kubectl-verify-images',
+      });
+      c.on('error', () => {}); // reported through the commands that fail
+      try {
+        await within(c.connect(), opts.timeoutMs, 'connect');
+        return c;
+      } catch (err) {
+        c.disconnect();
+        fail(err);
+        return undefined;
+      }
+    }));
+  return {
+    get reads() {
+      return reads;
+    },
+    get down() {
+      return down;
+    },
+    async read(key) {
+      if (down) return undefined;
+      const c = await connect();
+      if (!c || down) return undefined;
+      try {
+        const text = await within(c.get(PREFIX + key), opts.timeoutMs, 'GET');
+        reads++;
+        return text ?? undefined;
+      } catch (err) {
+        fail(err);
+        return undefined;
+      }
+    },
+    async write(entries) {
+      if (down || entries.size === 0) return;
+      const c = await connect();
+      if (!c || down) return;
+      try {
+        const batch = c.multi();
+        for (const [key, text] of entries) batch.set(PREFIX + key, text, 'PX', opts.ttlMs);
+        await within(batch.exec(), opts.timeoutMs, 'SET');
+      } catch (err) {
+        fail(err);
+      }
+    },
+    async close() {
+      const c = await client;
+      if (!c) return;
+      await within(c.quit(), 1000, 'QUIT').catch(() => c.disconnect());
+    },
+  };
+}
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** The client's message, with nothing of the credentials in it. */
+function describe(err: unknown, target: RedisTarget): string {
+  let message = err instanceof Error ? err.message : String(err);
+  if (target.password) message = message.split(target.password).join('***');
+  return message.split('\n')[0]!.slice(0, 200);
+}

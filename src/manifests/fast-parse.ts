@@ -1,0 +1,402 @@
+// The read path for verification: the same Kubernetes objects and image positions as
+// parseManifests(), about ten times faster on large rendered output. Documents are cut at their
+// `---` lines and read with js-yaml, whose node events give the offsets of the `image` (and
+// `reference`) values; everything else a position is asked for (custom resource fields) is read
+// from a full `yaml` parse of that one document, on demand. Documents using YAML features where
+// the two parsers could disagree (anchors, aliases, tags, merge keys, complex or null keys,
+// directives) and any text js-yaml rejects go through parseManifests() itself, so errors and
+// those documents are exactly as before. Pure.
+
+import { createRequire } from 'node:module';
+import type * as JsYaml from 'js-yaml';
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import { isKubernetesObject, MAX_ALIAS_COUNT, parseManifests, unread, type TextBase } from './parse.js';
+import type { ManifestObject, ManifestYaml } from './types.js';
+
+// js-yaml is CommonJS; loaded on first use (start-up stays lean).
+let jsyaml: typeof JsYaml | undefined;
+let schema: JsYaml.Schema | undefined;
+function loader(): { load: typeof JsYaml.load; schema: JsYaml.Schema } {
+  if (!jsyaml) {
+    // A literal require() lets esbuild put it in the single binary; under native ESM, createRequire.
+    jsyaml = (typeof require === 'function' ? require('js-yaml') : createRequire(import.meta.url)('js-yaml')) as typeof JsYaml;
+    schema = coreSchema(jsyaml);
+  }
+  return { load: jsyaml.load, schema: schema! };
+}
+
+/**
+ * YAML 1.2 core as the `yaml` package resolves it (js-yaml's CORE_SCHEMA also reads `0b…`
+ * integers, and not `-.5`): null, bool, then int and float with `yaml`'s own patterns.
+ */
+function coreSchema(y: typeof JsYaml): JsYaml.Schema {
+  const INT = /^[-+]?[0-9]+$/;
+  const OCT = /^0o[0-7]+$/;
+  const HEX = /^0x[0-9a-fA-F]+$/;
+  const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+  const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
+  const NAN = /^\.(?:nan|NaN|NAN)$/;
+  // Most plain scalars are names and words: the first character rules numbers out before any pattern runs.
+  const numeric = (s: string) => {
+    const c = s.charCodeAt(0);
+    return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e;
+  };
+  const nul = new y.Type('tag:yaml.org,2002:null', {
+    kind: 'scalar',
+    resolve: (s: string) => s === '' || s === '~' || s === 'null' || s === 'Null' || s === 'NULL',
+    construct: () => null,
+    predicate: (v: unknown) => v === null,
+  });
+  const bool = new y.Type('tag:yaml.org,2002:bool', {
+    kind: 'scalar',
+    resolve: (s: string) => s === 'true' || s === 'True' || s === 'TRUE' || s === 'false' || s === 'False' || s === 'FALSE',
+    construct: (s: string) => s[0] === 't' || s[0] === 'T',
+    predicate: (v: unknown) => typeof v === 'boolean',
+  });
+  const int = new y.Type('tag:yaml.org,2002:int', {
+    kind: 'scalar',
+    resolve: (s: string) => numeric(s) && (INT.test(s) || OCT.test(s) || HEX.test(s)),
+    construct: (s: string) => (OCT.test(s) ? parseInt(s.slice(2), 8) : HEX.test(s) ? parseInt(s.slice(2), 16) : Number(s)),
+    predicate: (v: unknown) => Number.isInteger(v),
+  });
+  const float = new y.Type('tag:yaml.org,2002:float', {
+    kind: 'scalar',
+    resolve: (s: string) => numeric(s) && (FLOAT.test(s) || INF.test(s) || NAN.test(s)),
+    construct: (s: string) => (NAN.test(s) ? NaN : INF.test(s) ? (s.startsWith('-') ? -Infinity : Infinity) : Number(s)),
+    predicate: (v: unknown) => typeof v === 'number',
+  });
+  return y.FAILSAFE_SCHEMA.extend({ implicit: [nul, bool, int, float] });
+}
+
+/**
+ * Features where js-yaml and `yaml` could build different values (or positions): such a document
+ * is read by `yaml`. Found at a node start: line start (after indentation), after `- `, `? `,
+ * `: `, `[`, `{` or `,`. A false positive only costs speed; each pattern runs only when its cheap
+ * trigger is in the text. (Null keys are seen on the value: js-yaml names them "null".)
+ */
+const SLOW_FEATURES: [trigger: RegExp, pattern: RegExp][] = [
+  [/[&*!]/, /(?:^[ \t]*|[-?][ \t]+|:[ \t]*|[[{,][ \t]*)[&*!]/m], // anchor, alias, tag (also `"key":!tag` in flow)
+  [/["'\]}]#/, /["'\]}]#/], // a comment glued to a quoted scalar or flow collection (an error to `yaml`)
+  [/\t/, /^ *\t/m], // a tab in indentation (an error to `yaml` where js-yaml may accept it)
+  [/^(?:---|\.\.\.)[^ \t\r\n]/m, /^/], // `---x`: not a marker, and js-yaml reads it as one
+  [/<</, /(?:^[ \t]*|[-][ \t]+|[[{,][ \t]*)<<[ \t]*:/m], // merge key
+  [/\?/, /(?:^[ \t]*|-[ \t]+|[[{,][ \t]*)\?(?:[ \t]|$)/m], // explicit (complex) key
+  [/[\]}]/, /[\]}][ \t]*:(?:[ \t,[\]{}]|$)/m], // a flow collection as a key
+];
+const needsYaml = (source: string) => SLOW_FEATURES.some(([trigger, pattern]) => trigger.test(source) && pattern.test(source));
+
+/**
+ * Whole-text fallback: directives and explicit document ends change how documents are cut; a
+ * lone carriage return is a line break to js-yaml but not to `yaml`.
+ */
+const WHOLE_TEXT = /^(?:%|\.\.\.(?:[ \t\r\n]|$))|\r(?!\n)/m;
+const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+
+export function parseManifestsFast(text: string, file: string, base?: TextBase): ManifestObject[] {
+  return [...readManifests(text, file, base)];
+}
+
+/**
+ * The objects of `text` one document at a time: a consumer that keeps only what it extracts
+ * holds one document in memory, not the file. When js-yaml cannot read a document, the whole
+ * text is read by parseManifests() (its error, or its objects from that document on).
+ */
+export function* readManifests(text: string, file: string, base: TextBase = { offset: 0, line: 1 }): Generator<ManifestObject> {
+  if (WHOLE_TEXT.test(text)) return yield* parseManifests(text, file, base);
+  let line = base.line;
+  let previous = 0;
+  let start = 0;
+  const starts = new RegExp(DOCUMENT_START.source, 'gm');
+  for (;;) {
+    const m = starts.exec(text);
+    if (m && m.index === 0) continue;
+    const end = m ? m.index : text.length;
+    line += countLines(text, previous, start);
+    previous = start;
+    if (end > start) {
+      const objects = readDocument(text, start, end, line, file, base.offset);
+      if (!objects) {
+        // Everything before this document was read alike by both parsers (tested): the rest from `yaml`.
+        const from = line;
+        return yield* parseManifests(text, file, base).filter((o) => o.line >= from);
+      }
+      yield* objects;
+    }
+    if (!m) return;
+    start = m.index;
+  }
+}
+
+/** The objects of one document `text[start, end)` starting on `line`; undefined when it must be read with the whole text. */
+function readDocument(text: string, start: number, end: number, line: number, file: string, offset: number): ManifestObject[] | undefined {
+  const source = text.slice(start, end);
+  const document = new DocumentText(source, offset + start, line, file);
+  if (needsYaml(source)) return document.objectsFromYaml();
+  const { load, schema } = loader();
+  // One reader for all documents: parsing is synchronous, and its tables are reset per document.
+  const events = (sharedEvents ??= new ImageEvents());
+  events.reset(source);
+  let value: unknown;
+  try {
+    value = load(source, { schema, listener: events.listener, filename: file });
+  } catch {
+    return undefined;
+  }
+  if (events.needsYaml) return document.objectsFromYaml();
+  const out: ManifestObject[] = [];
+  collect(value, [], document, events.result(), out);
+  return out;
+}
+
+let sharedEvents: ImageEvents | undefined;
+
+/** `items`: the List item indices leading to `value` (Lists flattened as parseManifests does). */
+function collect(value: unknown, items: number[], document: DocumentText, found: FoundPositions, out: ManifestObject[]): void {
+  if (!isKubernetesObject(value)) return;
+  const kind = value.kind as string;
+  if (kind.endsWith('List') && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => collect(item, [...items, i], document, found, out));
+    return;
+  }
+  out.push(new FastManifestObject(value, items, document, found));
+}
+
+/** What the events found in one document: image value offsets by their mapping, object starts. */
+interface FoundPositions {
+  images: Map<object, Map<string, number>> | undefined;
+  starts: Map<object, number> | undefined;
+  rootStart: number;
+}
+
+/**
+ * An object read by the fast path. Image positions come from the events; the full `yaml` nodes
+ * (custom resource fields, byte ranges) are parsed from its document on first use.
+ */
+class FastManifestObject implements ManifestObject {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  // Private: parser handles stay out of JSON output and deep equality, as parseManifests' do.
+  readonly #items: readonly number[];
+  readonly #document: DocumentText;
+  readonly #found: FoundPositions;
+  #yaml: ManifestYaml | undefined;
+
+  constructor(
+    readonly object: Record<string, unknown>,
+    items: readonly number[],
+    document: DocumentText,
+    found: FoundPositions,
+  ) {
+    const at = document.position(found.starts?.get(object) ?? found.rootStart);
+    this.file = document.file;
+    this.line = at.line;
+    this.column = at.column;
+    this.#items = items;
+    this.#document = document;
+    this.#found = found;
+  }
+
+  get yaml(): ManifestYaml | undefined {
+    return (this.#yaml ??= this.#document.yamlFor(this.#items));
+  }
+
+  valueAt(parent: object, key: string): { line: number; column: number } | undefined {
+    const offset = this.#found.images?.get(parent)?.get(key);
+    return offset === undefined ? undefined : this.#document.position(offset);
+  }
+}
+
+/**
+ * js-yaml's node events, reduced to what positions need: the offset where each `image` /
+ * `reference` string value starts (by the mapping object holding it) and where each mapping with
+ * apiVersion starts (objects, List items). In a mapping the children close as key, value, key,
+ * value…; a pair is recorded only when the finished mapping really holds that value.
+ */
+class ImageEvents {
+  /** Set when the document needs `yaml` after all: a quoted scalar or flow collection over several lines, a null key, deep nesting. */
+  needsYaml = false;
+  private source = '';
+  private images: Map<object, Map<string, number>> | undefined;
+  private starts: Map<object, number> | undefined;
+  private rootStart = 0;
+  /** Per depth: offset and line where the open node began, children closed so far, which image key the last key was (0: none). */
+  private readonly open = new Int32Array(MAX_DEPTH + 2);
+  private readonly openLine = new Int32Array(MAX_DEPTH + 2);
+  private readonly count = new Int32Array(MAX_DEPTH + 2);
+  private readonly lastKey = new Uint8Array(MAX_DEPTH + 2);
+  /** Candidate `image`/`reference` values: depth of the pair, key, value, where the value starts. */
+  private readonly pending: { depth: number; key: string; value: string; offset: number }[] = [];
+  /** Nesting depth of the node an event is about (1: the document's root). */
+  private depth = 0;
+
+  reset(source: string): void {
+    this.source = source;
+    this.needsYaml = false;
+    this.images = undefined;
+    this.starts = undefined;
+    this.rootStart = 0;
+    this.depth = 0;
+    this.pending.length = 0;
+  }
+
+  result(): FoundPositions {
+    return { images: this.images, starts: this.starts, rootStart: this.rootStart };
+  }
+
+  readonly listener = (event: JsYaml.EventType, state: JsYaml.State): void => {
+    if (event === 'open') {
+      const d = ++this.depth;
+      if (d > MAX_DEPTH) return void (this.needsYaml = true);
+      this.open[d] = state.position;
+      this.openLine[d] = state.line;
+      this.count[d + 1] = 0;
+      this.lastKey[d + 1] = 0;
+      return;
+    }
+    const d = this.depth--;
+    if (d > MAX_DEPTH) return;
+    const index = this.count[d]!++;
+    const result = state.result;
+    const open = this.open[d]!;
+    // A quoted scalar or flow collection over several lines: `yaml` is stricter about their
+    // indentation than js-yaml, so such a document is read by `yaml`.
+    if (state.line > this.openLine[d]!) {
+      const first = this.source.charCodeAt(skipSeparation(this.source, open));
+      if (first === 0x22 || first === 0x27 || first === 0x5b || first === 0x7b) this.needsYaml = true;
+    }
+    if (state.kind === 'scalar') {
+      // In a mapping, even children are keys and odd ones their values.
+      if ((index & 1) === 0) this.lastKey[d] = result === 'image' ? 1 : result === 'reference' ? 2 : 0;
+      else if (this.lastKey[d] !== 0 && typeof result === 'string') {
+        this.pending.push({ depth: d, key: this.lastKey[d] === 1 ? 'image' : 'reference', value: result, offset: skipSeparation(this.source, open) });
+      }
+    } else if ((index & 1) === 0) this.lastKey[d] = 0;
+    if (state.kind === 'mapping' && typeof result === 'object' && result !== null) this.mappingClosed(result as Record<string, unknown>, d, open);
+    // Candidates below this node belong to it (or to a sequence): never to a later mapping.
+    while (this.pending.length > 0 && this.pending[this.pending.length - 1]!.depth > d) this.pending.pop();
+  };
+
+  private mappingClosed(map: Record<string, unknown>, d: number, open: number): void {
+    // A null key (`~:`, `null:`, `: x`): "null" to js-yaml, "" to `yaml`.
+    if (Object.hasOwn(map, 'null')) this.needsYaml = true;
+    for (let i = this.pending.length - 1; i >= 0 && this.pending[i]!.depth === d + 1; i--) {
+      const p = this.pending[i]!;
+      if (map[p.key] !== p.value) continue;
+      this.images ??= new Map();
+      let byKey = this.images.get(map);
+      if (!byKey) this.images.set(map, (byKey = new Map()));
+      if (!byKey.has(p.key)) byKey.set(p.key, p.offset);
+    }
+    if (typeof map.apiVersion === 'string') (this.starts ??= new Map()).set(map, skipSeparation(this.source, open));
+    if (d === 1) this.rootStart = skipSeparation(this.source, open);
+  }
+}
+
+/** Deeper documents are read by `yaml` (Kubernetes objects are far shallower). */
+const MAX_DEPTH = 200;
+
+/** From a node's event offset to its first character: past spaces, line breaks, comments and a `---` marker. */
+function skipSeparation(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xfeff) i++;
+    else if (c === 0x23 /* # */ && (i === 0 || /[\s]/.test(s[i - 1]!))) {
+      while (i < s.length && s.charCodeAt(i) !== 0x0a) i++;
+    } else if (c === 0x2d /* - */ && s.startsWith('---', i) && (i === 0 || s.charCodeAt(i - 1) === 0x0a) && /^---(?:[ \t\r\n]|$)/.test(s.slice(i, i + 4))) i += 3;
+    else return i;
+  }
+}
+
+function countLines(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n', from); i !== -1 && i < to; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** One document's text with where it sits in its file. */
+class DocumentText {
+  constructor(
+    readonly source: string,
+    readonly offset: number,
+    readonly line: number,
+    readonly file: string,
+  ) {}
+
+  /** File line and 1-based column of an offset in the document. */
+  position(offset: number): { line: number; column: number } {
+    const lineStart = this.source.lastIndexOf('\n', offset - 1) + 1;
+    return { line: this.line + countLines(this.source, 0, offset), column: offset - lineStart + 1 };
+  }
+
+  private parsed(): { doc: Document; lineCounter: LineCounter } | undefined {
+    const lineCounter = new LineCounter();
+    const [doc] = parseAllDocuments(this.source, { lineCounter, merge: true, prettyErrors: false });
+    return doc ? { doc, lineCounter } : undefined;
+  }
+
+  private handle(doc: Document, node: YAMLMap, lineCounter: LineCounter): ManifestYaml {
+    return {
+      doc,
+      node,
+      offset: this.offset,
+      linePos: (offset: number) => {
+        const p = lineCounter.linePos(offset);
+        return { line: p.line + this.line - 1, col: p.col };
+      },
+    };
+  }
+
+  /** The `yaml` nodes of an object: the root, or the List item at these indices (the List's node for an alias, as parseManifests does). */
+  yamlFor(items: readonly number[]): ManifestYaml | undefined {
+    const p = this.parsed();
+    const root = p?.doc.contents;
+    if (!p || !isMap(root)) return undefined;
+    let node: YAMLMap = root;
+    for (const i of items) {
+      const list = node;
+      const itemsNode = list.get('items', true);
+      const item: unknown = isSeq(itemsNode) ? itemsNode.items[i] : undefined;
+      node = isMap(item) ? (item as YAMLMap) : list;
+    }
+    return this.handle(p.doc, node, p.lineCounter);
+  }
+
+  /**
+   * The document read entirely by `yaml`, as parseManifests() reads it (positions in the file);
+   * undefined when it is not readable, so the caller reports the error exactly as before.
+   */
+  objectsFromYaml(): ManifestObject[] | undefined {
+    const p = this.parsed();
+    if (!p) return [];
+    const at = (offset: number) => {
+      const { line, col } = p.lineCounter.linePos(offset);
+      return { file: this.file, line: line + this.line - 1, column: col };
+    };
+    if (p.doc.errors.length > 0 || unread(this.source, [p.doc]) !== undefined) return undefined;
+    const root = p.doc.contents;
+    if (!isMap(root)) return [];
+    let value: unknown;
+    try {
+      value = p.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch {
+      return undefined;
+    }
+    const out: ManifestObject[] = [];
+    const visit = (v: unknown, node: YAMLMap) => {
+      if (!isKubernetesObject(v)) return;
+      const kind = v.kind as string;
+      if (kind.endsWith('List') && Array.isArray(v.items)) {
+        const itemsNode = node.get('items', true);
+        const itemNodes = isSeq(itemsNode) ? itemsNode.items : [];
+        v.items.forEach((item, i) => visit(item, isMap(itemNodes[i]) ? (itemNodes[i] as YAMLMap) : node));
+        return;
+      }
+      const obj: ManifestObject = { ...at(node.range?.[0] ?? 0), object: v };
+      Object.defineProperty(obj, 'yaml', { value: this.handle(p.doc, node, p.lineCounter), enumerable: false });
+      out.push(obj);
+    };
+    visit(value, root);
+    return out;
+  }
+}
