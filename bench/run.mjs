@@ -18,6 +18,7 @@ import { startRegistry } from '../dist/testkit/registry-server.js';
 import { createSigstoreStandIn } from '../dist/testkit/sigstore-stand-in.js';
 import { attestImage, signImageKeyless } from '../dist/testkit/sigstore-signer.js';
 import { STATIC_PASS, writeApps } from './manifests.mjs';
+import { fleetBench } from './fleet.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -262,6 +263,9 @@ try {
     ...startupCommands.map(([name], i) => [`start-up: ${name}, median of 15${existsSync('/usr/bin/hyperfine') ? ' (hyperfine)' : ''}`, ms(startups[i]), i === 0 ? 'baseline' : `${(startups[i] / startups[0]).toFixed(2)}x bare node`]),
   ];
 
+  // --- the fleet: runners sharing digests, with and without Redis and VSAs ------
+  const fleet = await fleetBench({ registry, cli, work, log });
+
   const rows = [
     ['floor: minimal client (HEAD + .sig manifest + payload per image, keep-alive, 16 in flight)', ms(floorMs), `${IMAGES * 3} requests`],
     ['cold: `kubectl verify-images` (empty cache)', `${ms(cold.took)} (${(cold.took / floorMs).toFixed(2)}x floor)`, `${cold.requests} requests = ${(cold.requests / IMAGES).toFixed(2)} per image`],
@@ -275,6 +279,12 @@ try {
     '| measure | wall time | registry requests |',
     '|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    fleet.header,
+    '',
+    '| measure | wall time | registry requests |',
+    '|---|---|---|',
+    ...fleet.rows.map((r) => `| ${r.join(' | ')} |`),
     '',
     'Local work, no network: rendered output of about 1 KB per Deployment (`bench/manifests.mjs`).',
     '',

@@ -7,6 +7,7 @@ import { registerCluster } from './cluster.js';
 import { registerCompletion } from './completion.js';
 import { registerPin } from './pin.js';
 import { registerConvert } from './convert.js';
+import { registerTest } from './test.js';
 
 export interface CommandContext {
   io: CliIO;
@@ -24,5 +25,6 @@ export const commands: RegisterCommand[] = [
   registerCompletion,
   registerPin,
   registerConvert,
+  registerTest,
   // one line per command module, e.g. registerPin,
 ];

@@ -16,6 +16,10 @@ export interface VerifyFlags {
   cacheDir?: string;
   cache?: boolean;
   cacheUrl?: string;
+  publishVsa?: boolean;
+  vsaKey?: string;
+  vsaFormat?: string;
+  vsaPolicyUri?: string;
   insecureRegistry?: string[];
   registryCa?: string;
   trustedRoot?: string;
@@ -142,13 +146,15 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const options = toOptions(argv, config, io.env, io.isTTY);
   const formatter = await formatterFor(options.output);
   const paths = policyPaths(io.cwd, options.policyFlags, config);
+  // Publishing is checked before anything is verified: a missing or unreadable key is exit 2 at once.
+  const vsa = argv.publishVsa ? await (await import('./publish-vsa.js')).prepareVsa(argv, options, io) : undefined;
   const { run } = await import('../engine/run.js');
   const { exitCode } = await import('../engine/result.js');
   const { startProgress, startProgressLog } = await import('../report/progress.js');
   const counts = { total: 0, done: 0, inFlight: 0 };
   const label = () => (counts.total > 0 ? `verifying images: ${counts.done}/${counts.total} done, ${counts.inFlight} in flight` : 'reading manifests');
   const progress = argv.verbose && !io.progress?.isTTY ? startProgressLog(io.stderr, { label }) : startProgress(io.progress, { label });
-  const { result, stats, warnings } = await run({ inputs: options.inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() =>
+  const { result, stats, warnings, policyDigest } = await run({ inputs: options.inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() =>
     progress.stop(),
   );
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
@@ -167,7 +173,10 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
         `(cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms)\n`,
     );
   }
-  return exitCode(result);
+  const code = exitCode(result);
+  if (!vsa) return code;
+  const published = await vsa.publish(result, policyDigest, paths);
+  return published ? code : Math.max(code, 3);
 }
 
 export class UsageError extends Error {

@@ -11,6 +11,7 @@ import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '
 import type { DenyCheck, KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
 import { imageVars } from '../policy/conditions.js';
 import { noCache } from '../cache/verdict-cache.js';
+import { attestationCacheSubject } from './cache-subject.js';
 import { decideDeny } from './deny.js';
 import { imageMatch, selectRules } from '../policy/select.js';
 import { createKeyResolver, describeKeyError, type KeyResolver } from '../keys/resolve.js';
@@ -35,6 +36,8 @@ export interface JudgeDeps {
   keys?: KeyResolver;
   /** `--offline`: undecided is never forgiven by a failure policy. */
   offline?: boolean;
+  /** The time certificates, expiries and time functions are judged at (`verify-images test` sets it); default now. */
+  now?: () => Date;
   /** Settles with the reason when the run's deadline passes: images not decided by then are `error`. */
   deadline?: Promise<string>;
   progress?: RunProgress;
@@ -102,6 +105,7 @@ function undecidedAt(image: string, uses: ImageUse[], policies: Policy[], why: s
     file: s.rule.file,
     line: s.rule.line,
     rule: s.rule.path,
+    ...(s.rule.ruleName !== undefined && { ruleName: s.rule.ruleName }),
     mode: s.rule.mode,
     onError: 'block',
     ...(s.skipped ? { status: 'skip', reasons: ['excluded by the policy (skipImageReferences / exclude)'] } : { status: 'error', reasons: [why] }),
@@ -138,19 +142,23 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
   } catch {
     return;
   }
-  const leaves = policies.flatMap((p) => p.rules.filter((r) => imageMatch(r.images, ref) === 'match').flatMap((r) => keyLeaves(r.requirement)));
+  // validate.deny reads the verified payloads: those leaves are fetched whatever the cache holds.
+  const leaves = policies.flatMap((p) =>
+    p.rules.filter((r) => imageMatch(r.images, ref) === 'match').flatMap((r) => keyLeaves(r.requirement).map((leaf) => ({ leaf, uncached: Boolean(r.deny) && payloadName(leaf) !== undefined }))),
+  );
   if (leaves.length === 0) return;
   const repo: Repository = { registry: registryHost(ref), repository: ref.repository };
   const warm = async () => {
     const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
-    for (const leaf of leaves) {
+    for (const { leaf, uncached } of leaves) {
       const sigRepo = signaturesOf(leaf, repo);
       if (leaf.kind === 'notation') {
         await deps.evidence.notationSignatures(sigRepo, digest);
         continue;
       }
       if (leaf.kind === 'attestation') {
-        // Attestation verdicts may be cached per image reference; fetching is cheap to memoize anyway.
+        // A verdict the cache (local or shared) holds needs no evidence: fetching it anyway cost a fleet 2 requests per digest.
+        if (!uncached && (await deps.cache.get(digest, attestationCacheSubject(leaf, ref, digest)))) continue;
         await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
         continue;
       }
@@ -254,6 +262,7 @@ async function judgeRule(
     file: rule.file,
     line: rule.line,
     rule: rule.path,
+    ...(rule.ruleName !== undefined && { ruleName: rule.ruleName }),
     mode: rule.mode,
     onError: rule.onError,
   } as const;
@@ -363,7 +372,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
       reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`],
     };
   }
-  const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] } });
+  const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] }, ...(deps.now && { now: deps.now() }) });
   const reasons = result.reasons;
   if (result.ok) deps.cache.put(digest, leaf, { reasons, signer: result.signer });
   return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };

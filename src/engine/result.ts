@@ -9,6 +9,8 @@ export interface PolicyVerdict {
   file: string;
   line: number;
   rule: string;
+  /** The rule's own name (Kyverno), when it has one. */
+  ruleName?: string;
   mode: 'enforce' | 'audit';
   status: Exclude<Status, 'unmatched'>;
   reasons: string[];

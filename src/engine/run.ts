@@ -30,6 +30,7 @@ import { createEvidence, offlineEvidence } from './evidence.js';
 import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
+import { policyDigest } from '../publish/vsa.js';
 
 export interface RunOptions {
   /** Files, directories or `-`. */
@@ -75,10 +76,18 @@ export interface RunOptions {
   progress?: RunProgress;
   /** Policies loaded elsewhere (e.g. from the cluster), judged together with `policyPaths`. */
   policies?: Policy[];
+  /** The time verdicts are judged at (`verify-images test` fixes it); default now. */
+  now?: Date;
+  /** Keys from Secrets and KMS are not fetched (replayed registries: nothing may reach the network). */
+  keysOffline?: boolean;
 }
 
 export interface RunOutput {
   result: Result;
+  /** sha256 over the policy files the verdicts came from. */
+  policyDigest: string;
+  /** The Sigstore trusted root, when a check used it. */
+  trustedRootJson?: string;
   /** Stdin as read (once), when `-` was an input: `pin -` plans its edits on it. */
   stdin?: string;
   /** Said on stderr, not errors: a symlink left out, no image found. */
@@ -187,6 +196,8 @@ export interface PolicySet {
   files: number;
   /** Files no loader reads by name (`policy.yaml.txt`), as shown to the user. */
   ignored: string[];
+  /** sha256 over the policy files read (what a VSA names as its policy). */
+  digest: string;
 }
 
 export async function loadPolicySet(paths: string[], cwd = process.cwd()): Promise<PolicySet> {
@@ -196,7 +207,7 @@ export async function loadPolicySet(paths: string[], cwd = process.cwd()): Promi
   const texts = files.map((f) => ({ ...f, file: shown(f.file) }));
   await prepareLoaders(texts);
   const policies = loadPolicies(texts, { trustStores: stores });
-  return { policies, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)) };
+  return { policies, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)), digest: policyDigest(texts) };
 }
 
 export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Promise<Policy[]> {
@@ -258,13 +269,16 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     cache,
     trust: () => (trust ??= loadTrustMaterial(options.trustedRoot ? { trustedRootFile: options.trustedRoot } : {})),
     concurrency: options.concurrency,
-    keys: createKeyResolver({ kubeconfig: options.kubeconfig, context: options.context, env: options.env, offline: options.offline }),
+    keys: createKeyResolver({ kubeconfig: options.kubeconfig, context: options.context, env: options.env, offline: options.offline || options.keysOffline }),
+    ...(options.now && { now: () => options.now! }),
     deadline,
     ...(options.offline && { offline: true }),
     ...(options.progress && { progress: options.progress }),
   };
   try {
-    return await pipeline(options, registry, cache, deps, started, warnings);
+    const out = await pipeline(options, registry, cache, deps, started, warnings);
+    // What keyless checks were judged against: `verify-images test --record` keeps it with the fixtures.
+    return trust?.trustedRootJson !== undefined ? { ...out, trustedRootJson: trust.trustedRootJson } : out;
   } finally {
     clearTimeout(timer);
     if (registry && !options.registry) await (registry as { close?: () => Promise<void> }).close?.();
@@ -354,6 +368,7 @@ async function pipeline(
   const stats = (registry as { stats?: () => { requests: number } } | undefined)?.stats?.();
   return {
     result: { summary: summarize(results), results, unmatched: options.unmatched },
+    policyDigest: set.digest,
     ...(stdin !== undefined && { stdin }),
     warnings,
     stats: {

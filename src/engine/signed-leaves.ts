@@ -19,6 +19,7 @@ import type { TrustMaterial } from '../verify/types.js';
 import type { Evidence, FoundBundle } from './evidence.js';
 import { signatureTag } from './evidence.js';
 import type { VerdictCache } from '../cache/verdict-cache.js';
+import { attestationCacheSubject } from './cache-subject.js';
 
 export interface LeafDeps {
   evidence: Evidence;
@@ -26,6 +27,8 @@ export interface LeafDeps {
   trust: () => TrustMaterial;
   /** Turns a key leaf with `keyRef` (Secret, KMS) into one with `keys`; absent = keys are inline. */
   resolveKey?: (leaf: KeyRequirement) => Promise<KeyRequirement>;
+  /** The time certificates and expiries are judged at; default now. */
+  now?: () => Date;
 }
 
 export interface LeafTarget {
@@ -107,7 +110,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
     if (layers.length === 0) {
       return { status: 'fail', reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`] };
     }
-    result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust });
+    result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust, ...(deps.now && { now: deps.now() }) });
   }
   if (result.ok) deps.cache.put(digest, leaf, { reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) });
   return { status: result.ok ? 'pass' : 'fail', reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) };
@@ -155,8 +158,7 @@ export async function checkKeyBundles(leaf: KeyRequirement, target: LeafTarget, 
 export async function checkAttestationLeaf(leaf: AttestationRequirement, target: LeafTarget, deps: LeafDeps): Promise<LeafOutcome> {
   const { digest, sigRepo } = target;
   const image = imageVars(target.ref, digest);
-  // Conditions may read image.* variables, which differ between references to one digest.
-  const cacheSubject = leaf.conditions.length > 0 ? { leaf, image } : leaf;
+  const cacheSubject = attestationCacheSubject(leaf, target.ref, digest);
   const cached = await deps.cache.get(digest, cacheSubject);
   if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
 
@@ -206,6 +208,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
         signer: key ?? withRunRoot(signer as CertificateRequirement, deps),
         digest,
         ...(keyTrust && { keyTrust }),
+        ...(deps.now && { now: deps.now() }),
       });
       if (!r.ok) return { status: 'fail', reasons: r.reasons };
       // The layer annotation that selected this candidate is unsigned: the signed statement decides.
@@ -230,7 +233,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
   } else {
     const judged = verified.map((v) => ({
       v,
-      r: evaluateConditions(leaf.conditions, { predicate: v.statement.predicate, statement: v.statement.raw, image, ...(leaf.name !== undefined && { name: leaf.name }) }),
+      r: evaluateConditions(leaf.conditions, { predicate: v.statement.predicate, statement: v.statement.raw, image, ...(leaf.name !== undefined && { name: leaf.name }), ...(deps.now && { now: deps.now() }) }),
     }));
     const failing = judged.filter((j) => !j.r.ok);
     const passing = judged.filter((j) => j.r.ok);

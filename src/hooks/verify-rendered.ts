@@ -17,6 +17,8 @@ export interface HookSettings {
   unmatched?: 'allow' | 'fail';
   insecureRegistries?: string[];
   cacheDir?: string;
+  /** The fleet's shared verdict store: the container's VERIFY_IMAGES_CACHE_URL only (never an app's or a repository's). */
+  cacheUrl?: string;
   concurrency?: number;
   trustedRoot?: string;
   /** Milliseconds (VERIFY_IMAGES_TIMEOUT, e.g. `60s`); default 60 s, before Argo CD's 90 s exec limit. */
@@ -59,6 +61,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): HookSettings {
     unmatched: unmatched === 'fail' || unmatched === 'allow' ? unmatched : undefined,
     insecureRegistries: list(setting(env, 'VERIFY_IMAGES_INSECURE_REGISTRIES')),
     cacheDir: setting(env, 'VERIFY_IMAGES_CACHE_DIR'),
+    ...(env.VERIFY_IMAGES_CACHE_URL && { cacheUrl: env.VERIFY_IMAGES_CACHE_URL }),
     trustedRoot: setting(env, 'VERIFY_IMAGES_TRUSTED_ROOT'),
     timeoutMs: timeout === undefined ? undefined : (parseDuration(timeout) ?? badTimeout(timeout)),
   };
@@ -90,6 +93,7 @@ export async function verifyRendered(
       unmatched: settings.unmatched ?? config.unmatched ?? 'allow',
       concurrency: settings.concurrency ?? config.concurrency ?? 16,
       cache: settings.cacheDir ?? config.cacheDir ?? '',
+      ...(settings.cacheUrl && { cacheUrl: settings.cacheUrl }),
       insecureRegistries: [...(settings.insecureRegistries ?? []), ...(config.insecureRegistries ?? [])],
       registryCa: config.registryCa,
       trustedRoot: settings.trustedRoot ?? config.trustedRoot,

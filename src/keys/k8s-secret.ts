@@ -33,7 +33,7 @@ export function pickKey(data: Record<string, string>, wanted: string | undefined
   throw new KeyResolveError('KEY_SECRET_NO_KEY', `${where}: secret has no cosign.pub (keys: ${keys.join(', ') || 'none'})`);
 }
 
-async function readSecretData(ref: SecretKeyRef, opts: KeyResolveOptions, where: string): Promise<Record<string, string>> {
+export async function readSecretData(ref: SecretKeyRef, opts: KeyResolveOptions, where: string): Promise<Record<string, string>> {
   const env = opts.env ?? process.env;
   let kc;
   try {

@@ -45,9 +45,12 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
   return challenges;
 }
 
+/** What a token is asked for: reads, or reads and writes (publishing attestations). */
+export type Actions = 'pull' | 'pull,push';
+
 export interface Authenticator {
   /** Authorization header already known to work for (host, repo), if any. */
-  cached(host: string, repository: string): string | undefined;
+  cached(host: string, repository: string, actions?: Actions): string | undefined;
   /**
    * Answers a 401: returns the Authorization header to retry with, or undefined
    * when there is nothing to try (no credentials for a Basic challenge).
@@ -57,7 +60,7 @@ export interface Authenticator {
    * `sent` is the Authorization the refused request carried: only that one counts as rejected,
    * so concurrent first requests all get the credentials.
    */
-  respond(host: string, repository: string, wwwAuthenticate: string | undefined, sent?: string): Promise<string | undefined>;
+  respond(host: string, repository: string, wwwAuthenticate: string | undefined, sent?: string, actions?: Actions): Promise<string | undefined>;
 }
 
 interface CachedToken {
@@ -74,9 +77,9 @@ export function createAuthenticator(opts: { transport: Transport; credentials?: 
   const tokens = new Map<string, CachedToken>();
   // One token request per (host, repository) at a time, however many requests got a 401.
   const pending = new Map<string, Promise<string>>();
-  const key = (host: string, repository: string) => `${host}\u0000${repository}`;
+  const key = (host: string, repository: string, actions: Actions = 'pull') => `${host}\u0000${repository}\u0000${actions}`;
 
-  async function bearer(host: string, repository: string, params: Record<string, string>): Promise<string> {
+  async function bearer(host: string, repository: string, params: Record<string, string>, actions: Actions): Promise<string> {
     const realm = params['realm'];
     let url: URL;
     try {
@@ -85,7 +88,7 @@ export function createAuthenticator(opts: { transport: Transport; credentials?: 
     } catch {
       throw new RegistryError('AUTH', `${host}: bearer challenge without a usable realm`);
     }
-    const scope = `repository:${repository}:pull`;
+    const scope = `repository:${repository}:${actions}`;
     const cred: Credential | undefined = await opts.credentials?.get(host);
     const headers: Record<string, string> = { accept: 'application/json' };
     let res;
@@ -115,29 +118,29 @@ export function createAuthenticator(opts: { transport: Transport; credentials?: 
     const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
     const header = `Bearer ${token}`;
     // Renew a little early so a token does not expire between check and use.
-    tokens.set(key(host, repository), { header, expiresAt: now() + Math.max(1, seconds - 5) * 1000 });
+    tokens.set(key(host, repository, actions), { header, expiresAt: now() + Math.max(1, seconds - 5) * 1000 });
     return header;
   }
 
   return {
-    cached(host, repository) {
-      const token = tokens.get(key(host, repository));
+    cached(host, repository, actions = 'pull') {
+      const token = tokens.get(key(host, repository, actions));
       if (token && token.expiresAt > now()) return token.header;
-      if (token) tokens.delete(key(host, repository));
+      if (token) tokens.delete(key(host, repository, actions));
       return basic.get(host);
     },
-    async respond(host, repository, wwwAuthenticate, sent) {
+    async respond(host, repository, wwwAuthenticate, sent, actions = 'pull') {
       const challenges = parseWwwAuthenticate(wwwAuthenticate ?? '');
       const bearerChallenge = challenges.find((c) => c.scheme === 'bearer');
       if (bearerChallenge) {
-        const k = key(host, repository);
+        const k = key(host, repository, actions);
         const current = tokens.get(k);
         // Another request already fetched a newer token than the one refused here: use it.
         if (current && current.header !== sent && current.expiresAt > now()) return current.header;
         tokens.delete(k);
         let p = pending.get(k);
         if (!p) {
-          p = bearer(host, repository, bearerChallenge.params).finally(() => pending.delete(k));
+          p = bearer(host, repository, bearerChallenge.params, actions).finally(() => pending.delete(k));
           pending.set(k, p);
         }
         return p;

@@ -1,6 +1,6 @@
 // The OCI distribution read path behind the RegistryClient seam: resolve,
 // manifest, blob, referrers. Every returned byte is hashed and checked.
-import type { CredentialStore, Descriptor, FetchedManifest, RegistryClient, Repository } from './types.js';
+import type { CredentialStore, Descriptor, FetchedManifest, RegistryClient, RegistryWriter, Repository } from './types.js';
 import { RegistryError } from './types.js';
 import { createTransport, NetworkFailure, type HttpResponse, type TransportStats } from './transport.js';
 import { createAuthenticator } from './auth.js';
@@ -34,7 +34,7 @@ export interface RegistryOptions {
   resolve?: Record<string, string>;
 }
 
-export type StatsRegistryClient = RegistryClient & {
+export type StatsRegistryClient = RegistryClient & RegistryWriter & {
   /** Every HTTP request sent (token requests, redirects and retries included). */
   stats(): TransportStats;
   /** Closes the keep-alive connections. */
@@ -55,18 +55,34 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
   const schemes = new Map<string, Scheme>();
   const maxBlobBytes = opts.maxBlobBytes ?? 64 * 1024 * 1024;
 
-  /** One registry call with auth; `path` is relative to /v2/<repo>/ or absolute when it starts with '/'. */
-  async function call(repo: Repository, method: 'GET' | 'HEAD', path: string, accept?: string, maxBytes?: number): Promise<HttpResponse> {
+  /**
+   * One registry call with auth; `path` is relative to /v2/<repo>/, absolute when it starts with
+   * '/', or a whole URL (an upload location). Writes ask for a push token.
+   */
+  async function call(
+    repo: Repository,
+    method: 'GET' | 'HEAD' | 'POST' | 'PUT',
+    path: string,
+    accept?: string,
+    maxBytes?: number,
+    write?: { body?: Uint8Array; contentType?: string },
+  ): Promise<HttpResponse> {
     checkRepository(repo.repository);
     const host = repo.registry;
-    const fullPath = path.startsWith('/') ? path : `/v2/${repo.repository}/${path}`;
+    const actions = write ? 'pull,push' : 'pull';
+    const fullPath = path.startsWith('/') || /^https?:\/\//.test(path) ? path : `/v2/${repo.repository}/${path}`;
     const send = async (authorization: string | undefined): Promise<HttpResponse> => {
       const scheme = schemes.get(host) ?? schemeFor(host, insecure);
+      const base = baseUrl(host, scheme);
+      const url = /^https?:\/\//.test(fullPath) ? fullPath : base + fullPath;
       const headers: Record<string, string> = {};
       if (accept) headers['accept'] = accept;
-      if (authorization) headers['authorization'] = authorization;
+      // An upload location on another origin (a storage backend) never gets the registry's credentials.
+      if (authorization && new URL(url).origin === new URL(base).origin) headers['authorization'] = authorization;
+      if (write?.contentType) headers['content-type'] = write.contentType;
+      if (write) headers['content-length'] = String(write.body?.byteLength ?? 0);
       try {
-        return await transport.send({ method, url: baseUrl(host, scheme) + fullPath, headers, maxBytes });
+        return await transport.send({ method, url, headers, maxBytes, ...(write?.body && { body: write.body }) });
       } catch (err) {
         if (err instanceof NetworkFailure && scheme === 'https-insecure' && NOT_TLS.has(err.code)) {
           schemes.set(host, 'http'); // an insecure registry that only speaks HTTP
@@ -76,14 +92,14 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
       }
     };
     try {
-      const first = auth.cached(host, repo.repository);
+      const first = auth.cached(host, repo.repository, actions);
       let res = await send(first);
       if (res.status === 401) {
-        const header = await auth.respond(host, repo.repository, res.headers['www-authenticate'], first);
+        const header = await auth.respond(host, repo.repository, res.headers['www-authenticate'], first, actions);
         if (header) res = await send(header);
       }
       if (res.status === 401 || res.status === 403) {
-        throw new RegistryError('AUTH', `${host}/${repo.repository}: access denied (${res.status}) ${await credentialOrigin(host)}`, { status: res.status });
+        throw new RegistryError('AUTH', `${host}/${repo.repository}: ${write ? 'push' : 'access'} denied (${res.status}) ${await credentialOrigin(host, Boolean(write))}`, { status: res.status });
       }
       if (res.status === 429) {
         throw new RegistryError('RATE_LIMITED', `${host}/${repo.repository}: rate limited after retries`, { status: 429 });
@@ -96,9 +112,9 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
   }
 
   /** Where the credentials sent came from, or where none were found: never their value. */
-  async function credentialOrigin(host: string): Promise<string> {
+  async function credentialOrigin(host: string, push = false): Promise<string> {
     const cred = await opts.credentials?.get(host).catch(() => undefined);
-    if (cred?.source) return `with the credentials from ${cred.source}; check that they may pull this repository`;
+    if (cred?.source) return `with the credentials from ${cred.source}; check that they may ${push ? 'push to' : 'pull'} this repository`;
     const where = opts.credentials?.where?.();
     return `anonymously: no credentials for ${host}${where ? ` in ${where}` : ''} (docker login ${host}, or a pull secret)`;
   }
@@ -159,6 +175,28 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
         get: (path) => call(repo, 'GET', path, OCI_INDEX, MAX_MANIFEST_BYTES),
         manifest: (tag) => manifest(repo, tag),
       });
+    },
+
+    async pushBlob(repo, bytes) {
+      const digest = digestOf(bytes);
+      const head = await call(repo, 'HEAD', `blobs/${digest}`, undefined, undefined, {});
+      if (head.status === 200) return digest; // already there (cosign skips it too)
+      const started = await call(repo, 'POST', 'blobs/uploads/', undefined, undefined, {});
+      const location = started.headers['location'];
+      if (started.status !== 202 || !location) throw unexpected(started, `start upload to ${repo.repository}`);
+      const scheme = schemes.get(repo.registry) ?? schemeFor(repo.registry, insecure);
+      const upload = new URL(location, baseUrl(repo.registry, scheme) + '/');
+      upload.searchParams.set('digest', digest);
+      const done = await call(repo, 'PUT', upload.toString(), undefined, undefined, { body: bytes, contentType: 'application/octet-stream' });
+      if (done.status !== 201) throw unexpected(done, `upload ${digest} to ${repo.repository}`);
+      return digest;
+    },
+
+    async pushManifest(repo, reference, bytes, mediaType) {
+      checkReference(reference);
+      const res = await call(repo, 'PUT', `manifests/${reference}`, undefined, undefined, { body: bytes, contentType: mediaType });
+      if (res.status !== 201 && res.status !== 200) throw unexpected(res, `push manifest ${repo.repository}:${reference}`);
+      return digestOf(bytes);
     },
 
     stats: () => transport.stats(),

@@ -11,10 +11,10 @@ import { RegistryError } from './types.js';
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'POST';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
   /** Cap for a successful body; larger bodies are refused (PROTOCOL). */
   maxBytes?: number;
 }

@@ -37,6 +37,14 @@ export interface RegistryClient {
   referrers(repo: Repository, digest: string, artifactType?: string): Promise<Descriptor[]>;
 }
 
+/** The write path, used only to publish attestations (`--publish-vsa`): push credentials from the docker config. */
+export interface RegistryWriter {
+  /** Uploads a blob unless the registry has it; returns its digest. */
+  pushBlob(repo: Repository, bytes: Uint8Array): Promise<string>;
+  /** PUTs a manifest under a tag or digest; returns its digest. */
+  pushManifest(repo: Repository, reference: string, bytes: Uint8Array, mediaType: string): Promise<string>;
+}
+
 /** Transport, auth or integrity trouble: the image becomes `error`, never `fail`. */
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';

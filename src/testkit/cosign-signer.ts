@@ -201,3 +201,22 @@ export async function signImage(opts: SignImageOptions): Promise<SignedImage> {
   const manifestDigest = await pushManifest(opts.registry, signatureRepo, tag, manifest, OCI_MANIFEST, opts);
   return { tag, signatureRepo, manifestDigest, payload: pushed, signature: b64, layer, layerCount: layers.length };
 }
+
+/** `cosign generate-key-pair`'s private key: PKCS#8 DER sealed with scrypt + nacl/secretbox under `password`. */
+export async function encryptCosignKey(privateKey: KeyObject, password: string): Promise<string> {
+  const { randomBytes, scryptSync } = await import('node:crypto');
+  const { secretbox } = await import('@noble/ciphers/salsa.js');
+  const salt = randomBytes(32);
+  const nonce = randomBytes(24);
+  const params = { N: 32768, r: 8, p: 1 };
+  const key = scryptSync(password, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 });
+  const der = privateKey.export({ type: 'pkcs8', format: 'der' });
+  const ciphertext = secretbox(key, nonce).seal(der);
+  const json = JSON.stringify({
+    kdf: { name: 'scrypt', params, salt: salt.toString('base64') },
+    cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },
+    ciphertext: Buffer.from(ciphertext).toString('base64'),
+  });
+  const body = Buffer.from(json).toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n${body.trim()}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n`;
+}

@@ -10,6 +10,8 @@ export interface ProxyOptions {
   status?: number;
   /** Accept connections and requests, and never answer. */
   hang?: boolean;
+  /** Refuse writes (POST, PUT, PATCH, DELETE) with 403 DENIED, as a registry does to a pull-only account. */
+  refuseWrites?: boolean;
 }
 
 export interface RegistryProxy {
@@ -28,6 +30,10 @@ export async function startRegistryProxy(target: string, opts: ProxyOptions = {}
   const server = http.createServer((req, res) => {
     requests++;
     if (opts.hang) return; // never answered; the socket is destroyed at stop()
+    if (opts.refuseWrites && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) {
+      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
+      return;
+    }
     if (opts.failEvery && requests % opts.failEvery === 0) {
       res.writeHead(opts.status ?? 503, { 'content-type': 'text/plain' }).end('injected failure');
       return;

@@ -76,7 +76,7 @@ t.test('bearer: identity token uses the OAuth2 refresh grant', async (t) => {
   const auth = createAuthenticator({ transport, credentials: store({ identityToken: 'REFRESH-SECRET' }) });
   t.equal(await auth.respond('reg.example', 'team/app', CHALLENGE), 'Bearer A2');
   t.equal(seen[0]!.method, 'POST');
-  const form = new URLSearchParams(seen[0]!.body);
+  const form = new URLSearchParams(String(seen[0]!.body));
   t.equal(form.get('grant_type'), 'refresh_token');
   t.equal(form.get('refresh_token'), 'REFRESH-SECRET');
   t.equal(form.get('scope'), 'repository:team/app:pull');

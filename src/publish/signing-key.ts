@@ -1,0 +1,87 @@
+// The key VSAs are signed with (`--vsa-key`): a PEM private key (PKCS#8, SEC1 or PKCS#1), cosign's
+// encrypted format (`cosign generate-key-pair`, password from COSIGN_PASSWORD), or the same kept in a
+// Kubernetes Secret as `cosign generate-key-pair k8s://ns/name` writes it (cosign.key, cosign.password).
+
+import { createPrivateKey, createPublicKey, scryptSync, type KeyObject } from 'node:crypto';
+import { secretbox } from '@noble/ciphers/salsa.js';
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../config/load.js';
+import { parseK8sUri } from '../keys/resolve.js';
+import { readSecretData } from '../keys/k8s-secret.js';
+import type { KeyResolveOptions } from '../keys/options.js';
+
+export interface SigningKey {
+  privateKey: KeyObject;
+  /** PEM of the public half: what a policy names to accept the VSAs. */
+  publicKeyPem: string;
+  /** Where it came from (a path or k8s:// URI), never its bytes. */
+  source: string;
+}
+
+const ENCRYPTED = /-----BEGIN ENCRYPTED (?:SIGSTORE|COSIGN) PRIVATE KEY-----([\s\S]*?)-----END ENCRYPTED (?:SIGSTORE|COSIGN) PRIVATE KEY-----/;
+
+export async function loadSigningKey(spec: string, opts: KeyResolveOptions & { env: NodeJS.ProcessEnv; cwd: string }): Promise<SigningKey> {
+  if (/^(awskms|gcpkms|azurekms|hashivault):\/\//.test(spec)) {
+    throw new ConfigError(`--vsa-key ${spec}: signing with a KMS key is not supported yet (use a key file or k8s://namespace/secret)`);
+  }
+  const k8s = parseK8sUri(spec);
+  if (k8s) {
+    const data = await readSecretData(k8s, opts, spec).catch((err: Error) => {
+      throw new ConfigError(`--vsa-key ${spec}: ${err.message}`);
+    });
+    if (!data['cosign.key']) throw new ConfigError(`--vsa-key ${spec}: the secret has no cosign.key (keys: ${Object.keys(data).join(', ') || 'none'})`);
+    const password = data['cosign.password'] !== undefined ? Buffer.from(data['cosign.password'], 'base64').toString('utf8') : opts.env.COSIGN_PASSWORD;
+    return parseSigningKey(Buffer.from(data['cosign.key'], 'base64').toString('utf8'), password, spec);
+  }
+  const path = await import('node:path');
+  const file = path.resolve(opts.cwd, spec);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--vsa-key ${spec}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseSigningKey(text, opts.env.COSIGN_PASSWORD, spec);
+}
+
+/** Pure: the key in `text`; errors name the source, never quote the key. */
+export function parseSigningKey(text: string, password: string | undefined, source: string): SigningKey {
+  const encrypted = ENCRYPTED.exec(text);
+  let privateKey: KeyObject;
+  try {
+    privateKey = encrypted ? decryptCosignKey(encrypted[1]!, password, source) : createPrivateKey(text);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`--vsa-key ${source}: not a private key (PEM PKCS#8, EC or RSA, or a cosign key)`);
+  }
+  const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  return { privateKey, publicKeyPem, source };
+}
+
+/** cosign's format: JSON {kdf: scrypt, cipher: nacl/secretbox, ciphertext} around a PKCS#8 DER key. */
+function decryptCosignKey(body: string, password: string | undefined, source: string): KeyObject {
+  if (password === undefined) throw new ConfigError(`--vsa-key ${source}: an encrypted cosign key needs COSIGN_PASSWORD`);
+  let doc: { kdf?: { name?: string; params?: { N?: number; r?: number; p?: number }; salt?: string }; cipher?: { name?: string; nonce?: string }; ciphertext?: string };
+  try {
+    doc = JSON.parse(Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')) as typeof doc;
+  } catch {
+    throw new ConfigError(`--vsa-key ${source}: the encrypted key is malformed`);
+  }
+  const { kdf, cipher, ciphertext } = doc;
+  if (kdf?.name !== 'scrypt' || cipher?.name !== 'nacl/secretbox' || !kdf.salt || !cipher.nonce || !ciphertext || !kdf.params) {
+    throw new ConfigError(`--vsa-key ${source}: unsupported encrypted key (expected scrypt + nacl/secretbox, as cosign writes)`);
+  }
+  const { N = 32768, r = 8, p = 1 } = kdf.params;
+  const key = scryptSync(password, Buffer.from(kdf.salt, 'base64'), 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  const opened = secretboxOpen(key, Buffer.from(cipher.nonce, 'base64'), Buffer.from(ciphertext, 'base64'));
+  if (!opened) throw new ConfigError(`--vsa-key ${source}: wrong COSIGN_PASSWORD (the key does not decrypt)`);
+  return createPrivateKey({ key: Buffer.from(opened), format: 'der', type: 'pkcs8' });
+}
+
+function secretboxOpen(key: Uint8Array, nonce: Uint8Array, box: Uint8Array): Uint8Array | undefined {
+  try {
+    return secretbox(key, nonce).open(box);
+  } catch {
+    return undefined;
+  }
+}
