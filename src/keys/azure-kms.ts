@@ -32,6 +32,32 @@ export async function azurePublicKey(key: AzureKey, env: NodeJS.ProcessEnv, toke
   return jwkToPem(body.key, key.uri);
 }
 
+/** Key Vault sign (ES256) over a SHA-256 digest: Key Vault answers r||s, returned here as DER. */
+export async function azureSign(key: AzureKey, env: NodeJS.ProcessEnv, digest: Uint8Array, token?: () => Promise<string>): Promise<Buffer> {
+  const vault = (env.VERIFY_IMAGES_AZUREKMS_ENDPOINT ?? key.vaultUrl).replace(/\/+$/, '');
+  const accessToken = await (token ?? (() => defaultCredentialToken(key.uri)))();
+  const url = `${vault}/keys/${encodeURIComponent(key.keyName)}${key.version ? `/${encodeURIComponent(key.version)}` : ''}/sign?api-version=${API_VERSION}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ alg: 'ES256', value: Buffer.from(digest).toString('base64url') }),
+    });
+  } catch (err) {
+    throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: cannot reach Key Vault: ${(err as Error).message}`, { cause: err });
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403) throw new KeyResolveError('KEY_ACCESS_DENIED', `${key.uri}: Key Vault refused to sign (HTTP ${res.status})`);
+    throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: Key Vault answered HTTP ${res.status} to sign`);
+  }
+  const value = ((await res.json()) as { value?: string }).value;
+  if (typeof value !== 'string') throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: Key Vault returned no signature`);
+  const { p256 } = await import('@noble/curves/nist.js');
+  return Buffer.from(p256.Signature.fromBytes(Buffer.from(value, 'base64url'), 'compact').toBytes('der'));
+}
+
 async function defaultCredentialToken(uri: string): Promise<string> {
   let lib;
   try {

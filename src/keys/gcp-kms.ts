@@ -10,13 +10,17 @@ import { pemKeys } from './pem.js';
 
 type GcpKey = Extract<KmsKey, { provider: 'gcp' }>;
 
-export async function gcpPublicKey(key: GcpKey, env: NodeJS.ProcessEnv, token?: () => Promise<string>): Promise<string> {
+function gcpApi(key: GcpKey, env: NodeJS.ProcessEnv, token?: () => Promise<string>) {
   const base = (env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS ?? 'https://cloudkms.googleapis.com/').replace(/\/*$/, '/');
-  const accessToken = await (token ?? (() => adcToken(key.uri)))();
-  const get = async (path: string): Promise<any> => {
+  let accessToken: Promise<string> | undefined;
+  return async (path: string, body?: object): Promise<any> => {
+    const auth = await (accessToken ??= (token ?? (() => adcToken(key.uri)))());
     let res: Response;
     try {
-      res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${accessToken}` } });
+      res = await fetch(new URL(path, base), {
+        ...(body && { method: 'POST', body: JSON.stringify(body) }),
+        headers: { authorization: `Bearer ${auth}`, ...(body && { 'content-type': 'application/json' }) },
+      });
     } catch (err) {
       throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: cannot reach Cloud KMS: ${(err as Error).message}`, { cause: err });
     }
@@ -26,10 +30,23 @@ export async function gcpPublicKey(key: GcpKey, env: NodeJS.ProcessEnv, token?: 
     if (res.status === 401 || res.status === 403) throw new KeyResolveError('KEY_ACCESS_DENIED', `${key.uri}: Cloud KMS refused the request (HTTP ${res.status})`);
     throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: Cloud KMS answered HTTP ${res.status}`);
   };
+}
+
+export async function gcpPublicKey(key: GcpKey, env: NodeJS.ProcessEnv, token?: () => Promise<string>): Promise<string> {
+  const get = gcpApi(key, env, token);
   const version = key.version ?? (await newestEnabledVersion(key, get));
   const out = await get(`v1/${key.keyName}/cryptoKeyVersions/${encodeURIComponent(version)}/publicKey`);
   if (typeof out?.pem !== 'string') throw new KeyResolveError('KEY_NOT_PUBLIC', `${key.uri}: Cloud KMS returned no PEM`);
   return pemKeys(out.pem, key.uri)[0]!;
+}
+
+/** asymmetricSign over a SHA-256 digest with the version given (else the newest enabled): the DER signature. */
+export async function gcpSign(key: GcpKey, env: NodeJS.ProcessEnv, digest: Uint8Array, token?: () => Promise<string>): Promise<Buffer> {
+  const api = gcpApi(key, env, token);
+  const version = key.version ?? (await newestEnabledVersion(key, api));
+  const out = await api(`v1/${key.keyName}/cryptoKeyVersions/${encodeURIComponent(version)}:asymmetricSign`, { digest: { sha256: Buffer.from(digest).toString('base64') } });
+  if (typeof out?.signature !== 'string') throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: Cloud KMS returned no signature`);
+  return Buffer.from(out.signature, 'base64');
 }
 
 async function newestEnabledVersion(key: GcpKey, get: (path: string) => Promise<any>): Promise<string> {

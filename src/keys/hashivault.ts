@@ -12,16 +12,47 @@ import { vaultKeyToPem } from './pem.js';
 
 type VaultKey = Extract<KmsKey, { provider: 'vault' }>;
 
-export async function vaultPublicKey(key: VaultKey, env: NodeJS.ProcessEnv): Promise<string> {
+async function vaultAccess(key: VaultKey, env: NodeJS.ProcessEnv) {
   const addr = env.VAULT_ADDR;
   if (!addr) throw new KeyResolveError('KEY_NO_CREDENTIALS', `${key.uri}: VAULT_ADDR is not set`);
   const token = env.VAULT_TOKEN || (await tokenFile(env));
   if (!token) throw new KeyResolveError('KEY_NO_CREDENTIALS', `${key.uri}: no Vault token (set VAULT_TOKEN or log in with \`vault login\`)`);
   const mount = (env.TRANSIT_SECRET_ENGINE_PATH ?? 'transit').replace(/^\/+|\/+$/g, '');
+  const headers = { 'x-vault-token': token, ...(env.VAULT_NAMESPACE && { 'x-vault-namespace': env.VAULT_NAMESPACE }) };
+  return { addr, mount, headers };
+}
+
+/** Transit sign over a SHA-256 digest (prehashed, ASN.1): the DER signature. */
+export async function vaultSign(key: VaultKey, env: NodeJS.ProcessEnv, digest: Uint8Array): Promise<Buffer> {
+  const { addr, mount, headers } = await vaultAccess(key, env);
+  const url = `${addr.replace(/\/+$/, '')}/v1/${mount}/sign/${encodeURIComponent(key.keyName)}/sha2-256`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: Buffer.from(digest).toString('base64'), prehashed: true, marshaling_algorithm: 'asn1' }),
+    });
+  } catch (err) {
+    throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: cannot reach Vault at ${addr}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403) throw new KeyResolveError('KEY_ACCESS_DENIED', `${key.uri}: Vault refused to sign (HTTP ${res.status})`);
+    throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: Vault answered HTTP ${res.status} to sign`);
+  }
+  const signature = ((await res.json()) as { data?: { signature?: string } }).data?.signature;
+  const m = /^vault:v\d+:(.+)$/.exec(signature ?? '');
+  if (!m) throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: Vault returned no signature`);
+  return Buffer.from(m[1]!, 'base64');
+}
+
+export async function vaultPublicKey(key: VaultKey, env: NodeJS.ProcessEnv): Promise<string> {
+  const { addr, mount, headers } = await vaultAccess(key, env);
   const url = `${addr.replace(/\/+$/, '')}/v1/${mount}/keys/${encodeURIComponent(key.keyName)}`;
   let res: Response;
   try {
-    res = await fetch(url, { headers: { 'x-vault-token': token, ...(env.VAULT_NAMESPACE && { 'x-vault-namespace': env.VAULT_NAMESPACE }) } });
+    res = await fetch(url, { headers });
   } catch (err) {
     throw new KeyResolveError('KEY_FETCH_FAILED', `${key.uri}: cannot reach Vault at ${addr}: ${(err as Error).message}`, { cause: err });
   }

@@ -44,7 +44,7 @@ export async function publishVsas(result: Result, o: PublishOptions): Promise<Pu
     return [
       limit(async () => {
         try {
-          const { envelope, json } = signStatement(made.statement, o.key.privateKey);
+          const { envelope, json } = await signStatement(made.statement, o.key.sign);
           const a = { repo, digest: r.digest!, predicateType: VSA_PREDICATE_TYPE, envelope, envelopeJson: json };
           const at = o.format === 'bundle' ? await attachBundle(o.registry, a, keyHint(o.key.publicKeyPem)) : await attachLegacy(o.registry, a);
           report.published.push({ image: r.image, digest: r.digest!, at });

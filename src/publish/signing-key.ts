@@ -1,8 +1,9 @@
 // The key VSAs are signed with (`--vsa-key`): a PEM private key (PKCS#8, SEC1 or PKCS#1), cosign's
-// encrypted format (`cosign generate-key-pair`, password from COSIGN_PASSWORD), or the same kept in a
-// Kubernetes Secret as `cosign generate-key-pair k8s://ns/name` writes it (cosign.key, cosign.password).
+// encrypted format (`cosign generate-key-pair`, password from COSIGN_PASSWORD), the same kept in a
+// Kubernetes Secret as `cosign generate-key-pair k8s://ns/name` writes it (cosign.key, cosign.password),
+// or a KMS key (awskms://, gcpkms://, azurekms://, hashivault://) that signs remotely.
 
-import { createPrivateKey, createPublicKey, scryptSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, scryptSync, sign, type KeyObject } from 'node:crypto';
 import { secretbox } from '@noble/ciphers/salsa.js';
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/load.js';
@@ -11,7 +12,8 @@ import { readSecretData } from '../keys/k8s-secret.js';
 import type { KeyResolveOptions } from '../keys/options.js';
 
 export interface SigningKey {
-  privateKey: KeyObject;
+  /** Signs `data` with the key's usual scheme (ECDSA/RSA over SHA-256, Ed25519 pure): the signature as cosign writes it. */
+  sign(data: Uint8Array): Promise<Buffer>;
   /** PEM of the public half: what a policy names to accept the VSAs. */
   publicKeyPem: string;
   /** Where it came from (a path or k8s:// URI), never its bytes. */
@@ -22,7 +24,11 @@ const ENCRYPTED = /-----BEGIN ENCRYPTED (?:SIGSTORE|COSIGN) PRIVATE KEY-----([\s
 
 export async function loadSigningKey(spec: string, opts: KeyResolveOptions & { env: NodeJS.ProcessEnv; cwd: string }): Promise<SigningKey> {
   if (/^(awskms|gcpkms|azurekms|hashivault):\/\//.test(spec)) {
-    throw new ConfigError(`--vsa-key ${spec}: signing with a KMS key is not supported yet (use a key file or k8s://namespace/secret)`);
+    const { kmsSigner } = await import('../keys/kms-sign.js');
+    const signer = await kmsSigner(spec, opts).catch((err: Error) => {
+      throw new ConfigError(`--vsa-key ${spec}: ${err.message.replace(`${spec}: `, '')}`);
+    });
+    return { publicKeyPem: signer.publicKeyPem, source: spec, sign: (data) => signer.signDigest(createHash('sha256').update(data).digest()) };
   }
   const k8s = parseK8sUri(spec);
   if (k8s) {
@@ -55,7 +61,8 @@ export function parseSigningKey(text: string, password: string | undefined, sour
     throw new ConfigError(`--vsa-key ${source}: not a private key (PEM PKCS#8, EC or RSA, or a cosign key)`);
   }
   const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
-  return { privateKey, publicKeyPem, source };
+  const algorithm = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+  return { publicKeyPem, source, sign: async (data) => sign(algorithm, data, privateKey) };
 }
 
 /** cosign's format: JSON {kdf: scrypt, cipher: nacl/secretbox, ciphertext} around a PKCS#8 DER key. */

@@ -1,7 +1,8 @@
-// Test-only FAKES of the key-management APIs that hand out public keys: AWS KMS
-// (JSON 1.1 `TrentService.GetPublicKey`), Google Cloud KMS REST
-// (`cryptoKeyVersions.getPublicKey` / list), Azure Key Vault REST (get key) and
-// HashiCorp Vault transit (`GET /v1/transit/keys/<name>`). No cloud runs here;
+// Test-only FAKES of the key-management APIs that hand out public keys and sign digests: AWS KMS
+// (JSON 1.1 `TrentService.GetPublicKey` / `Sign`), Google Cloud KMS REST
+// (`cryptoKeyVersions.getPublicKey` / list / `asymmetricSign`), Azure Key Vault REST (get key, sign)
+// and HashiCorp Vault transit (`GET /v1/transit/keys/<name>`, `POST …/sign/<name>`). Signing needs
+// the private key (pass a private KeyObject); ECDSA P-256 only. No cloud runs here;
 // each fake speaks just enough of the documented wire format for the resolvers in
 // src/keys to be tested end to end over HTTP. Never used by the CLI.
 
@@ -25,7 +26,7 @@ export interface FakeKms {
 
 type PublicKeyInput = KeyObject | string;
 
-type Handler = (req: FakeKmsRequest, res: ServerResponse) => void;
+type Handler = (req: FakeKmsRequest, res: ServerResponse) => void | Promise<void>;
 
 async function serve(handler: Handler): Promise<FakeKms> {
   const log: FakeKmsRequest[] = [];
@@ -35,11 +36,9 @@ async function serve(handler: Handler): Promise<FakeKms> {
     req.on('end', () => {
       const entry = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       log.push(entry);
-      try {
-        handler(entry, res);
-      } catch (err) {
-        json(res, 500, { error: String(err) });
-      }
+      Promise.resolve()
+        .then(() => handler(entry, res))
+        .catch((err) => json(res, 500, { error: String(err) }));
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -62,6 +61,14 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/** ECDSA P-256 over a SHA-256 digest, as the KMSs do: DER, or r||s (`compact`, Key Vault). */
+async function signDigest(k: PublicKeyInput, digest: Uint8Array, format: 'der' | 'compact' = 'der'): Promise<Buffer> {
+  if (typeof k === 'string' || k.type !== 'private') throw new Error('this fake key has no private half');
+  const { p256 } = await import('@noble/curves/nist.js');
+  const d = Buffer.from(String(k.export({ format: 'jwk' }).d), 'base64url');
+  return Buffer.from(p256.sign(digest, d, { prehash: false, format }));
+}
+
 function keyObject(k: PublicKeyInput): KeyObject {
   return typeof k === 'string' ? createPublicKey(k) : k.type === 'private' ? createPublicKey(k) : k;
 }
@@ -74,12 +81,17 @@ function keyObject(k: PublicKeyInput): KeyObject {
 export function startFakeAwsKms(opts: { keys: Record<string, PublicKeyInput>; deny?: string[] }): Promise<FakeKms> {
   return serve((req, res) => {
     const awsError = (status: number, type: string, message: string) => json(res, status, { __type: type, message }, { 'x-amzn-errortype': type });
-    if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'TrentService.GetPublicKey') return awsError(400, 'UnknownOperationException', 'unsupported');
+    const target = req.headers['x-amz-target'];
+    if (req.method !== 'POST' || (target !== 'TrentService.GetPublicKey' && target !== 'TrentService.Sign')) return awsError(400, 'UnknownOperationException', 'unsupported');
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=')) return awsError(400, 'MissingAuthenticationTokenException', 'no signature');
-    const { KeyId } = JSON.parse(req.body) as { KeyId: string };
+    const { KeyId, Message, MessageType, SigningAlgorithm } = JSON.parse(req.body) as { KeyId: string; Message?: string; MessageType?: string; SigningAlgorithm?: string };
     if (opts.deny?.includes(KeyId)) return awsError(400, 'AccessDeniedException', 'not allowed');
     const key = opts.keys[KeyId];
     if (!key) return awsError(400, 'NotFoundException', `Key '${KeyId}' does not exist`);
+    if (target === 'TrentService.Sign') {
+      if (MessageType !== 'DIGEST' || SigningAlgorithm !== 'ECDSA_SHA_256' || !Message) return awsError(400, 'ValidationException', 'expected a DIGEST with ECDSA_SHA_256');
+      return signDigest(key, Buffer.from(Message, 'base64')).then((sig) => json(res, 200, { KeyId, Signature: sig.toString('base64'), SigningAlgorithm }));
+    }
     const der = keyObject(key).export({ type: 'spki', format: 'der' });
     json(res, 200, { KeyId, PublicKey: der.toString('base64'), KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] });
   });
@@ -95,6 +107,14 @@ export function startFakeGcpKms(opts: { token: string; versions: Record<string, 
     if (req.headers.authorization !== `Bearer ${opts.token}`) return json(res, 401, { error: { code: 401, status: 'UNAUTHENTICATED' } });
     const url = new URL(req.path, 'http://fake');
     const path = decodeURIComponent(url.pathname);
+    const sign = /^\/v1\/(.+\/cryptoKeyVersions\/[^/:]+):asymmetricSign$/.exec(path);
+    if (sign && req.method === 'POST') {
+      const key = opts.versions[sign[1]!];
+      if (!key) return json(res, 404, { error: { code: 404, status: 'NOT_FOUND' } });
+      const digest = (JSON.parse(req.body) as { digest?: { sha256?: string } }).digest?.sha256;
+      if (!digest) return json(res, 400, { error: { code: 400, status: 'INVALID_ARGUMENT' } });
+      return signDigest(key, Buffer.from(digest, 'base64')).then((sig) => json(res, 200, { name: sign[1], signature: sig.toString('base64') }));
+    }
     const pub = /^\/v1\/(.+\/cryptoKeyVersions\/[^/]+)\/publicKey$/.exec(path);
     if (pub) {
       const key = opts.versions[pub[1]!];
@@ -122,6 +142,16 @@ export function startFakeAzureKeyVault(opts: { token: string; keys: Record<strin
   return serve((req, res) => {
     if (req.headers.authorization !== `Bearer ${opts.token}`) return json(res, 401, { error: { code: 'Unauthorized' } });
     const url = new URL(req.path, 'http://fake');
+    const signing = /^\/keys\/([^/]+)(?:\/([^/]+))?\/sign$/.exec(url.pathname);
+    if (signing && req.method === 'POST') {
+      const key = opts.keys[decodeURIComponent(signing[1]!)];
+      if (!key) return json(res, 404, { error: { code: 'KeyNotFound' } });
+      const { alg, value } = JSON.parse(req.body) as { alg?: string; value?: string };
+      if (alg !== 'ES256' || !value) return json(res, 400, { error: { code: 'BadParameter' } });
+      return signDigest(key, Buffer.from(value, 'base64url'), 'compact').then((sig) =>
+        json(res, 200, { kid: `https://fake.vault.azure.net/keys/${signing[1]}/${signing[2] ?? 'v1'}`, value: sig.toString('base64url') }),
+      );
+    }
     const m = /^\/keys\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m || !url.searchParams.get('api-version')) return json(res, 400, { error: { code: 'BadParameter' } });
     const key = opts.keys[decodeURIComponent(m[1]!)];
@@ -141,6 +171,14 @@ export function startFakeVault(opts: { token: string; mount?: string; keys: Reco
   const mount = opts.mount ?? 'transit';
   return serve((req, res) => {
     if (req.headers['x-vault-token'] !== opts.token) return json(res, 403, { errors: ['permission denied'] });
+    const signing = new RegExp(`^/v1/${mount}/sign/([^/?]+)/sha2-256$`).exec(req.path);
+    if (signing && req.method === 'POST') {
+      const versions = opts.keys[decodeURIComponent(signing[1]!)];
+      if (!versions) return json(res, 404, { errors: [] });
+      const { input, prehashed } = JSON.parse(req.body) as { input?: string; prehashed?: boolean };
+      if (!input || prehashed !== true) return json(res, 400, { errors: ['expected a prehashed input'] });
+      return signDigest(versions.at(-1)!, Buffer.from(input, 'base64')).then((sig) => json(res, 200, { data: { signature: `vault:v${versions.length}:${sig.toString('base64')}` } }));
+    }
     const m = new RegExp(`^/v1/${mount}/keys/([^/?]+)$`).exec(req.path);
     const versions = m ? opts.keys[decodeURIComponent(m[1]!)] : undefined;
     if (!versions) return json(res, 404, { errors: [] });

@@ -10,6 +10,9 @@ import { encryptCosignKey, generateKeyPair, signImage, type TestKeyPair } from '
 import { getManifest, pushImage } from '../../src/testkit/oci-push.js';
 import { startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
 import { startRegistryProxy } from '../../src/testkit/registry-proxy.js';
+import { startFakeAwsKms, startFakeAzureKeyVault, startFakeGcpKms, startFakeVault } from '../../src/testkit/fake-kms.js';
+import { loadSigningKey } from '../../src/publish/signing-key.js';
+import { createHash, verify } from 'node:crypto';
 import { runCli, tempRepo } from '../helpers/cli.js';
 import { deployment, indent, kyverno } from '../helpers/engine.js';
 import { thrown } from '../helpers/errors.js';
@@ -174,4 +177,52 @@ t.test('the statement is pure: refused for anything but pass; policy digests ign
   t.equal(policyDigest([a, b]), policyDigest([b, a]));
   t.not(policyDigest([a, b]), policyDigest([a, { ...b, text: 'b2' }]));
   t.match((thrown(() => parseSigningKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----', undefined, 'k.pem')) as Error).message, /--vsa-key k\.pem: not a private key/);
+});
+
+t.test('KMS keys sign VSAs: AWS KMS and Vault transit through the CLI (FAKE KMS), the gate accepts them', async (t) => {
+  const aws = await startFakeAwsKms({ keys: { 'alias/vsa': ci.privateKey } });
+  t.teardown(() => aws.stop());
+  const vault = await startFakeVault({ token: 's.vault-token', keys: { vsa: [ci.privateKey] } });
+  t.teardown(() => vault.stop());
+  for (const [name, keyRef, env] of [
+    ['aws', 'awskms:///alias/vsa', { AWS_ENDPOINT_URL_KMS: aws.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAFAKE', AWS_SECRET_ACCESS_KEY: 'fake-secret-value' }],
+    ['vault', 'hashivault://vsa', { VAULT_ADDR: vault.url, VAULT_TOKEN: 's.vault-token' }],
+  ] as const) {
+    const { dir } = await setup(t, `kms-${name}`);
+    const ciRun = await runCli(dir, ['apps', '-p', 'p', '-o', 'json', '--no-cache', '--publish-vsa', '--vsa-key', keyRef], {
+      env: { XDG_CACHE_HOME: path.join(dir, '.cache'), XDG_CONFIG_HOME: path.join(dir, '.config'), ...env },
+    });
+    t.same(verdicts(ciRun.stdout), { signed: 'pass', unsigned: 'fail' }, `${name}: ${ciRun.stderr}`);
+    t.match(ciRun.stderr, /published VSA for .*:signed/, name);
+    t.notMatch(ciRun.stderr, /fake-secret-value|s\.vault-token/, `${name}: no credential printed`);
+    const gate = await runCli(dir, ['apps', '-p', 'gate', '-o', 'json', '--no-cache']);
+    t.same(verdicts(gate.stdout), { signed: 'pass', unsigned: 'fail' }, `${name}: the gate verifies the KMS-signed VSA`);
+  }
+  t.ok(aws.requests().some((r) => r.headers['x-amz-target'] === 'TrentService.Sign'), 'AWS KMS Sign was called');
+  t.ok(vault.requests().some((r) => r.path === '/v1/transit/sign/vsa/sha2-256'), 'Vault transit sign was called');
+});
+
+t.test('KMS keys sign: Cloud KMS and Key Vault (FAKE KMS, tokens injected); an RSA key or a refusal is exit 2', async (t) => {
+  const gcpName = 'projects/p/locations/global/keyRings/r/cryptoKeys/vsa';
+  const gcp = await startFakeGcpKms({ token: 'ya29.fake', versions: { [`${gcpName}/cryptoKeyVersions/1`]: ci.privateKey } });
+  t.teardown(() => gcp.stop());
+  const azure = await startFakeAzureKeyVault({ token: 'az.fake', keys: { vsa: ci.privateKey } });
+  t.teardown(() => azure.stop());
+  const data = Buffer.from('DSSEv1 28 application/vnd.in-toto+json 2 {}');
+  for (const [spec, opts] of [
+    [`gcpkms://${gcpName}`, { env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS: `${gcp.url}/` }, tokens: { gcp: async () => 'ya29.fake' } }],
+    ['azurekms://fake.vault.azure.net/vsa', { env: { VERIFY_IMAGES_AZUREKMS_ENDPOINT: azure.url }, tokens: { azure: async () => 'az.fake' } }],
+  ] as const) {
+    const key = await loadSigningKey(spec, { ...opts, cwd: '.' });
+    t.equal(key.publicKeyPem.trim(), ci.publicKeyPem.trim(), `${spec}: the public key`);
+    const sig = await key.sign(data);
+    t.ok(verify('sha256', data, ci.publicKey, sig), `${spec}: a DER ECDSA signature over SHA-256 of the data`);
+  }
+  t.ok(createHash('sha256'));
+  const rsa = generateKeyPair('rsa');
+  const rsaKms = await startFakeAwsKms({ keys: { 'alias/rsa': rsa.privateKey } });
+  t.teardown(() => rsaKms.stop());
+  const env = { AWS_ENDPOINT_URL_KMS: rsaKms.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAFAKE', AWS_SECRET_ACCESS_KEY: 'fake' };
+  await t.rejects(loadSigningKey('awskms:///alias/rsa', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /only ECDSA P-256 KMS keys can sign here/ });
+  await t.rejects(loadSigningKey('awskms:///alias/missing', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /--vsa-key awskms:\/\/\/alias\/missing: key not found/ });
 });
