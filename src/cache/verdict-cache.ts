@@ -24,6 +24,8 @@ export interface EntryStore {
   close?(): Promise<void>;
   /** false: tag resolutions are not kept here (a shared store holds verdicts only; tags are re-resolved). */
   tags?: boolean;
+  /** Write each pass as soon as it is known (a shared store: other runners may be about to ask), not at the end. */
+  eager?: boolean;
 }
 
 export interface VerdictCache {
@@ -122,7 +124,26 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
     const ttl = opts.ttlMs === undefined ? undefined : at + opts.ttlMs;
     const exp = until === undefined ? ttl : Math.min(until, ttl ?? until);
     const text = seal(secret, key, body, at, exp);
-    for (const store of holding(tag)) pending.get(store)!.set(key, text);
+    for (const store of holding(tag)) {
+      pending.get(store)!.set(key, text);
+      if (store.eager) writeSoon(store);
+    }
+  };
+  // Eager stores: the passes of one tick go out as one batch.
+  const inFlight = new Set<Promise<void>>();
+  const scheduled = new Set<EntryStore>();
+  const writeSoon = (store: EntryStore) => {
+    if (scheduled.has(store)) return;
+    scheduled.add(store);
+    setImmediate(() => {
+      scheduled.delete(store);
+      const entries = pending.get(store)!;
+      if (entries.size === 0) return;
+      const batch = new Map(entries);
+      entries.clear();
+      const p = store.write(batch).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    });
   };
   const counted = new Set<string>();
 
@@ -157,6 +178,8 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
       record(tagKey(reference), { digest }, true);
     },
     async flush() {
+      await new Promise((r) => setImmediate(r)); // eager batches scheduled this tick
+      await Promise.all(inFlight);
       await Promise.all(
         [...pending].map(async ([store, entries]) => {
           if (entries.size === 0) return;

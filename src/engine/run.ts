@@ -311,7 +311,7 @@ async function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: 
   if (shared && options.offline) warn(`--offline: the shared verdict store ${shared.display} is not contacted; only the local cache decides`);
   else if (shared) {
     const timeoutMs = Math.min(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, SHARED_STORE_TIMEOUT_MS);
-    stores.push({ ...redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn }), tags: false });
+    stores.push({ ...redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn }), tags: false, eager: true });
   }
   return stores.length > 0 ? createVerdictCache(stores, key.secret, { ...(ttlMs !== undefined && { ttlMs }) }) : noCache;
 }

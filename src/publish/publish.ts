@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Result } from '../engine/result.js';
-import { parseReference } from '../images/reference.js';
+import { parseReference, registryHost } from '../images/reference.js';
 import { attachBundle, attachLegacy, type Registry } from './attach.js';
 import { signStatement } from './dsse-sign.js';
 import type { SigningKey } from './signing-key.js';
@@ -37,7 +37,7 @@ export async function publishVsas(result: Result, o: PublishOptions): Promise<Pu
     const made = vsaStatement({ result: r, policy: o.policy, version: o.version, now });
     if ('refused' in made) return []; // only images that passed get a PASSED summary
     const ref = parseReference(r.normalized);
-    const repo = { registry: ref.registry, repository: ref.repository };
+    const repo = { registry: registryHost(ref), repository: ref.repository };
     const key = `${repo.registry}/${repo.repository}@${r.digest}`;
     if (seen.has(key)) return [];
     seen.add(key);

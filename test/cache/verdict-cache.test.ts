@@ -4,7 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import { directoryStore } from '../../src/cache/directory-store.js';
 import { cacheSecret, keyFile } from '../../src/cache/secret.js';
-import { cacheKey, createVerdictCache, defaultCacheDir, noCache, tagKey } from '../../src/cache/verdict-cache.js';
+import { cacheKey, createVerdictCache, defaultCacheDir, noCache, tagKey, type EntryStore } from '../../src/cache/verdict-cache.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -125,4 +125,25 @@ t.test('where a requirement is written does not change its key (a policy edit ab
   const b = { ...a, path: 'attestors[1]', line: 40, signers: { ...a.signers, line: 9 } };
   t.equal(cacheKey(D1, a), cacheKey(D1, b));
   t.not(cacheKey(D1, a), cacheKey(D1, { ...a, keys: ['OTHER'] }));
+});
+
+t.test('an eager (shared) store gets each pass within the tick, a lazy one at flush', async (t) => {
+  const writes: { store: string; keys: string[] }[] = [];
+  const store = (name: string, eager: boolean): EntryStore => ({
+    eager,
+    async read() {
+      return undefined;
+    },
+    async write(entries) {
+      writes.push({ store: name, keys: [...entries.keys()] });
+    },
+  });
+  const cache = createVerdictCache([store('local', false), store('shared', true)], Buffer.from('k'.repeat(32)));
+  cache.put('sha256:' + 'a'.repeat(64), { r: 1 }, { reasons: ['ok'] });
+  cache.put('sha256:' + 'b'.repeat(64), { r: 1 }, { reasons: ['ok'] });
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  t.same(writes.map((w) => [w.store, w.keys.length]), [['shared', 2]], 'both passes in one batch, before the run ends');
+  await cache.flush();
+  t.same(writes.map((w) => [w.store, w.keys.length]), [['shared', 2], ['local', 2]], 'the local directory at flush; nothing written twice');
 });
