@@ -1,4 +1,5 @@
-// Records the fixtures of examples/policy-tests: starts a local registry (Debian's docker-registry),
+// Records the fixtures of examples/policy-tests and of the Argo CD and Flux examples' policy-tests/:
+// starts a local registry (Debian's docker-registry),
 // pushes web (signed with the demo key, and with Notation by the example certificate) and worker
 // (unsigned) under the name the examples use (registry.example.test), then runs
 // `verify-images test --record` with that name mapped onto the local registry.
@@ -18,7 +19,8 @@ import { startRegistry } from '../dist/testkit/registry-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(root, 'examples', 'policy-tests');
-const NAME = 'registry.example.test';
+// The names the examples use, served here by the local registry.
+const NAMES = new Set(['registry.example.test', 'ghcr.io']);
 
 const demoKey = createPrivateKey(readFileSync(path.join(root, 'examples/demo/keys/demo.key')));
 const key = { alg: 'ecdsa-p256', privateKey: demoKey, publicKey: createPublicKey(demoKey), publicKeyPem: readFileSync(path.join(root, 'examples/demo/keys/demo.pub'), 'utf8') };
@@ -59,10 +61,15 @@ try {
   const envelope = await signEnvelope({ format: 'jws', chain, target: subject });
   await pushNotationSignature({ registry: registry.host, repo: 'examples/web', subject, envelope, mediaType: JWS });
   await pushImage(registry.host, 'examples/worker', '1.0', { seed: 'example-worker' });
+  // examples/argocd-app (its prod overlay pins 1.1) and examples/flux-app: signed with the demo key.
+  for (const [repo, tag] of [['example/guestbook', '1.1'], ['example/shop', '1.0']]) {
+    const digest = await pushImage(registry.host, repo, tag, { seed: `example-${repo}` });
+    await signImage({ registry: registry.host, repo, digest, key });
+  }
 
-  // The examples name registry.example.test; this recording reaches it on the local registry.
+  // The examples name registry.example.test and ghcr.io; this recording reaches them on the local registry.
   const local = createRegistryClient({});
-  const mapped = (repo) => (repo.registry === NAME ? { ...repo, registry: registry.host } : repo);
+  const mapped = (repo) => (NAMES.has(repo.registry) ? { ...repo, registry: registry.host } : repo);
   const liveRegistry = {
     resolve: (repo, ref) => local.resolve(mapped(repo), ref),
     manifest: (repo, ref) => local.manifest(mapped(repo), ref),
@@ -70,7 +77,7 @@ try {
     referrers: (repo, digest, type) => local.referrers(mapped(repo), digest, type),
     close: () => local.close(),
   };
-  const files = await findTestFiles([examples], root);
+  const files = await findTestFiles([examples, path.join(root, 'examples/argocd-app'), path.join(root, 'examples/flux-app')], root);
   const { reports, recorded } = await runTests(files, { cwd: root, env: {}, record: true, liveRegistry });
   process.stdout.write(formatTests(reports, 'text'));
   for (const { dir, report } of recorded) console.error(`recorded ${dir}: ${report.files} files, ${(report.bytes / 1024).toFixed(1)} KB`);

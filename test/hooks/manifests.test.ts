@@ -27,8 +27,8 @@ async function yamlFiles(dir: string): Promise<string[]> {
 }
 
 const DIRS = ['hooks', 'examples/argocd-app', 'examples/flux-app', '.github/workflows'];
-/** Files that are not Kubernetes objects: kustomize inputs, Argo CD overrides, the CI workflow. */
-const notObjects = (f: string) => /(^|\/)kustomization\.yaml$|\/\.argocd-source[^/]*\.yaml$|\.github\/|app-kustomization\.yaml$/.test(f);
+/** Files that are not Kubernetes objects: kustomize inputs, Argo CD overrides, the CI workflow, policy tests. */
+const notObjects = (f: string) => /(^|\/)kustomization\.yaml$|\/\.argocd-source[^/]*\.yaml$|\.github\/|app-kustomization\.yaml$|(^|\/)(verify-images-test|kyverno-test)\.yaml$/.test(f);
 
 t.test('every YAML file parses', async (t) => {
   for (const dir of DIRS) {

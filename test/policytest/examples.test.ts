@@ -23,3 +23,21 @@ t.test('every example policy test passes offline, per image', async (t) => {
     t.ok(test.checks.every((c) => c.ok), test.file);
   }
 });
+
+t.test('the Argo CD and Flux examples test their own policies against the rendered apps, offline', async (t) => {
+  const cwd = await tempRepo(t, {}, { prefix: 'vi-examples-' });
+  const root = path.resolve(examples, '..');
+  const r = await runCli(cwd, ['test', path.join(root, 'argocd-app'), path.join(root, 'flux-app'), '-o', 'json'], {
+    env: { XDG_CACHE_HOME: path.join(cwd, '.cache'), XDG_CONFIG_HOME: path.join(cwd, '.config'), DOCKER_CONFIG: path.join(cwd, 'none') },
+  });
+  t.equal(r.code, 0, r.stdout);
+  const tests = JSON.parse(r.stdout).tests as { name: string; checks: { subject: string; got: string; reasons: string[] }[] }[];
+  t.same(
+    tests.map((x) => [x.name, x.checks.map((c) => [c.subject, c.got])]),
+    [
+      ['guestbook prod overlay is signed', [['ghcr.io/example/guestbook:1.1 under signed-example-images', 'pass']]],
+      ['shop app is signed', [['ghcr.io/example/shop:1.0 under signed-example-images', 'pass']]],
+    ],
+  );
+  t.match(tests[0]!.checks[0]!.reasons.join(), /signed by/, 'a verified signature, from the fixtures');
+});
