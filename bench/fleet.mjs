@@ -132,7 +132,7 @@ export async function fleetBench({ registry, cli, work, log }) {
     const floor = DIGESTS * 6 + APPS * PER_APP;
     const row = (label, r) => [label, `${Math.round(r.took)} ms`, `${r.requests} requests (${(r.requests / DIGESTS).toFixed(2)} per digest)`];
     return {
-      header: `Fleet: ${RUNNERS} runners (processes, own local caches) × ${APPS} apps × ${PER_APP} images = ${uses} image uses over ${DIGESTS} digests; policy: key signature + SLSA provenance attestation (6 requests per digest to verify on this registry, 1 per use to resolve the tag: ${floor} requests with perfect sharing). Concurrent runners that start on the same digest both verify it (no lock).`,
+      header: `Fleet: ${RUNNERS} runners (processes, own local caches) × ${APPS} apps × ${PER_APP} images = ${uses} image uses over ${DIGESTS} digests; policy: key signature + SLSA provenance attestation (6 requests per digest to verify on this registry, 1 per use to resolve the tag: ${floor} requests with perfect sharing). A runner that meets a digest another is verifying waits for its verdict (a short Redis lock).`,
       rows: [
         row('fleet: no sharing (each runner its own local cache)', alone),
         row('fleet: shared Redis store (`--cache-url`), local caches too', shared),

@@ -10,6 +10,8 @@ export const CACHE_URL_ENV = 'VERIFY_IMAGES_CACHE_URL';
 export const REDIS_PASSWORD_ENV = 'REDIS_PASSWORD';
 /** Namespaces our keys in a Redis shared with others (Argo CD's uses the same server). */
 const PREFIX = 'kubectl-verify-images:v2:';
+/** How long a runner may hold the lock on a verdict it is verifying. */
+const LOCK_MS = 10_000;
 
 export interface RedisTarget {
   host: string;
@@ -61,7 +63,10 @@ export interface RedisStoreOptions {
 }
 
 /** An EntryStore over Redis. The client is loaded on first use: runs without a shared store never load it. */
-export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryStore & { readonly reads: number; readonly down: boolean } {
+export function redisStore(
+  target: RedisTarget,
+  opts: RedisStoreOptions,
+): EntryStore & Required<Pick<EntryStore, 'claim' | 'release'>> & { readonly reads: number; readonly down: boolean } {
   let client: Promise<import('ioredis').Redis | undefined> | undefined;
   let down = false;
   let reads = 0;
@@ -128,6 +133,24 @@ export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryS
       } catch (err) {
         fail(err);
       }
+    },
+    async claim(key) {
+      if (down) return true;
+      const c = await connect();
+      if (!c || down) return true;
+      try {
+        // A short lock: whoever verifies first holds it; it expires by itself if that runner dies.
+        return (await within(c.set(`${PREFIX}lock:${key}`, '1', 'PX', LOCK_MS, 'NX'), opts.timeoutMs, 'SET NX')) === 'OK';
+      } catch (err) {
+        fail(err);
+        return true;
+      }
+    },
+    async release(key) {
+      if (down) return;
+      const c = await client;
+      if (!c) return;
+      await within(c.del(`${PREFIX}lock:${key}`), opts.timeoutMs, 'DEL').catch(() => {});
     },
     async close() {
       const c = await client;

@@ -26,6 +26,12 @@ export interface EntryStore {
   tags?: boolean;
   /** Write each pass as soon as it is known (a shared store: other runners may be about to ask), not at the end. */
   eager?: boolean;
+  /**
+   * A short lock for a key nobody has answered yet (a shared store): true when this runner is the
+   * one to verify it; false when another runner is verifying it right now.
+   */
+  claim?(key: string): Promise<boolean>;
+  release?(key: string): Promise<void>;
 }
 
 export interface VerdictCache {
@@ -39,6 +45,8 @@ export interface VerdictCache {
   flush(): Promise<void>;
   /** Closes the stores' connections (after flush). */
   close?(): Promise<void>;
+  /** The run has judged `digest`: locks it took for verdicts it did not write are released. */
+  settle?(digest: string): void;
   /** Distinct (digest, requirement) pairs answered from the cache in this run. */
   readonly hits: number;
   /** Entries present but not authentic (forged, edited, written under another key or for another key): ignored. */
@@ -82,6 +90,9 @@ export interface CacheOptions {
   /** How long an entry is trusted after it is written (default: as long as it exists). */
   ttlMs?: number;
   now?: () => number;
+  /** How long to wait for another runner verifying the same digest (default 3 s), polling every `pollMs` (100). */
+  waitMs?: number;
+  pollMs?: number;
 }
 
 export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Uint8Array, opts: CacheOptions = {}): VerdictCache {
@@ -94,27 +105,59 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
   let rejected = 0;
   const holding = (tag: boolean) => (tag ? all.filter((s) => s.tags !== false) : all);
 
-  const lookup = (key: string, tag: boolean) => {
+  const claimed = new Map<string, Set<string>>(); // digest → keys this runner holds the lock of
+  const lookup = (key: string, tag: boolean, digest?: string) => {
     let answer = answers.get(key);
     if (!answer) {
       answer = (async () => {
         const missed: EntryStore[] = [];
+        const found = (text: string) => {
+          const opened = open(secret, key, text, now());
+          if (!opened) rejected++;
+          // Found further down (the shared store): keep it in the stores before it too.
+          else for (const m of missed) pending.get(m)!.set(key, text);
+          return opened;
+        };
+        let foreign = false;
         for (const store of holding(tag)) {
           const text = await store.read(key);
-          const opened = text === undefined ? undefined : open(secret, key, text, now());
-          if (text !== undefined && !opened) rejected++;
-          if (opened) {
-            // Found further down (the shared store): keep it in the stores before it too.
-            for (const m of missed) pending.get(m)!.set(key, text!);
-            return opened;
-          }
+          const opened = text === undefined ? undefined : found(text);
+          if (opened) return opened;
+          foreign ||= text !== undefined;
           missed.push(store);
         }
-        return undefined;
+        // Nobody has it: verify it ourselves, unless another runner is verifying it right now.
+        // (An entry that did not open is no one's work in progress: ours will replace it.)
+        const lock = tag || !digest || foreign ? undefined : all.find((s) => s.claim);
+        if (!lock) return undefined;
+        const take = async () => {
+          if (!(await lock.claim!(key))) return false;
+          if (!claimed.has(digest!)) claimed.set(digest!, new Set());
+          claimed.get(digest!)!.add(key);
+          return true;
+        };
+        if (await take()) return undefined;
+        missed.splice(missed.indexOf(lock), 1);
+        const until = Date.now() + (opts.waitMs ?? 3000);
+        while (Date.now() < until) {
+          await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+          const text = await lock.read(key);
+          if (text !== undefined) return found(text);
+          // Released without a pass (it failed there): verify it here, holding the lock in turn.
+          if (await take()) return undefined;
+        }
+        return undefined; // slow over there: verified here too
       })();
       answers.set(key, answer);
     }
     return answer;
+  };
+  const releaseClaims = async (digest: string) => {
+    const keys = claimed.get(digest);
+    if (!keys) return;
+    claimed.delete(digest);
+    const lock = all.find((s) => s.release);
+    await Promise.all([...keys].filter((k) => !written.has(k)).map((k) => lock?.release?.(k)));
   };
   const written = new Set<string>();
   const record = (key: string, body: unknown, tag: boolean, until?: number) => {
@@ -156,7 +199,7 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
     },
     async get(digest, requirement) {
       const key = cacheKey(digest, requirement);
-      const found = await lookup(key, false);
+      const found = await lookup(key, false, digest);
       const body = found?.body as CachedPass | undefined;
       if (!body || !Array.isArray(body.reasons)) return undefined;
       if (!written.has(key) && !counted.has(key)) {
@@ -177,7 +220,11 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
     putTag(reference, digest) {
       record(tagKey(reference), { digest }, true);
     },
+    settle(digest) {
+      void releaseClaims(digest);
+    },
     async flush() {
+      await Promise.all([...claimed.keys()].map(releaseClaims));
       await new Promise((r) => setImmediate(r)); // eager batches scheduled this tick
       await Promise.all(inFlight);
       await Promise.all(

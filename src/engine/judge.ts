@@ -229,6 +229,8 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
         : await judgeRule(s, ref, repo, digest, resolveError, deps),
     );
   }
+  // Judged: other runners waiting on this digest's verdicts (a shared store's locks) need not wait longer.
+  if (digest) deps.cache.settle?.(digest);
   return {
     image,
     normalized,

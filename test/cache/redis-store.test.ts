@@ -216,3 +216,39 @@ t.test('cache URLs', async (t) => {
     t.notMatch((err as Error).message, /p@ss|url@/);
   }
 });
+
+t.test('a runner waits for another verifying the same digest, and takes over when that one gives up', async (t) => {
+  const redis = await realRedis(t);
+  if (!redis) return;
+  const secret = Buffer.from(KEY);
+  const runner = () => {
+    const store = redisStore(parseCacheUrl(redis.url, {}), { ttlMs: 60_000, timeoutMs: 1000, onWarning: (m) => t.fail(m) });
+    t.teardown(() => store.close?.());
+    return createVerdictCache([{ ...store, tags: false, eager: true }], secret, { ttlMs: 60_000, waitMs: 5000, pollMs: 20 });
+  };
+  const digest = 'sha256:' + 'c'.repeat(64);
+  const a = runner();
+  const b = runner();
+  t.equal(await a.get(digest, { r: 1 }), undefined, 'a: nobody has it, a verifies (and holds the lock)');
+  const waiting = b.get(digest, { r: 1 });
+  let settled = false;
+  void waiting.then(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 150));
+  t.notOk(settled, 'b waits instead of verifying too');
+  a.put(digest, { r: 1 }, { reasons: ['verified by a'] });
+  t.same(await waiting, { reasons: ['verified by a'] }, "b reads a's pass");
+  t.equal(b.hits, 1);
+
+  // a fails the next digest (no pass is written) and settles it: the waiting runner takes over at once.
+  const other = 'sha256:' + 'd'.repeat(64);
+  const c = runner();
+  const d = runner();
+  t.equal(await c.get(other, { r: 1 }), undefined);
+  const started = Date.now();
+  const taking = d.get(other, { r: 1 });
+  await new Promise((r) => setTimeout(r, 100));
+  c.settle?.(other);
+  t.equal(await taking, undefined, 'd verifies it itself');
+  t.ok(Date.now() - started < 2000, 'without waiting out the 5 s');
+  await Promise.all([a.flush(), b.flush(), c.flush(), d.flush()]);
+});
