@@ -31,6 +31,7 @@ import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-e
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
 import { policyDigest } from '../publish/vsa.js';
+import { withCelClock } from '../policy/ivpol/clock.js';
 
 export interface RunOptions {
   /** Files, directories or `-`. */
@@ -276,7 +277,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     ...(options.progress && { progress: options.progress }),
   };
   try {
-    const out = await pipeline(options, registry, cache, deps, started, warnings);
+    const out = await withCelClock(options.now, () => pipeline(options, registry, cache, deps, started, warnings));
     // What keyless checks were judged against: `verify-images test --record` keeps it with the fixtures.
     return trust?.trustedRootJson !== undefined ? { ...out, trustedRootJson: trust.trustedRootJson } : out;
   } finally {

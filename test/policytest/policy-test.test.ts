@@ -199,3 +199,42 @@ t.test('re-recording what did not change changes nothing (stable, reviewable dif
   t.equal(await readFile(path.join(dir, 'tests/fixtures/registry.json'), 'utf8'), before, 'registry.json byte for byte');
   t.match(before, /^\{\n "version": 1,\n "tags": \{\n/, 'one entry per line');
 });
+
+t.test('now: also fixes CEL time.now() in ImageValidatingPolicies', async (t) => {
+  const policy = `apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata:
+  name: until-2031
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE"]
+        resources: ["pods"]
+  matchImageReferences:
+    - glob: "registry.example.test/*"
+  validationConfigurations:
+    mutateDigest: false
+    verifyDigest: false
+    required: false
+  validations:
+    - message: images are allowed until 2031
+      expression: time.now() < "2031"
+`;
+  const test = (now: string, status: string) => `policies: [policy.yaml]\nresources: [pod.yaml]\nnow: "${now}"\nresults:\n  - image: registry.example.test/app:1\n    status: ${status}\n`;
+  const dir = await tempRepo(
+    t,
+    {
+      'policy.yaml': policy,
+      'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: registry.example.test/app:1}]}\n',
+      'a/verify-images-test.yaml': test('2030-06-01T00:00:00Z', 'pass').replace(/\[(policy|pod)\.yaml\]/g, '[../$1.yaml]'),
+      'b/verify-images-test.yaml': test('2031-06-01T00:00:00Z', 'fail').replace(/\[(policy|pod)\.yaml\]/g, '[../$1.yaml]'),
+    },
+    { prefix: 'vi-ptest-' },
+  );
+  const r = await runCli(dir, ['test', '-o', 'json']);
+  t.equal(r.code, 0, r.stdout);
+  t.same(JSON.parse(r.stdout).tests.map((x: { checks: { got: string }[] }) => x.checks[0]!.got), ['pass', 'fail']);
+});

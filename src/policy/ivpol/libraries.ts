@@ -3,6 +3,7 @@
 // engine through the evaluation's context), json, yaml, time, hash and math, the Kubernetes
 // lists, regex and quantity extensions, and the cluster lookups, which fail with a reason.
 
+import { celNow } from './clock.js';
 import { createHash } from 'node:crypto';
 import { type CelFunc, celFunc, celMethod, CelScalar, listType, mapType } from '@bufbuild/cel';
 import { parseDocument, stringify } from 'yaml';
@@ -130,7 +131,7 @@ function hashMathTimeLib(): CelFunc[] {
       const f = 10 ** Number(digits);
       return Math.round(v * f) / f;
     }),
-    celFunc('time.now', [], STRING, () => new Date().toISOString()),
+    celFunc('time.now', [], STRING, () => celNow().toISOString()),
   ];
 }
 
