@@ -226,3 +226,31 @@ t.test('KMS keys sign: Cloud KMS and Key Vault (FAKE KMS, tokens injected); an R
   await t.rejects(loadSigningKey('awskms:///alias/rsa', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /only ECDSA P-256 KMS keys can sign here/ });
   await t.rejects(loadSigningKey('awskms:///alias/missing', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /--vsa-key awskms:\/\/\/alias\/missing: key not found/ });
 });
+
+t.test('--vsa-key k8s://ns/secret: the key cosign generate-key-pair k8s:// writes (FAKE Kubernetes API)', async (t) => {
+  const { startFakeKubeApi } = await import('../../src/testkit/fake-kube-api.js');
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const kube = await startFakeKubeApi({
+    token: 'kube-t0ken',
+    objects: [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { namespace: 'ci', name: 'vsa-key' },
+        data: { 'cosign.key': b64(await encryptCosignKey(ci.privateKey, 'secret-pass-9')), 'cosign.password': b64('secret-pass-9'), 'cosign.pub': b64(ci.publicKeyPem) },
+      },
+    ],
+  });
+  t.teardown(() => kube.stop());
+  const { dir } = await setup(t, 'k8s');
+  const env = { XDG_CACHE_HOME: path.join(dir, '.cache'), XDG_CONFIG_HOME: path.join(dir, '.config') };
+  const ciRun = await runCli(dir, ['apps', '-p', 'p', '-o', 'json', '--no-cache', '--publish-vsa', '--vsa-key', 'k8s://ci/vsa-key', '--kubeconfig', kube.kubeconfig], { env });
+  t.same(verdicts(ciRun.stdout), { signed: 'pass', unsigned: 'fail' }, ciRun.stderr);
+  t.match(ciRun.stderr, /published VSA for .*:signed/);
+  t.notMatch(ciRun.stderr, /secret-pass-9/);
+  const gate = await runCli(dir, ['apps', '-p', 'gate', '-o', 'json', '--no-cache']);
+  t.same(verdicts(gate.stdout), { signed: 'pass', unsigned: 'fail' });
+  const missing = await runCli(dir, ['apps', '-p', 'p', '--publish-vsa', '--vsa-key', 'k8s://ci/nope', '--kubeconfig', kube.kubeconfig], { env });
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /--vsa-key k8s:\/\/ci\/nope: .*nope not found/);
+});
