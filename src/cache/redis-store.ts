@@ -62,14 +62,10 @@ export interface RedisStoreOptions {
   ca?: string;
 }
 
-/** An EntryStore over Redis. The client is loaded on first use: runs without a shared store never load it. */
-export function redisStore(
-  target: RedisTarget,
-  opts: RedisStoreOptions,
-): EntryStore & Required<Pick<EntryStore, 'claim' | 'release'>> & { readonly reads: number; readonly down: boolean } {
+/** An EntryStore over Redis: verdicts only (no tags), written eagerly, with a lock per verdict. The client is loaded on first use. */
+export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryStore & Required<Pick<EntryStore, 'claim' | 'release'>> {
   let client: Promise<import('ioredis').Redis | undefined> | undefined;
   let down = false;
-  let reads = 0;
   const fail = (err: unknown) => {
     if (!down) opts.onWarning(`shared verdict store ${target.display} not used for the rest of this run: ${describe(err, target)}; going on with the local cache`);
     down = true;
@@ -103,20 +99,14 @@ export function redisStore(
       }
     }));
   return {
-    get reads() {
-      return reads;
-    },
-    get down() {
-      return down;
-    },
+    tags: false, // tags are re-resolved by every run, never shared
+    eager: true, // other runners may be about to ask
     async read(key) {
       if (down) return undefined;
       const c = await connect();
       if (!c || down) return undefined;
       try {
-        const text = await within(c.get(PREFIX + key), opts.timeoutMs, 'GET');
-        reads++;
-        return text ?? undefined;
+        return (await within(c.get(PREFIX + key), opts.timeoutMs, 'GET')) ?? undefined;
       } catch (err) {
         fail(err);
         return undefined;

@@ -14,16 +14,12 @@ export async function prepareVsa(argv: VerifyFlags, options: VerifyOptions, io: 
   const key = await loadSigningKey(argv.vsaKey, { env: io.env, cwd: io.cwd, kubeconfig: argv.kubeconfig, context: argv.context });
   return {
     async publish(result: Result, policySha256: string, policyPaths: string[]): Promise<boolean> {
-      const [{ publishVsas }, { createRegistryClient, loadCredentialStore }, { readFile }] = await Promise.all([
-        import('../publish/publish.js'),
-        import('../registry/index.js'),
-        import('node:fs/promises'),
-      ]);
-      const registry = createRegistryClient({
+      const [{ publishVsas }, { registryClientFor }] = await Promise.all([import('../publish/publish.js'), import('../registry/from-settings.js')]);
+      const registry = await registryClientFor({
+        env: io.env,
         insecureRegistries: options.insecureRegistries,
-        registryCa: options.registryCa ? await readFile(options.registryCa, 'utf8') : undefined,
-        timeoutMs: options.requestTimeoutMs || undefined,
-        credentials: loadCredentialStore(io.env),
+        ...(options.registryCa && { registryCaFile: options.registryCa }),
+        ...(options.requestTimeoutMs && { timeoutMs: options.requestTimeoutMs }),
       });
       const uri = argv.vsaPolicyUri ?? policyPaths.map((p) => path.relative(io.cwd, p) || '.').join(',');
       try {

@@ -2,7 +2,6 @@
 // policy match → verify → one canonical Result. Nothing here prints.
 
 import { setMaxListeners } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createVerdictCache, defaultCacheDir, noCache, type EntryStore, type VerdictCache } from '../cache/verdict-cache.js';
 import { directoryStore } from '../cache/directory-store.js';
@@ -16,8 +15,7 @@ import { ManifestError, type ImageUse, type Workload } from '../manifests/types.
 import { parseReference } from '../images/reference.js';
 import { loadPolicies, prepareLoaders } from '../policy/loaders.js';
 import type { Policy } from '../policy/model.js';
-import { createRegistryClient } from '../registry/client.js';
-import { loadCredentialStore } from '../registry/credentials.js';
+import { registryClientFor } from '../registry/from-settings.js';
 import type { CredentialStore } from '../registry/types.js';
 import type { RegistryClient } from '../registry/types.js';
 import { readSources, STDIN_NAME, type SourceText } from '../sources/files.js';
@@ -30,7 +28,7 @@ import { createEvidence, offlineEvidence } from './evidence.js';
 import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
-import { policyDigest } from '../publish/vsa.js';
+import { policyDigest } from '../policy/files-digest.js';
 import { withCelClock } from '../policy/ivpol/clock.js';
 
 export interface RunOptions {
@@ -256,14 +254,15 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   const registry = options.offline
     ? undefined
     : (options.registry ??
-      createRegistryClient({
+      (await registryClientFor({
+        env,
         insecureRegistries: options.insecureRegistries,
-        registryCa: options.registryCa ? await readFile(options.registryCa, 'utf8') : undefined,
+        ...(options.registryCa && { registryCaFile: options.registryCa }),
         concurrency: options.concurrency,
         timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         signal: stop.signal,
-        credentials: options.credentials ?? loadCredentialStore(env),
-      }));
+        ...(options.credentials && { credentials: options.credentials }),
+      })));
   let trust: TrustMaterial | undefined;
   const deps: JudgeDeps = {
     evidence: registry ? createEvidence(registry) : offlineEvidence(cache),
@@ -312,7 +311,7 @@ async function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: 
   if (shared && options.offline) warn(`--offline: the shared verdict store ${shared.display} is not contacted; only the local cache decides`);
   else if (shared) {
     const timeoutMs = Math.min(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, SHARED_STORE_TIMEOUT_MS);
-    stores.push({ ...redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn }), tags: false, eager: true });
+    stores.push(redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn }));
   }
   return stores.length > 0 ? createVerdictCache(stores, key.secret, { ...(ttlMs !== undefined && { ttlMs }) }) : noCache;
 }

@@ -1,5 +1,6 @@
 // How `verify-images test` reports: text (default), json, tap, junit. Pure.
 
+import { xmlAttr, xmlText } from '../report/junit.js';
 import type { TestReport } from './run-tests.js';
 
 export type TestFormat = 'text' | 'json' | 'tap' | 'junit';
@@ -70,17 +71,16 @@ function tap(reports: TestReport[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function junit(reports: TestReport[]): string {
   const s = summary(reports);
   const cases = reports.map((r) => {
-    const head = `  <testcase classname="${xml(r.file)}" name="${xml(r.name)}" time="${(r.ms / 1000).toFixed(3)}"`;
-    if (r.error) return `${head}>\n    <error message="${xml(r.error.split('\n')[0]!)}">${xml(r.error)}</error>\n  </testcase>`;
+    const head = `  <testcase classname="${xmlAttr(r.file)}" name="${xmlAttr(r.name)}" time="${(r.ms / 1000).toFixed(3)}"`;
+    if (r.error) return `${head}>\n    <error message="${xmlAttr(r.error.split('\n')[0]!)}">${xmlText(r.error)}</error>\n  </testcase>`;
     const failing = r.checks.filter((c) => !c.ok);
     if (failing.length === 0) return `${head}/>`;
     const body = failing.flatMap(explain).join('\n');
-    return `${head}>\n    <failure message="${failing.length} of ${r.checks.length} results differ">${xml(body)}</failure>\n  </testcase>`;
+    return `${head}>\n    <failure message="${failing.length} of ${r.checks.length} results differ">${xmlText(body)}</failure>\n  </testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="verify-images test" tests="${s.tests}" failures="${s.failed}" errors="${s.broken}">\n${cases.join('\n')}\n</testsuite>\n`;
 }

@@ -71,7 +71,11 @@ export async function runTests(files: string[], o: RunTestsOptions): Promise<{ r
     if (o.record) {
       session = sessions.get(test.fixtures) ?? startRecording(test.fixtures);
       sessions.set(test.fixtures, session);
-      live ??= await liveClient(o);
+      live ??= await (await import('../registry/from-settings.js')).registryClientFor({
+        env: o.env,
+        insecureRegistries: o.insecureRegistries ?? [],
+        ...(o.registryCa && { registryCaFile: o.registryCa }),
+      });
       registry = recordingRegistry(live, session);
     } else {
       registry = replayRegistry(test.fixtures);
@@ -102,13 +106,4 @@ export async function runTests(files: string[], o: RunTestsOptions): Promise<{ r
   const recorded = [...sessions.values()].map((s) => ({ dir: path.relative(o.cwd, s.dir) || s.dir, report: writeRecording(s) }));
   await (live as { close?: () => Promise<void> } | undefined)?.close?.();
   return { reports, recorded };
-}
-
-async function liveClient(o: RunTestsOptions): Promise<RegistryClient> {
-  const { createRegistryClient, loadCredentialStore } = await import('../registry/index.js');
-  return createRegistryClient({
-    insecureRegistries: o.insecureRegistries ?? [],
-    ...(o.registryCa && { registryCa: await readFile(o.registryCa, 'utf8') }),
-    credentials: loadCredentialStore(o.env),
-  });
 }

@@ -6,6 +6,7 @@
 
 import type { RegistryClient, RegistryWriter, Repository } from '../registry/types.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../registry/media-types.js';
+import { digestOf } from '../registry/digest.js';
 
 const DSSE_LAYER = 'application/vnd.dsse.envelope.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -64,7 +65,7 @@ export async function attachBundle(registry: Registry, a: Attestation, publicKey
       annotations,
     }),
   );
-  const digest = await registry.pushManifest(a.repo, await digestRef(manifest), manifest, OCI_MANIFEST);
+  const digest = await registry.pushManifest(a.repo, digestOf(manifest), manifest, OCI_MANIFEST);
   // The referrers-tag schema: the index under sha256-<hex> lists every referrer of the subject.
   const tag = a.digest.replace(':', '-');
   const index = await registry.manifest(a.repo, tag);
@@ -73,9 +74,4 @@ export async function attachBundle(registry: Registry, a: Attestation, publicKey
   const updated = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...listed, entry] }));
   await registry.pushManifest(a.repo, tag, updated, OCI_INDEX);
   return `${a.repo.registry}/${a.repo.repository}@${digest}`;
-}
-
-async function digestRef(bytes: Buffer): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

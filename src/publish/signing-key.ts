@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, scryptSync, sign, type KeyObject } from 'node:crypto';
 import { secretbox } from '@noble/ciphers/salsa.js';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ConfigError } from '../config/load.js';
 import { parseK8sUri } from '../keys/resolve.js';
 import { readSecretData } from '../keys/k8s-secret.js';
@@ -39,7 +40,6 @@ export async function loadSigningKey(spec: string, opts: KeyResolveOptions & { e
     const password = data['cosign.password'] !== undefined ? Buffer.from(data['cosign.password'], 'base64').toString('utf8') : opts.env.COSIGN_PASSWORD;
     return parseSigningKey(Buffer.from(data['cosign.key'], 'base64').toString('utf8'), password, spec);
   }
-  const path = await import('node:path');
   const file = path.resolve(opts.cwd, spec);
   let text: string;
   try {

@@ -1,7 +1,6 @@
 // The SLSA Verification Summary Attestation for an image that passed: an in-toto Statement v1 with
 // predicate https://slsa.dev/verification_summary/v1. Pure: the caller signs and attaches it.
 
-import { createHash } from 'node:crypto';
 import type { ImageResult } from '../engine/result.js';
 import { parseReference } from '../images/reference.js';
 
@@ -47,10 +46,4 @@ export function vsaStatement({ result, policy, version, now }: VsaInput): { stat
       },
     },
   };
-}
-
-/** sha256 over the policy files, order-independent: each file's path and sha256, sorted. */
-export function policyDigest(files: readonly { file: string; text: string }[]): string {
-  const lines = files.map((f) => `${createHash('sha256').update(f.text).digest('hex')}  ${f.file}`).sort();
-  return createHash('sha256').update(lines.join('\n')).digest('hex');
 }

@@ -29,7 +29,7 @@ export function format(result: Readonly<Result>): string {
     const c = count(suite.cases);
     const file = suite.cases[0]?.verdict?.file;
     out.push(
-      `  <testsuite name="${attr(suite.name)}" tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"${file ? ` file="${attr(file)}"` : ''}>`,
+      `  <testsuite name="${xmlAttr(suite.name)}" tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"${file ? ` file="${xmlAttr(file)}"` : ''}>`,
     );
     for (const f of suite.cases) out.push(...testcase(f, suite));
     out.push('  </testsuite>');
@@ -64,24 +64,24 @@ function testcase(f: Finding, suite: Suite): string[] {
   const name = sameImage && f.verdict ? `${f.image.image} [${f.verdict.rule}]` : f.image.image;
   const classname = f.verdict ? f.verdict.policy : 'verify-images';
   const use = f.image.uses[0];
-  const where = use ? ` file="${attr(use.file)}" line="${use.line}"` : '';
-  const lines = [`    <testcase name="${attr(name)}" classname="${attr(classname)}"${where}>`];
+  const where = use ? ` file="${xmlAttr(use.file)}" line="${use.line}"` : '';
+  const lines = [`    <testcase name="${xmlAttr(name)}" classname="${xmlAttr(classname)}"${where}>`];
   const message = f.reasons[0] ?? f.status;
-  const body = text(f.reasons.join('\n'));
+  const body = xmlText(f.reasons.join('\n'));
   switch (outcome(f)) {
     case 'failure':
-      lines.push(`      <failure message="${attr(message)}" type="${f.status}">${body}</failure>`);
+      lines.push(`      <failure message="${xmlAttr(message)}" type="${f.status}">${body}</failure>`);
       break;
     case 'error':
-      lines.push(`      <error message="${attr(message)}" type="${f.status}">${body}</error>`);
+      lines.push(`      <error message="${xmlAttr(message)}" type="${f.status}">${body}</error>`);
       break;
     case 'skipped':
-      lines.push(`      <skipped message="${attr(message)}"/>`);
+      lines.push(`      <skipped message="${xmlAttr(message)}"/>`);
       break;
     case 'passed':
       break;
   }
-  lines.push(`      <system-out>${text(details(f))}</system-out>`, '    </testcase>');
+  lines.push(`      <system-out>${xmlText(details(f))}</system-out>`, '    </testcase>');
   return lines;
 }
 
@@ -99,11 +99,13 @@ function details(f: Finding): string {
 /** Characters XML 1.0 cannot carry at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F). */
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-function text(s: string): string {
+/** XML character data (also used by `verify-images test -o junit`). */
+export function xmlText(s: string): string {
   return s.replace(INVALID_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function attr(s: string): string {
+/** An XML attribute value. */
+export function xmlAttr(s: string): string {
   // Newlines and tabs in attributes would be normalised to spaces by parsers; keep them as references.
-  return text(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }

@@ -178,7 +178,7 @@ t.test('entries expire: the seal at the TTL (or the evidence validity, if shorte
   const secret = Buffer.from(KEY);
   const open = () => {
     const store = redisStore(parseCacheUrl(redis.url, {}), { ttlMs: 3_600_000, timeoutMs: 1000, onWarning: (m) => t.fail(m) });
-    return { store, cache: createVerdictCache([{ ...store, tags: false }], secret, { ttlMs: 3_600_000, now: () => clock }) };
+    return { store, cache: createVerdictCache([store], secret, { ttlMs: 3_600_000, now: () => clock }) };
   };
   const w = open();
   w.cache.put('sha256:' + 'a'.repeat(64), { r: 1 }, { reasons: ['ok'] });
@@ -224,7 +224,7 @@ t.test('a runner waits for another verifying the same digest, and takes over whe
   const runner = () => {
     const store = redisStore(parseCacheUrl(redis.url, {}), { ttlMs: 60_000, timeoutMs: 1000, onWarning: (m) => t.fail(m) });
     t.teardown(() => store.close?.());
-    return createVerdictCache([{ ...store, tags: false, eager: true }], secret, { ttlMs: 60_000, waitMs: 5000, pollMs: 20 });
+    return createVerdictCache([store], secret, { ttlMs: 60_000, waitMs: 5000, pollMs: 20 });
   };
   const digest = 'sha256:' + 'c'.repeat(64);
   const a = runner();

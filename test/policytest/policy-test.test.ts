@@ -73,7 +73,7 @@ t.test('record once, then replay offline: the verdicts come from the fixtures al
     t.notMatch(text, /registry-secret-pass-1|Basic |authorization|Y2k6cmVn/i, path.basename(f));
   }
 
-  // Re-recording what did not change changes nothing… but the registry is gone: recording now fails the test.
+  // The JSON report says the same.
   const json = JSON.parse((await runCli(dir, ['test', 'tests', '-o', 'json'], { env })).stdout);
   t.same(json.summary, { tests: 1, passed: 1, failed: 0, broken: 0 });
 });
