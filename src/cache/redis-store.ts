@@ -66,8 +66,10 @@ export interface RedisStoreOptions {
 export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryStore & Required<Pick<EntryStore, 'claim' | 'release'>> {
   let client: Promise<import('ioredis').Redis | undefined> | undefined;
   let down = false;
+  // ioredis rejects commands with "Connection is closed."; the reason is in its 'error' events.
+  let cause: unknown;
   const fail = (err: unknown) => {
-    if (!down) opts.onWarning(`shared verdict store ${target.display} not used for the rest of this run: ${describe(err, target)}; going on with the local cache`);
+    if (!down) opts.onWarning(`shared verdict store ${target.display} not used for the rest of this run: ${describe(cause ?? err, target)}; going on with the local cache`);
     down = true;
     void client?.then((c) => c?.disconnect());
   };
@@ -76,7 +78,6 @@ export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryS
       const c = new Redis({
         host: target.host,
         port: target.port,
-        db: target.db,
         ...(target.username && { username: target.username }),
         ...(target.password !== undefined && { password: target.password }),
         ...(target.tls && { tls: { servername: target.host, ...(opts.ca && { ca: opts.ca }) } }),
@@ -88,9 +89,12 @@ export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryS
         enableAutoPipelining: true, // one round trip for the many GETs a cold run asks at once
         connectionName: 'kubectl-verify-images',
       });
-      c.on('error', () => {}); // reported through the commands that fail
+      c.on('error', (e) => (cause ??= e)); // reported through the commands that fail
       try {
         await within(c.connect(), opts.timeoutMs, 'connect');
+        // Selected here, not by the client: ioredis only logs a failed SELECT and goes on in DB 0,
+        // which in Argo CD's Redis is Argo CD's own.
+        if (target.db !== 0) await within(c.select(target.db), opts.timeoutMs, 'SELECT');
         return c;
       } catch (err) {
         c.disconnect();
@@ -160,8 +164,17 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** The client's message, with nothing of the credentials in it. */
+/** What went wrong in a deployer's words, with nothing of the credentials in it. */
 function describe(err: unknown, target: RedisTarget): string {
   let message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  if (/WRONGPASS|NOAUTH|invalid password|AUTH.*without any password/i.test(message)) {
+    return `Redis refused the credentials (${target.password === undefined ? 'it needs a password: put it in the URL or REDIS_PASSWORD' : 'check the password in the URL or REDIS_PASSWORD'})`;
+  }
+  if (/DB index is out of range/i.test(message)) return `database ${target.db} does not exist on this Redis (see its "databases" setting)`;
+  if (code === 'ECONNREFUSED') return `connection refused at ${target.host}:${target.port} (is Redis running there?)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host ${target.host} not found (DNS)`;
+  if (/Connection is closed|max retries per request/i.test(message)) return 'the connection to Redis was lost';
   if (target.password) message = message.split(target.password).join('***');
   return message.split('\n')[0]!.slice(0, 200);
 }

@@ -176,7 +176,8 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const code = exitCode(result);
   if (!vsa) return code;
   const published = await vsa.publish(result, policyDigest, paths);
-  return published ? code : Math.max(code, 3);
+  // A VSA that could not be pushed is exit 3 (as an undecided image), unless a failure already is exit 1.
+  return published || code !== 0 ? code : 3;
 }
 
 export class UsageError extends Error {

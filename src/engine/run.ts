@@ -87,6 +87,8 @@ export interface RunOutput {
   policyDigest: string;
   /** The Sigstore trusted root, when a check used it. */
   trustedRootJson?: string;
+  /** Every rule judged with: what `verify-images test` expectations may name. */
+  rules: { policy: string; rule: string; ruleName?: string }[];
   /** Stdin as read (once), when `-` was an input: `pin -` plans its edits on it. */
   stdin?: string;
   /** Said on stderr, not errors: a symlink left out, no image found. */
@@ -369,6 +371,7 @@ async function pipeline(
   return {
     result: { summary: summarize(results), results, unmatched: options.unmatched },
     policyDigest: set.digest,
+    rules: policies.flatMap((p) => p.rules.map((r) => ({ policy: p.name, rule: r.path, ...(r.ruleName !== undefined && { ruleName: r.ruleName }) }))),
     ...(stdin !== undefined && { stdin }),
     warnings,
     stats: {

@@ -18,9 +18,10 @@ export async function kmsSigner(uri: string, opts: KeyResolveOptions = {}): Prom
   const key = parseKmsUri(uri);
   const env = opts.env ?? process.env;
   const [publicKeyPem] = await resolveKeyReference({ type: 'kms', uri }, opts);
-  const details = createPublicKey(publicKeyPem!).asymmetricKeyDetails;
-  if (createPublicKey(publicKeyPem!).asymmetricKeyType !== 'ec' || details?.namedCurve !== 'prime256v1') {
-    throw new KeyResolveError('KEY_NOT_PUBLIC', `${uri}: only ECDSA P-256 KMS keys can sign here`);
+  const pub = createPublicKey(publicKeyPem!);
+  if (pub.asymmetricKeyType !== 'ec' || pub.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    const what = pub.asymmetricKeyType === 'ec' ? `an EC ${pub.asymmetricKeyDetails?.namedCurve} key` : `an ${pub.asymmetricKeyType?.toUpperCase()} key`;
+    throw new KeyResolveError('KEY_NOT_PUBLIC', `${uri}: ${what}; only ECDSA P-256 KMS keys can sign VSAs here (create one with the ECC_NIST_P256 / EC_SIGN_P256_SHA256 key spec)`);
   }
   const signDigest = async (digest: Uint8Array): Promise<Buffer> => {
     switch (key.provider) {

@@ -19,8 +19,31 @@ export interface Check {
   reasons: string[];
 }
 
-export function compare(test: PolicyTest, result: Result): Check[] {
-  return test.results.flatMap((e) => (e.form === 'image' ? [imageCheck(e, result)] : resourceChecks(e, result)));
+export interface KnownRule {
+  policy: string;
+  rule: string;
+  ruleName?: string;
+}
+
+/** `rules`: every rule loaded; an expectation naming a policy or rule that does not exist fails (a typo must not read as "skip"). */
+export function compare(test: PolicyTest, result: Result, rules: readonly KnownRule[]): Check[] {
+  return test.results.flatMap((e) => {
+    const unknown = unknownName(e, rules);
+    if (unknown) return [{ ok: false, line: e.line, subject: e.form === 'image' ? e.image : e.resources.join(', '), expected: e.form === 'image' ? e.status : e.result, got: 'not found', reasons: [unknown] }];
+    return e.form === 'image' ? [imageCheck(e, result)] : resourceChecks(e, result);
+  });
+}
+
+function unknownName(e: ImageExpectation | ResourceExpectation, rules: readonly KnownRule[]): string | undefined {
+  if (e.policy === undefined) return undefined;
+  const ofPolicy = rules.filter((r) => r.policy === e.policy);
+  if (ofPolicy.length === 0) {
+    return `no policy named ${e.policy} in the test's policies (they define ${[...new Set(rules.map((r) => r.policy))].join(', ') || 'none'})`;
+  }
+  if (e.rule && !ofPolicy.some((r) => r.ruleName === e.rule || r.rule === e.rule)) {
+    return `policy ${e.policy} has no rule ${e.rule} (its rules: ${ofPolicy.map((r) => r.ruleName ?? r.rule).join(', ')})`;
+  }
+  return undefined;
 }
 
 function findImage(image: string, result: Result): ImageResult | undefined {

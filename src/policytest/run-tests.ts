@@ -98,7 +98,7 @@ export async function runTests(files: string[], o: RunTestsOptions): Promise<{ r
         ...(!o.record && existsSync(trustedRoot) && { trustedRoot }),
       });
       if (session && out.trustedRootJson !== undefined) session.trustedRootJson = out.trustedRootJson;
-      reports.push({ file: shown, name: test.name, format: test.format, checks: compare(test, out.result), ms: Math.round(performance.now() - started) });
+      reports.push({ file: shown, name: test.name, format: test.format, checks: compare(test, out.result, out.rules), ms: Math.round(performance.now() - started) });
     } catch (err) {
       reports.push({ file: shown, name: test.name, format: test.format, checks: [], error: (err as Error).message, ms: Math.round(performance.now() - started) });
     }

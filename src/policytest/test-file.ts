@@ -61,7 +61,7 @@ const KYVERNO_UNSUPPORTED: Record<string, string> = {
   context: 'context files',
   clusterResources: 'cluster resources',
 };
-const KYVERNO_RESULT_UNSUPPORTED = ['patchedResource', 'patchedResources', 'generatedResource', 'generatedResources', 'cloneSourceResource', 'cloneSourceResources', 'isValidatingAdmissionPolicy', 'isMutatingAdmissionPolicy', 'isValidatingPolicy', 'isImageValidatingPolicy', 'isDeletingPolicy', 'isGeneratingPolicy', 'isMutatingPolicy'];
+const KYVERNO_RESULT_UNSUPPORTED = ['patchedResource', 'patchedResources', 'generatedResource', 'generatedResources', 'cloneSourceResource', 'cloneSourceResources', 'isValidatingAdmissionPolicy', 'isMutatingAdmissionPolicy', 'isValidatingPolicy', 'isDeletingPolicy', 'isGeneratingPolicy', 'isMutatingPolicy'];
 
 /** `file` locates the paths inside; `shown` is how messages and reports name it. */
 export function parseTestFile(text: string, file: string, shown = file): PolicyTest {
@@ -119,18 +119,20 @@ export function parseTestFile(text: string, file: string, shown = file): PolicyT
         };
         for (const k of Object.keys(r ?? {})) {
           if (KYVERNO_RESULT_UNSUPPORTED.includes(k)) bad(`${k} is not supported by verify-images test (image verification only); run this test with kyverno test`);
-          if (!['policy', 'rule', 'resources', 'resource', 'kind', 'result', 'status', 'namespace'].includes(k)) bad(`unknown field ${k}`);
+          if (!['policy', 'rule', 'resources', 'resource', 'kind', 'result', 'status', 'namespace', 'isImageValidatingPolicy'].includes(k)) bad(`unknown field ${k}`);
         }
         const result = (r.result ?? r.status) as string;
         if (!KYVERNO_RESULTS.includes(result)) bad(`result must be one of ${KYVERNO_RESULTS.join(', ')}`);
         if (typeof r.policy !== 'string') bad('policy is required');
         const resources = r.resources ?? (r.resource !== undefined ? [r.resource] : undefined);
         if (!Array.isArray(resources) || !resources.every((x) => typeof x === 'string') || resources.length === 0) bad('resources must name at least one resource');
+        if (r.isImageValidatingPolicy !== undefined && typeof r.isImageValidatingPolicy !== 'boolean') bad('isImageValidatingPolicy must be true or false');
         const ns = typeof r.namespace === 'string' ? `${r.namespace}/` : '';
         return {
           form: 'resource',
           policy: (r.policy as string).replace(/^.*\//, ''), // Kyverno writes namespaced policies as ns/name
-          rule: typeof r.rule === 'string' ? r.rule : '',
+          // An ImageValidatingPolicy has no rules: Kyverno names none (the policy is the rule).
+          rule: typeof r.rule === 'string' && r.isImageValidatingPolicy !== true ? r.rule : '',
           resources: (resources as string[]).map((x) => (x.includes('/') || !ns ? x : ns + x)),
           ...(typeof r.kind === 'string' && { kind: r.kind }),
           result: result as ResourceExpectation['result'],

@@ -59,7 +59,11 @@ export function replayRegistry(dir: string): RegistryClient {
     if (!existsSync(file)) throw missing(`${what} (${digest})`);
     // An edited fixture is caught here, as an edited registry response would be.
     const body = readFileSync(file);
-    checkDigest(body, digest, `fixture ${path.relative(process.cwd(), file) || file}`);
+    try {
+      checkDigest(body, digest, `fixture ${path.relative(process.cwd(), file) || file}`);
+    } catch (err) {
+      throw new RegistryError('DIGEST_MISMATCH', `${(err as Error).message}: the fixture was changed after it was recorded (record the fixtures again: verify-images test --record)`);
+    }
     return body;
   };
   const manifest = async (repo: Repository, ref: string): Promise<FetchedManifest | null> => {

@@ -145,6 +145,7 @@ t.test('Redis unreachable, or gone mid-run: one warning, local cache, verdicts u
   t.equal(r.code, 1);
   t.same(r.byImage, { signed: 'pass', unsigned: 'fail' }, 'verified from the registry as without a store');
   t.equal(r.stderr.match(/shared verdict store redis:\/\/127\.0\.0\.1:\d+\/3 not used/g)?.length, 1, 'warned once');
+  t.match(r.stderr, /not used for the rest of this run: connection refused at 127\.0\.0\.1:\d+ \(is Redis running there\?\); going on with the local cache/);
   t.notMatch(r.stderr + r.stdout, /s3cret/, 'the password is never printed');
 
   const redis = await realRedis(t, { password: 'the-real-pass-42' });
@@ -152,7 +153,7 @@ t.test('Redis unreachable, or gone mid-run: one warning, local cache, verdicts u
   // A wrong password from REDIS_PASSWORD: refused by the server, reported without it.
   const wrong = await runner(dir, 'b', `redis://127.0.0.1:${redis.port}`, { REDIS_PASSWORD: 'wrong-pass-77' })();
   t.same(wrong.byImage, { signed: 'pass', unsigned: 'fail' });
-  t.match(wrong.stderr, /shared verdict store .* not used/);
+  t.match(wrong.stderr, /not used for the rest of this run: Redis refused the credentials \(check the password in the URL or REDIS_PASSWORD\)/);
   t.notMatch(wrong.stderr, /wrong-pass-77|the-real-pass-42/);
   const right = await runner(dir, 'c', `redis://127.0.0.1:${redis.port}`, { REDIS_PASSWORD: 'the-real-pass-42' })();
   t.notMatch(right.stderr, /shared verdict store/, 'REDIS_PASSWORD authenticates');
@@ -251,4 +252,28 @@ t.test('a runner waits for another verifying the same digest, and takes over whe
   t.equal(await taking, undefined, 'd verifies it itself');
   t.ok(Date.now() - started < 2000, 'without waiting out the 5 s');
   await Promise.all([a.flush(), b.flush(), c.flush(), d.flush()]);
+});
+
+t.test('the DB number in the URL is the one written, and one the server lacks is said so (never DB 0 instead)', async (t) => {
+  const redis = await realRedis(t);
+  if (!redis) return;
+  const warnings: string[] = [];
+  const open = (db: number) => redisStore(parseCacheUrl(`${redis.url}/${db}`, {}), { ttlMs: 60_000, timeoutMs: 1000, onWarning: (m) => warnings.push(m) });
+  const three = open(3);
+  await three.write(new Map([['k', 'v']]));
+  await three.close?.();
+  const db = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => db.quit());
+  t.equal(await db.get(`${PREFIX}k`), null, 'nothing in DB 0 (Argo CD\'s own, in its Redis)');
+  await db.select(3);
+  t.equal(await db.get(`${PREFIX}k`), 'v', 'written in DB 3');
+  const missing = open(99);
+  await missing.write(new Map([['k2', 'v2']]));
+  t.equal(await missing.read('k2'), undefined);
+  await missing.close?.();
+  t.same(warnings.map((w) => w.replace(/:\d+\//, ':PORT/')), [
+    'shared verdict store redis://127.0.0.1:PORT/99 not used for the rest of this run: database 99 does not exist on this Redis (see its "databases" setting); going on with the local cache',
+  ]);
+  await db.select(0);
+  t.equal(await db.get(`${PREFIX}k2`), null, 'DB 99 refused: not written to DB 0 either');
 });

@@ -223,7 +223,7 @@ t.test('KMS keys sign: Cloud KMS and Key Vault (FAKE KMS, tokens injected); an R
   const rsaKms = await startFakeAwsKms({ keys: { 'alias/rsa': rsa.privateKey } });
   t.teardown(() => rsaKms.stop());
   const env = { AWS_ENDPOINT_URL_KMS: rsaKms.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAFAKE', AWS_SECRET_ACCESS_KEY: 'fake' };
-  await t.rejects(loadSigningKey('awskms:///alias/rsa', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /only ECDSA P-256 KMS keys can sign here/ });
+  await t.rejects(loadSigningKey('awskms:///alias/rsa', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /an RSA key; only ECDSA P-256 KMS keys can sign VSAs here/ });
   await t.rejects(loadSigningKey('awskms:///alias/missing', { env, cwd: '.' }), { code: 'CONFIG_ERROR', message: /--vsa-key awskms:\/\/\/alias\/missing: key not found/ });
 });
 
