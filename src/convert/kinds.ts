@@ -1,16 +1,6 @@
 // A Kyverno kind selector (`Pod`, `apps/v1/Deployment`, `*`) → an ImageValidatingPolicy resourceRule.
 
-const KNOWN: Record<string, { group: string; resource: string }> = {
-  Pod: { group: '', resource: 'pods' },
-  PodTemplate: { group: '', resource: 'podtemplates' },
-  ReplicationController: { group: '', resource: 'replicationcontrollers' },
-  Deployment: { group: 'apps', resource: 'deployments' },
-  ReplicaSet: { group: 'apps', resource: 'replicasets' },
-  StatefulSet: { group: 'apps', resource: 'statefulsets' },
-  DaemonSet: { group: 'apps', resource: 'daemonsets' },
-  Job: { group: 'batch', resource: 'jobs' },
-  CronJob: { group: 'batch', resource: 'cronjobs' },
-};
+import { resourceForKind } from '../policy/kinds.js';
 
 export interface ResourceRule {
   apiGroups: string[];
@@ -26,7 +16,7 @@ export function kindResourceRule(selector: string): { rule: ResourceRule; note?:
   const groupWritten = parts.length > 0 ? parts.pop() : undefined;
   const ops = ['CREATE', 'UPDATE'];
   if (kind === '*') return { rule: { apiGroups: ['*'], apiVersions: ['*'], operations: ops, resources: ['*'] } };
-  const known = KNOWN[kind];
+  const known = resourceForKind(kind);
   if (known) return { rule: { apiGroups: [groupWritten ?? known.group], apiVersions: [version], operations: ops, resources: [known.resource] } };
   // A custom resource: its plural is the lower-case kind + "s" (the CRD convention); irregular endings are flagged.
   const lower = kind.toLowerCase();

@@ -12,16 +12,26 @@ export const POD_CONTROLLERS = [
   'CronJob',
 ] as const;
 
-const PLURALS: Record<string, string> = {
-  pods: 'Pod',
-  deployments: 'Deployment',
-  daemonsets: 'DaemonSet',
-  statefulsets: 'StatefulSet',
-  replicasets: 'ReplicaSet',
-  replicationcontrollers: 'ReplicationController',
-  jobs: 'Job',
-  cronjobs: 'CronJob',
-};
+/** The built-in kinds that create pods: API group and plural resource. */
+const BUILT_IN: readonly { kind: string; group: string; plural: string }[] = [
+  { kind: 'Pod', group: '', plural: 'pods' },
+  { kind: 'PodTemplate', group: '', plural: 'podtemplates' },
+  { kind: 'ReplicationController', group: '', plural: 'replicationcontrollers' },
+  { kind: 'Deployment', group: 'apps', plural: 'deployments' },
+  { kind: 'ReplicaSet', group: 'apps', plural: 'replicasets' },
+  { kind: 'StatefulSet', group: 'apps', plural: 'statefulsets' },
+  { kind: 'DaemonSet', group: 'apps', plural: 'daemonsets' },
+  { kind: 'Job', group: 'batch', plural: 'jobs' },
+  { kind: 'CronJob', group: 'batch', plural: 'cronjobs' },
+];
+
+const PLURALS: Record<string, string> = Object.fromEntries(BUILT_IN.map((k) => [k.plural, k.kind]));
+
+/** API group and plural of a built-in kind (`Deployment` → apps, deployments); undefined for others. */
+export function resourceForKind(kind: string): { group: string; resource: string } | undefined {
+  const k = BUILT_IN.find((b) => b.kind === kind);
+  return k && { group: k.group, resource: k.plural };
+}
 
 /**
  * The kind selector (`group/version/Kind`) for a plural resource. Unknown plurals keep a
