@@ -34,7 +34,7 @@ export async function loadSigningKey(spec: string, opts: KeyResolveOptions & { e
   const k8s = parseK8sUri(spec);
   if (k8s) {
     const data = await readSecretData(k8s, opts, spec).catch((err: Error) => {
-      throw new ConfigError(`--vsa-key ${spec}: ${err.message}`);
+      throw new ConfigError(`--vsa-key ${spec}: ${err.message.replace(`cannot read ${spec}: `, '')}`);
     });
     if (!data['cosign.key']) throw new ConfigError(`--vsa-key ${spec}: the secret has no cosign.key (keys: ${Object.keys(data).join(', ') || 'none'})`);
     const password = data['cosign.password'] !== undefined ? Buffer.from(data['cosign.password'], 'base64').toString('utf8') : opts.env.COSIGN_PASSWORD;

@@ -252,5 +252,5 @@ t.test('--vsa-key k8s://ns/secret: the key cosign generate-key-pair k8s:// write
   t.same(verdicts(gate.stdout), { signed: 'pass', unsigned: 'fail' });
   const missing = await runCli(dir, ['apps', '-p', 'p', '--publish-vsa', '--vsa-key', 'k8s://ci/nope', '--kubeconfig', kube.kubeconfig], { env });
   t.equal(missing.code, 2);
-  t.match(missing.stderr, /--vsa-key k8s:\/\/ci\/nope: .*nope not found/);
+  t.match(missing.stderr, /--vsa-key k8s:\/\/ci\/nope: secret nope not found in namespace ci/);
 });
