@@ -58,8 +58,8 @@ export interface VerifyOptions {
 export function builder(yargs: Argv): Argv<VerifyFlags> {
   return yargs
     .positional('paths', { type: 'string', array: true, describe: 'manifest files, directories (kustomize dirs are rendered) or - for stdin' })
-    .option('filename', { alias: 'f', type: 'string', array: true, describe: 'manifest file or directory (kubectl style)' })
-    .option('kustomize', { alias: 'k', type: 'string', array: true, describe: 'kustomization directory to render and verify' })
+    .option('filename', { alias: 'f', type: 'string', array: true, nargs: 1, describe: 'manifest file or directory (kubectl style)' })
+    .option('kustomize', { alias: 'k', type: 'string', array: true, nargs: 1, describe: 'kustomization directory to render and verify' })
     .option('recursive', { alias: 'R', type: 'boolean', describe: 'accepted as kubectl does; directories are always read recursively' })
     .example('$0 deploy/', 'verify every image in deploy/ against .verify-images/')
     .example('$0 -k overlays/prod -p policies/ -o json', 'render an overlay, use explicit policies, print JSON') as Argv<VerifyFlags>;

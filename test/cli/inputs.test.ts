@@ -133,3 +133,25 @@ t.test("kubectl's habits: -v=6 and -v 6 are verbosity, not paths; -R is accepted
   const quiet = await runCli(dir, ['apps', '-p', 'p', '-v=0']);
   t.notMatch(quiet.stderr, /manifests,/, '-v=0 is kubectl’s default level: not verbose');
 });
+
+t.test('a flag takes one value: a path after -p/-f/-k is an input, never another policy (which left `.` verified)', async (t) => {
+  const { cwd, policies, base } = await emptyCase(t);
+  await mkdir(path.join(base, 'rendered'));
+  await writeFile(path.join(base, 'rendered', 'pod.yaml'), POD);
+  const rendered = path.join(base, 'rendered');
+  for (const args of [
+    ['-p', policies, rendered],
+    ['verify', '-p', policies, rendered],
+    ['-f', path.join(rendered, 'pod.yaml'), '-p', policies],
+    ['-p', policies, '-f', path.join(rendered, 'pod.yaml'), '--insecure-registry', 'localhost:1', rendered],
+  ]) {
+    const r = await runCli(cwd, [...args, '-o', 'json']);
+    t.equal(r.code, 1, `${args.join(' ')}: blocked`);
+    t.same(json(r.stdout).results.map((x) => [x.image, x.status]), [['registry.internal/web:1.0', 'fail']], `${args.join(' ')}: the image of the path given`);
+  }
+  const piped = await runCli(cwd, ['-p', policies, '-', '-o', 'json'], { stdin: POD });
+  t.equal(piped.code, 1, '-p DIR - : stdin is the input, not a policy path');
+  t.same(json(piped.stdout).results.map((x) => x.status), ['fail']);
+  const twice = await runCli(cwd, ['-p', policies, '-p', path.join(policies, 'deny.yaml'), rendered, '-o', 'json']);
+  t.equal(twice.code, 1, '-p repeated still adds policies');
+});
