@@ -38,6 +38,19 @@ export function protectArgs(args: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Arguments after `--` are paths (`verify -- -odd-name.yaml`). yargs (with populate--) leaves
+ * them in `argv['--']`, not in the command's `[paths..]`: without this, `verify -- DIR` verified `.`.
+ */
+export function mergeDoubleDash(argv: Record<string, unknown>): void {
+  const rest = argv['--'];
+  if (!Array.isArray(rest)) return;
+  delete argv['--'];
+  if (rest.length === 0) return;
+  const paths = Array.isArray(argv.paths) ? argv.paths : [];
+  argv.paths = [...paths, ...rest.map(String)];
+}
+
 /** `-` again in everything yargs handed back (a yargs middleware: every command sees `-`). */
 export function restoreStdin(argv: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(argv)) {

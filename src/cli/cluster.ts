@@ -7,6 +7,7 @@
 
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { RegisterCommand } from './commands.js';
+import { CLUSTER_OPTIONS } from './options.js';
 import { type CliIO, engineOptions, formatterFor, toOptions, UsageError, type VerifyFlags } from './verify.js';
 
 export interface ClusterFlags extends VerifyFlags {
@@ -23,14 +24,7 @@ export interface ClusterFlags extends VerifyFlags {
 /** Global options: kubectl's connection flags and the cluster mode switches. */
 export const registerCluster: RegisterCommand = (cli: Argv) =>
   cli
-    .option('cluster', { type: 'boolean', describe: 'audit the workloads running in the cluster instead of manifest files' })
-    .option('policies-from-cluster', { type: 'boolean', describe: 'with --cluster: also use the Kyverno ClusterPolicies/Policies and ClusterImagePolicies stored in the cluster' })
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG files merged, else ~/.kube/config)' })
-    .option('context', { type: 'string', describe: 'kubeconfig context to use' })
-    .option('namespace', { alias: 'n', type: 'string', describe: 'namespace to audit (default: the context\'s)' })
-    .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'audit every namespace' })
-    // yargs reads --no-headers as headers=false.
-    .option('headers', { type: 'boolean', describe: 'print the table header (--no-headers: table/wide rows only, for scripts)' })
+    .options(CLUSTER_OPTIONS)
     .group(['cluster', 'policies-from-cluster', 'kubeconfig', 'context', 'namespace', 'all-namespaces'], 'Cluster (kubectl flags):')
     .example('$0 --cluster -n prod', 'verify the images running in namespace prod against .verify-images/')
     .example('$0 --cluster -A --policies-from-cluster', 'audit every namespace against the policies installed in the cluster');

@@ -4,6 +4,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { RepoConfig } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
+import { VERIFY_OPTIONS } from './options.js';
 
 export interface VerifyFlags {
   paths?: string[];
@@ -58,9 +59,7 @@ export interface VerifyOptions {
 export function builder(yargs: Argv): Argv<VerifyFlags> {
   return yargs
     .positional('paths', { type: 'string', array: true, describe: 'manifest files, directories (kustomize dirs are rendered) or - for stdin' })
-    .option('filename', { alias: 'f', type: 'string', array: true, nargs: 1, describe: 'manifest file or directory (kubectl style)' })
-    .option('kustomize', { alias: 'k', type: 'string', array: true, nargs: 1, describe: 'kustomization directory to render and verify' })
-    .option('recursive', { alias: 'R', type: 'boolean', describe: 'accepted as kubectl does; directories are always read recursively' })
+    .options(VERIFY_OPTIONS)
     .example('$0 deploy/', 'verify every image in deploy/ against .verify-images/')
     .example('$0 -k overlays/prod -p policies/ -o json', 'render an overlay, use explicit policies, print JSON') as Argv<VerifyFlags>;
 }

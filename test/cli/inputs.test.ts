@@ -155,3 +155,20 @@ t.test('a flag takes one value: a path after -p/-f/-k is an input, never another
   const twice = await runCli(cwd, ['-p', policies, '-p', path.join(policies, 'deny.yaml'), rendered, '-o', 'json']);
   t.equal(twice.code, 1, '-p repeated still adds policies');
 });
+
+t.test('paths after `--` are verified (yargs had left them aside and `.` was verified: 0 images, exit 0)', async (t) => {
+  const { cwd, policies, base } = await emptyCase(t);
+  await mkdir(path.join(base, 'rendered'));
+  await writeFile(path.join(base, 'rendered', 'pod.yaml'), POD);
+  const rendered = path.join(base, 'rendered');
+  for (const args of [['-p', policies, '-o', 'json', '--', rendered], ['verify', '-p', policies, '-o', 'json', '--', rendered]]) {
+    const full = await runCli(cwd, args);
+    t.equal(full.code, 1, `${args.join(' ')}: blocked (yargs)`);
+    t.same(json(full.stdout).results.map((x) => [x.image, x.status]), [['registry.internal/web:1.0', 'fail']]);
+    const launched = await plugin(cwd, args, '');
+    t.equal(launched.code, 1, `${args.join(' ')}: blocked (the launcher)`);
+    t.same(json(launched.stdout).results.map((x) => [x.image, x.status]), [['registry.internal/web:1.0', 'fail']]);
+  }
+  const piped = await plugin(cwd, ['-p', policies, '-o', 'json', '--', '-'], POD);
+  t.equal(piped.code, 1, '`-- -` is stdin');
+});
