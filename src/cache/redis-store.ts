@@ -3,6 +3,7 @@
 // authenticated by the cache (seal.ts), never trusted for being there. The store is an optimisation:
 // unreachable or slow, it is dropped for the rest of the run with one warning, never an error verdict.
 
+import { isIP } from 'node:net';
 import { ConfigError } from '../config/load.js';
 import type { EntryStore } from './verdict-cache.js';
 
@@ -80,7 +81,8 @@ export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryS
         port: target.port,
         ...(target.username && { username: target.username }),
         ...(target.password !== undefined && { password: target.password }),
-        ...(target.tls && { tls: { servername: target.host, ...(opts.ca && { ca: opts.ca }) } }),
+        // SNI only for names (an IP there is refused by RFC 6066, and node warns); the certificate is checked either way.
+        ...(target.tls && { tls: { ...(!isIP(target.host) && { servername: target.host }), ...(opts.ca && { ca: opts.ca }) } }),
         lazyConnect: true,
         connectTimeout: opts.timeoutMs,
         commandTimeout: opts.timeoutMs,
@@ -174,6 +176,9 @@ function describe(err: unknown, target: RedisTarget): string {
   if (/DB index is out of range/i.test(message)) return `database ${target.db} does not exist on this Redis (see its "databases" setting)`;
   if (code === 'ECONNREFUSED') return `connection refused at ${target.host}:${target.port} (is Redis running there?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host ${target.host} not found (DNS)`;
+  if (/certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${code ?? ''} ${message}`)) {
+    return `TLS to ${target.host}:${target.port} failed: ${message.split('\n')[0]!.slice(0, 160)} (trust its CA with VERIFY_IMAGES_CACHE_CA=FILE)`;
+  }
   if (/Connection is closed|max retries per request/i.test(message)) return 'the connection to Redis was lost';
   if (target.password) message = message.split(target.password).join('***');
   return message.split('\n')[0]!.slice(0, 200);

@@ -313,10 +313,25 @@ async function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: 
   if (shared && options.offline) warn(`--offline: the shared verdict store ${shared.display} is not contacted; only the local cache decides`);
   else if (shared) {
     const timeoutMs = Math.min(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, SHARED_STORE_TIMEOUT_MS);
-    stores.push(redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn }));
+    const ca = shared.tls ? await sharedStoreCa(env) : undefined;
+    stores.push(redisStore(shared, { ttlMs: ttlMs!, timeoutMs, onWarning: warn, ...(ca && { ca }) }));
   }
   return stores.length > 0 ? createVerdictCache(stores, key.secret, { ...(ttlMs !== undefined && { ttlMs }) }) : noCache;
 }
+
+/** The CA (PEM) a rediss:// store's certificate chains to, besides the system's: VERIFY_IMAGES_CACHE_CA names the file. */
+async function sharedStoreCa(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const file = env[CACHE_CA_ENV];
+  if (!file) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError(`${CACHE_CA_ENV}=${file}: cannot read it (${err.code ?? err.message})`);
+  });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${CACHE_CA_ENV}=${file}: not a PEM certificate`);
+  return pem;
+}
+
+const CACHE_CA_ENV = 'VERIFY_IMAGES_CACHE_CA';
 
 /** A shared store is an optimisation: never wait on it longer than this per exchange. */
 const SHARED_STORE_TIMEOUT_MS = 2000;

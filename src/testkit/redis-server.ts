@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { freePort } from './registry-server.js';
 
 export interface TestRedis {
-  /** `redis://127.0.0.1:PORT` (with the password when one was asked for). */
+  /** `redis://127.0.0.1:PORT` (`rediss://` with TLS; with the password when one was asked for). */
   url: string;
   port: number;
   /** Stops the server (tests of a store that goes away mid-run). */
@@ -19,12 +19,15 @@ export class RedisUnavailableError extends Error {
 
 const CANDIDATES = ['/usr/bin/redis-server', '/usr/sbin/redis-server'];
 
-export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+export async function startRedis(opts: { password?: string; tls?: { certFile: string; keyFile: string; caFile: string } } = {}): Promise<TestRedis> {
   const binary = CANDIDATES.find((p) => existsSync(p));
   if (!binary) throw new RedisUnavailableError('redis-server not found (apt-get install redis-server; npm test installs it when root)');
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
+    const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
+    // TLS only: the plain port is closed, so a client that does not speak TLS gets nowhere.
+    if (opts.tls) args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile, '--tls-ca-cert-file', opts.tls.caFile, '--tls-auth-clients', 'no');
+    else args.push('--port', String(port));
     if (opts.password) args.push('--requirepass', opts.password);
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -42,7 +45,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
     }
     const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
     return {
-      url: `redis://${auth}127.0.0.1:${port}`,
+      url: `${opts.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
       port,
       async stop() {
         process.removeListener('exit', kill);

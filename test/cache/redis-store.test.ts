@@ -1,6 +1,9 @@
 // The shared verdict store: a real redis-server (Debian's, started here on a free loopback port)
 // and a real registry. Runners are CLI runs with their own local cache directories; what one
 // verified, another reads — and nothing a store holder writes can turn an unsigned image into a pass.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
@@ -27,7 +30,7 @@ t.before(async () => {
 t.teardown(() => registry?.stop());
 
 /** A redis-server for one test, or a skip where it cannot be had (never in CI). */
-async function realRedis(t: Test, opts: { password?: string } = {}): Promise<TestRedis | undefined> {
+async function realRedis(t: Test, opts: Parameters<typeof startRedis>[0] = {}): Promise<TestRedis | undefined> {
   try {
     const r = await startRedis(opts);
     t.teardown(() => r.stop());
@@ -276,4 +279,42 @@ t.test('the DB number in the URL is the one written, and one the server lacks is
   ]);
   await db.select(0);
   t.equal(await db.get(`${PREFIX}k2`), null, 'DB 99 refused: not written to DB 0 either');
+});
+
+t.test('rediss://: TLS to a real redis-server, its CA from VERIFY_IMAGES_CACHE_CA; an untrusted certificate is never used', async (t) => {
+  const pki = await mkdtemp(path.join(os.tmpdir(), 'vi-rediss-'));
+  t.teardown(() => rm(pki, { recursive: true, force: true }));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: pki, stdio: 'pipe' });
+  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test redis CA');
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'redis.key', '-out', 'redis.csr', '-subj', '/CN=127.0.0.1');
+  await writeFile(path.join(pki, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  ssl('x509', '-req', '-in', 'redis.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'redis.crt', '-days', '2', '-extfile', 'ext.cnf');
+  const redis = await realRedis(t, { tls: { certFile: path.join(pki, 'redis.crt'), keyFile: path.join(pki, 'redis.key'), caFile: path.join(pki, 'ca.crt') } });
+  if (!redis) return;
+  t.match(redis.url, /^rediss:\/\//);
+  const { dir } = await fleetRepo(t, 'tls');
+  const ca = { VERIFY_IMAGES_CACHE_CA: path.join(pki, 'ca.crt') };
+
+  const first = await runner(dir, 'a', redis.url, ca)();
+  t.same(first.byImage, { signed: 'pass', unsigned: 'fail' });
+  t.notMatch(first.stderr, /shared verdict store|warning/, 'the store is used, without a word');
+  const second = await runner(dir, 'b', redis.url, ca)();
+  t.same(second.byImage, { signed: 'pass', unsigned: 'fail' });
+  t.equal(second.hits, 1, 'the pass another runner wrote over TLS is read back');
+
+  // The same server without its CA: refused at the handshake, said once, the run goes on locally.
+  const untrusted = await runner(dir, 'c', redis.url)();
+  t.same(untrusted.byImage, { signed: 'pass', unsigned: 'fail' }, 'verified from the registry');
+  t.equal(untrusted.hits, 0, 'nothing read from a store whose certificate is not trusted');
+  t.match(untrusted.stderr, /shared verdict store rediss:\/\/127\.0\.0\.1:\d+ not used for the rest of this run: TLS to 127\.0\.0\.1:\d+ failed: .*certificate.*\(trust its CA with VERIFY_IMAGES_CACHE_CA=FILE\)/);
+  t.notMatch(untrusted.stderr, /ServerName|DeprecationWarning/);
+
+  // Plain redis:// to the TLS port is no way around it either.
+  const plain = await runner(dir, 'd', redis.url.replace('rediss:', 'redis:'), ca)();
+  t.same(plain.byImage, { signed: 'pass', unsigned: 'fail' });
+  t.equal(plain.hits, 0);
+
+  const missing = await runner(dir, 'e', redis.url, { VERIFY_IMAGES_CACHE_CA: path.join(pki, 'nope.crt') })();
+  t.equal(missing.code, 2, 'a CA file that cannot be read is a configuration error');
+  t.match(missing.stderr, /VERIFY_IMAGES_CACHE_CA=.*nope\.crt: cannot read it \(ENOENT\)/);
 });
