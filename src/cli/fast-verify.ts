@@ -23,9 +23,9 @@ interface OptionSpec {
 }
 
 // The flags a plain verify reads: all global ones, verify's own, and kubectl's --kubeconfig,
-// --context (for k8s:// keys) and --no-headers. --cluster and the rest go to the full CLI.
-const { kubeconfig, context, headers } = CLUSTER_OPTIONS;
-const SPECS: Record<string, OptionSpec> = { ...ROOT_OPTIONS, ...VERIFY_OPTIONS, kubeconfig, context, headers };
+// --context (for k8s:// keys), -n and --no-headers. --cluster and the rest go to the full CLI.
+const { kubeconfig, context, namespace, headers } = CLUSTER_OPTIONS;
+const SPECS: Record<string, OptionSpec> = { ...ROOT_OPTIONS, ...VERIFY_OPTIONS, kubeconfig, context, namespace, headers };
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 

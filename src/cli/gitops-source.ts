@@ -23,7 +23,7 @@ export interface GitOpsFlags {
   fluxKustomization?: string;
 }
 
-type Argument = Record<string, unknown> & GitOpsFlags & { _: (string | number)[] };
+type Argument = Record<string, unknown> & GitOpsFlags & { _: (string | number)[]; namespace?: string };
 
 /** `--helm-set a.b=c` → a Helm parameter; the value may itself hold `=`. Pure. */
 export function parseHelmSet(spec: string): { name: string; value: string } {
@@ -38,7 +38,7 @@ export const registerGitOpsSource: RegisterCommand = (cli: Argv, ctx: CommandCon
     .option('revision', { type: 'string', describe: 'branch, tag or commit to fetch with --repo (default HEAD)', group: 'GitOps source:' })
     .option('path', { type: 'string', describe: 'app directory inside the repository (Argo CD spec.source.path)', group: 'GitOps source:' })
     .option('app', { type: 'string', describe: 'Argo CD application name (selects .argocd-source-<app>.yaml)', group: 'GitOps source:' })
-    .option('app-namespace', { type: 'string', describe: 'destination namespace (helm --namespace)', group: 'GitOps source:' })
+    .option('app-namespace', { type: 'string', describe: 'destination namespace (helm --namespace; where objects naming none are judged)', group: 'GitOps source:' })
     .option('kustomize-image', { type: 'string', array: true, nargs: 1, describe: 'Argo CD kustomize image override [name=]image[:tag][@digest]', group: 'GitOps source:' })
     .option('helm-values', { type: 'string', array: true, nargs: 1, describe: 'Helm values file, relative to the chart', group: 'GitOps source:' })
     .option('helm-set', { type: 'string', array: true, nargs: 1, describe: 'Helm parameter NAME=VALUE', group: 'GitOps source:' })
@@ -75,6 +75,8 @@ export const registerGitOpsSource: RegisterCommand = (cli: Argv, ctx: CommandCon
       if (Array.isArray(argv.policy)) argv.policy = (argv.policy as string[]).map(abs);
       for (const key of ['config', 'cacheDir', 'registryCa', 'trustedRoot'] as const) if (argv[key] !== undefined) argv[key] = abs(argv[key]);
       argv.paths = source.inputs;
+      // The destination namespace is where objects naming none land (as Argo CD applies them), unless -n says otherwise.
+      if (argv.appNamespace && argv.namespace === undefined) argv.namespace = argv.appNamespace;
       if (source.commit) io.stderr(`verify-images: ${argv.repo ? redactUrl(argv.repo) : ''} at ${source.commit} (${source.tool}${source.overrides.length ? `, overrides: ${source.overrides.map((f) => path.basename(f)).join(', ')}` : ''})\n`);
       io.cwd = source.root;
     });

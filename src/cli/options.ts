@@ -39,7 +39,7 @@ export const CLUSTER_OPTIONS = {
   'policies-from-cluster': { type: 'boolean', describe: 'with --cluster: also use the Kyverno ClusterPolicies/Policies and ClusterImagePolicies stored in the cluster' },
   kubeconfig: { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG files merged, else ~/.kube/config)' },
   context: { type: 'string', describe: 'kubeconfig context to use' },
-  namespace: { alias: 'n', type: 'string', describe: "namespace to audit (default: the context's)" },
+  namespace: { alias: 'n', type: 'string', describe: "namespace to audit (default: the context's); for manifests, the namespace objects that name none are applied to (default: default)" },
   'all-namespaces': { alias: 'A', type: 'boolean', describe: 'audit every namespace' },
   // yargs reads --no-headers as headers=false.
   headers: { type: 'boolean', describe: 'print the table header (--no-headers: table/wide rows only, for scripts)' },

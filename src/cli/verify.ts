@@ -32,6 +32,8 @@ export interface VerifyFlags {
   /** Global kubectl flags (registered in cluster.ts): where `k8s://` / Secret keys are read. */
   kubeconfig?: string;
   context?: string;
+  /** `-n`: the namespace manifests that name none are applied to (as `kubectl apply -n`). */
+  namespace?: string;
 }
 
 export interface VerifyOptions {
@@ -54,6 +56,7 @@ export interface VerifyOptions {
   timeoutMs: number;
   requestTimeoutMs: number;
   offline: boolean;
+  defaultNamespace?: string;
 }
 
 export function builder(yargs: Argv): Argv<VerifyFlags> {
@@ -86,6 +89,7 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     timeoutMs: durationFlag('--timeout', argv.timeout ?? config.timeout, DEFAULT_TIMEOUT_MS),
     requestTimeoutMs: durationFlag('--request-timeout', argv.requestTimeout ?? config.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
     offline: argv.offline === true || config.offline === true,
+    ...(argv.namespace && { defaultNamespace: String(argv.namespace) }),
   };
 }
 
@@ -121,6 +125,7 @@ export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: strin
     requestTimeoutMs: options.requestTimeoutMs === 0 ? 2 ** 31 - 1 : options.requestTimeoutMs,
     offline: options.offline,
     ...(options.extractors && { extractors: options.extractors }),
+    ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
     kubeconfig: argv.kubeconfig,
     context: argv.context,
     env: io.env,

@@ -65,6 +65,11 @@ export interface RunOptions {
   sources?: SourceText[];
   /** The config's `extractors:` for in-house custom resources. */
   extractors?: ConfigExtractors;
+  /**
+   * The namespace objects that name none are applied to (`-n`, Argo CD's destination namespace),
+   * as kubectl and Argo CD set it: rules restricted to namespaces judge them there. Default: `default`.
+   */
+  defaultNamespace?: string;
   /** No network at all: verdicts from the cache, keys and trust material from local files. */
   offline?: boolean;
   /** Deadline for the whole run (`--timeout`, default 60 s): images undecided then are `error`. */
@@ -121,6 +126,8 @@ export async function collectUses(
      * it). Without it memory holds only the uses, not the documents (default: keep).
      */
     keepObjects?: boolean;
+    /** The namespace of objects that name none (see RunOptions.defaultNamespace). */
+    defaultNamespace?: string;
     /** Inputs of at least `minBytes` characters are read by `workers` threads (default: 4 MiB, the cores up to 4; tests force it). */
     parallel?: { minBytes?: number; workers?: number };
   } = {},
@@ -135,6 +142,7 @@ export async function collectUses(
   const accept = (found: ImageUse[]) => {
     const lean = new Map<Workload, Workload>();
     for (const use of found) {
+      if (opts.defaultNamespace && use.workload.namespace === undefined) placeIn(use.workload, opts.defaultNamespace);
       const shown = { ...use, file: displayPath(cwd, use.file) };
       if (opts.keepObjects === false && use.workload.object) {
         // A copy has the enumerable fields only: the document can be collected.
@@ -173,6 +181,13 @@ export async function collectUses(
     }
   }
   return { uses, manifests, sources };
+}
+
+/** An object that names no namespace lands in the one it is applied to: the workload and the object (CEL, preconditions) say so. */
+function placeIn(workload: Workload, namespace: string): void {
+  workload.namespace = namespace;
+  const meta = (workload.object as { metadata?: Record<string, unknown> } | undefined)?.metadata;
+  if (meta && typeof meta === 'object' && meta.namespace === undefined) meta.namespace = namespace;
 }
 
 /** Kubernetes rejects such a pod (InvalidImageName): a manifest error at the image's file:line, exit 2. */
@@ -372,6 +387,7 @@ async function pipeline(
         onUse,
         onWarning: (m) => warnings.push(m),
         ...(extract && { extract }),
+        ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
         keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined)),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;

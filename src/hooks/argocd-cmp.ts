@@ -47,8 +47,9 @@ export async function argocdCmp(io: HookIO): Promise<number> {
   let verified: Awaited<ReturnType<typeof verifyRendered>> | undefined;
   try {
     rendered = await renderSources(source.inputs);
-    // Verified while the rendering is still there: verdicts name the source files.
-    if (parseManifests(rendered.text, 'rendered').length > 0) verified = await verifyRendered(rendered, root, settingsFromEnv(env), appPath);
+    // Verified while the rendering is still there: verdicts name the source files. Objects that name
+    // no namespace are judged in the destination namespace (ARGOCD_APP_NAMESPACE), where Argo CD applies them.
+    if (parseManifests(rendered.text, 'rendered').length > 0) verified = await verifyRendered(rendered, root, { ...settingsFromEnv(env), ...(env.ARGOCD_APP_NAMESPACE && { defaultNamespace: env.ARGOCD_APP_NAMESPACE }) }, appPath);
   } finally {
     await source.cleanup();
   }

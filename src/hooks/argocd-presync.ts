@@ -89,7 +89,9 @@ export async function argocdPresync(flags: PresyncOptions, io: HookIO): Promise<
     const src = await resolveGitOpsSource({ repo, revision, path, app: { name: o.app, namespace: destination }, source, env: io.env });
     try {
       const rendered = await renderSources(src.inputs);
-      const { result, exitCode, warnings } = await verifyRendered(rendered, src.root, settingsFromEnv(io.env), path ?? '.');
+      // The Job runs in the destination namespace (it names none), so its own namespace stands in when the API was not asked.
+      const namespace = destination ?? io.env.POD_NAMESPACE;
+      const { result, exitCode, warnings } = await verifyRendered(rendered, src.root, { ...settingsFromEnv(io.env), ...(namespace && { defaultNamespace: namespace }) }, path ?? '.');
       for (const w of warnings) io.stderr(`verify-images: warning: ${w}\n`);
       const { formats } = await import('../report/index.js');
       io.stdout(formats.get('table')!(result, { color: false }));

@@ -23,6 +23,8 @@ export interface HookSettings {
   trustedRoot?: string;
   /** Milliseconds (VERIFY_IMAGES_TIMEOUT, e.g. `60s`); default 60 s, before Argo CD's 90 s exec limit. */
   timeoutMs?: number;
+  /** Where objects that name no namespace land: the Application's destination namespace. */
+  defaultNamespace?: string;
 }
 
 /** How the rendered stream is named in reports. */
@@ -99,6 +101,7 @@ export async function verifyRendered(
       trustedRoot: settings.trustedRoot ?? config.trustedRoot,
       timeoutMs: settings.timeoutMs ?? (config.timeout === undefined ? undefined : parseDuration(config.timeout)),
       ...(config.extractors && { extractors: config.extractors }),
+      ...(settings.defaultNamespace && { defaultNamespace: settings.defaultNamespace }),
       cwd: root,
     });
     // Lines point into the repository, or into the rendered stream (what Argo CD/Flux apply), never into a temp file.

@@ -56,6 +56,7 @@ t.test('hand-picked invocations: the same flags as yargs, or the full CLI', asyn
     ['--', '-p', 'x', '-'],
     ['verify', 'verify'],
     ['123', '0x10'],
+    ['-n', 'prod', 'apps', '--namespace=dev'],
   ];
   for (const args of fastOnes) t.ok(await agree(t, args), `${JSON.stringify(args)}: parsed without yargs`);
   const fullOnes = [
@@ -67,7 +68,6 @@ t.test('hand-picked invocations: the same flags as yargs, or the full CLI', asyn
     ['hook', 'argocd-cmp'],
     ['test'],
     ['--cluster'],
-    ['-n', 'prod'],
     ['--repo', 'https://example.com/r.git'],
     ['--polcy', 'x'],
     ['-p'],

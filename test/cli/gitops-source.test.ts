@@ -9,6 +9,8 @@ import t from 'tap';
 import { parseHelmSet } from '../../src/cli/gitops-source.js';
 import { makeRepo } from '../hooks/git-fixture.js';
 import { cli, deployment, type Images, startImages } from '../hooks/registry-fixture.js';
+import { kyverno } from '../helpers/engine.js';
+import { generateKeyPair } from '../../src/testkit/cosign-signer.js';
 
 const hasKustomize = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
 let images: Images;
@@ -105,4 +107,19 @@ t.test('the plugin process removes its temporary checkout when it is done', { sk
   });
   t.equal(r.status, 0, r.stderr);
   t.same(await readdir(tmp), [], 'no verify-images-git-* or render dirs left behind');
+});
+
+t.test('--app-namespace: objects naming no namespace are judged in the destination namespace (and -n still wins)', { skip: !hasKustomize && 'no kubectl' }, async (t) => {
+  const repo = await makeRepo(t);
+  const shopPolicy = kyverno({ name: 'shop-key', refs: [`${images.registry.host}/apps/*`], keys: [generateKeyPair('ecdsa-p256')] }).replace(
+    'kind: ClusterPolicy\nmetadata:\n  name: shop-key\n',
+    'kind: Policy\nmetadata:\n  name: shop-key\n  namespace: shop\n',
+  );
+  await repo.commit({ '.verify-images/policy.yaml': images.policy, '.verify-images/shop.yaml': shopPolicy, 'app/deploy.yaml': deployment('web', images.signed.ref) }, 'v1');
+  const run = (...extra: string[]) => cli(cwd, ['--repo', repo.bare, '--revision', 'HEAD', '--path', 'app', '-o', 'json', ...extra], cache());
+  const inShop = await run('--app-namespace', 'shop');
+  t.equal(inShop.code, 1, 'the shop Policy judges it there');
+  t.match(JSON.parse(inShop.stdout).results[0], { status: 'fail' });
+  t.equal((await run('--app-namespace', 'web')).code, 0);
+  t.equal((await run('--app-namespace', 'shop', '-n', 'web')).code, 0, '-n wins');
 });

@@ -172,3 +172,32 @@ t.test('paths after `--` are verified (yargs had left them aside and `.` was ver
   const piped = await plugin(cwd, ['-p', policies, '-o', 'json', '--', '-'], POD);
   t.equal(piped.code, 1, '`-- -` is stdin');
 });
+
+t.test('-n NAMESPACE: objects that name none are judged there, as kubectl apply -n places them', async (t) => {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'vi-ns-'));
+  t.teardown(() => rm(base, { recursive: true, force: true }));
+  await mkdir(path.join(base, 'cwd'));
+  await mkdir(path.join(base, 'policies'));
+  // A namespaced Kyverno Policy in prod that no image can satisfy (a key nothing signed with).
+  const prodOnly = [
+    'apiVersion: kyverno.io/v1', 'kind: Policy', 'metadata: {name: prod-signed, namespace: prod}', 'spec:', '  rules:', '    - name: signed',
+    '      match: {any: [{resources: {kinds: [Pod]}}]}', '      verifyImages:', '        - imageReferences: ["registry.internal/*"]', '          failureAction: Enforce',
+    '          attestors: [{entries: [{keys: {publicKeys: "k8s://prod/cosign-pub"}}]}]', '',
+  ].join('\n');
+  await writeFile(path.join(base, 'policies', 'prod.yaml'), prodOnly);
+  await writeFile(path.join(base, 'pod.yaml'), POD);
+  await writeFile(path.join(base, 'dev-pod.yaml'), POD.replace(/metadata:\n/, 'metadata:\n  namespace: dev\n'));
+  const cwd = path.join(base, 'cwd');
+  const status = (r: { stdout: string }) => json(r.stdout).results.map((x) => x.status);
+  const unnamed = await runCli(cwd, [path.join(base, 'pod.yaml'), '-p', path.join(base, 'policies'), '-o', 'json', '--offline']);
+  t.same(status(unnamed), ['unmatched'], 'no -n: kubectl would apply it in default, where the prod Policy does not apply');
+  for (const flag of [['-n', 'prod'], ['--namespace=prod']]) {
+    const r = await runCli(cwd, [path.join(base, 'pod.yaml'), '-p', path.join(base, 'policies'), '-o', 'json', '--offline', ...flag]);
+    t.same(status(r), ['error'], `${flag.join(' ')}: judged by the prod Policy (undecided offline: blocks)`);
+    t.equal(r.code, 3);
+    const launched = await plugin(cwd, [path.join(base, 'pod.yaml'), '-p', path.join(base, 'policies'), '-o', 'json', '--offline', ...flag], '');
+    t.same(status(launched), ['error'], `${flag.join(' ')}: the same through the launcher`);
+  }
+  const named = await runCli(cwd, [path.join(base, 'dev-pod.yaml'), '-p', path.join(base, 'policies'), '-o', 'json', '--offline', '-n', 'prod']);
+  t.same(status(named), ['unmatched'], 'a namespace written in the manifest stays');
+});

@@ -8,6 +8,8 @@ import t from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { cmpRoot } from '../../src/hooks/argocd-cmp.js';
 import { cli, deployment, type Images, startImages, tree } from './registry-fixture.js';
+import { kyverno } from '../helpers/engine.js';
+import { generateKeyPair } from '../../src/testkit/cosign-signer.js';
 
 let images: Images;
 let cacheDir: string;
@@ -97,8 +99,25 @@ t.test('unsigned: non-zero exit, empty stdout, the reason on stderr', { skip: !h
   t.match(r.stderr, images.unsigned.ref);
   t.match(r.stderr, /FAIL/);
   t.match(r.stderr, /guestbook at abc123 is blocked/);
-  t.match(r.stderr, /used by Deployment\/web container web at apps\/guestbook\/base\/deploy\.yaml:\d+/, 'the source file the image is written in');
+  t.match(r.stderr, /used by Deployment\/shop\/web container web at apps\/guestbook\/base\/deploy\.yaml:\d+/, "the source file the image is written in (and the destination namespace it lands in)");
   t.notMatch(r.stderr, /<rendered>|verify-images-hook-|rendered\.yaml/, 'not the rendered stream or a temporary file');
+});
+
+t.test("objects that name no namespace are judged in the destination namespace (ARGOCD_APP_NAMESPACE): that namespace's Policy blocks", { skip: !hasKustomize && 'no kubectl' }, async (t) => {
+  // The team's namespaced Kyverno Policy in `shop` wants another key; the manifests name no namespace.
+  const shopPolicy = kyverno({ name: 'shop-key', refs: [`${images.registry.host}/apps/*`], keys: [generateKeyPair('ecdsa-p256')] }).replace(
+    'kind: ClusterPolicy\nmetadata:\n  name: shop-key\n',
+    'kind: Policy\nmetadata:\n  name: shop-key\n  namespace: shop\n',
+  );
+  const root = await app(t, images.signed.ref, { '.verify-images/shop.yaml': shopPolicy });
+  const dir = path.join(root, 'apps/guestbook/prod');
+  const inShop = await cli(dir, ['hook', 'argocd-cmp'], env({ ARGOCD_APP_NAMESPACE: 'shop' }));
+  t.equal(inShop.code, 1, 'Argo CD applies them in shop, where the Policy admits no image of this key');
+  t.equal(inShop.stdout, '');
+  t.match(inShop.stderr, /shop-key/);
+  const elsewhere = await cli(dir, ['hook', 'argocd-cmp'], env({ ARGOCD_APP_NAMESPACE: 'web' }));
+  t.equal(elsewhere.code, 0, 'in another namespace only the ClusterImagePolicy applies, and the image is signed for it');
+  t.match(elsewhere.stdout, images.signed.ref);
 });
 
 t.test('the .argocd-source-<app>.yaml override decides what is verified', { skip: !hasKustomize && 'no kubectl' }, async (t) => {

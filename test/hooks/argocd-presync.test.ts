@@ -12,6 +12,8 @@ import { startFakeArgoCdApi } from '../../src/testkit/fake-argocd-api.js';
 import { type FakeKubeApi, startFakeKubeApi } from '../../src/testkit/fake-kube-api.js';
 import { makeRepo } from './git-fixture.js';
 import { cli, deployment, type Images, startImages } from './registry-fixture.js';
+import { kyverno } from '../helpers/engine.js';
+import { generateKeyPair } from '../../src/testkit/cosign-signer.js';
 
 const hasKustomize = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
 const POLICY_REPORT = { group: 'wgpolicyk8s.io', version: 'v1alpha2', kind: 'PolicyReport', plural: 'policyreports', namespaced: true };
@@ -166,4 +168,35 @@ t.test('nothing to go on: a usage error naming the settings', async (t) => {
   const r = await cli(work, ['hook', 'argocd-presync', '--no-record', '--termination-log', path.join(work, 'x')], { ARGOCD_APP_NAME: 'shop' });
   t.equal(r.code, 2);
   t.match(r.stderr, /VERIFY_IMAGES_REVISION/);
+});
+
+t.test("objects that name no namespace are judged in the Job's namespace (the destination): that namespace's Policy blocks", { skip: !hasKustomize && 'no kubectl' }, async (t) => {
+  const repo = await makeRepo(t);
+  const shopPolicy = kyverno({ name: 'shop-key', refs: [`${images.registry.host}/apps/*`], keys: [generateKeyPair('ecdsa-p256')] }).replace(
+    'kind: ClusterPolicy\nmetadata:\n  name: shop-key\n',
+    'kind: Policy\nmetadata:\n  name: shop-key\n  namespace: shop\n',
+  );
+  const rev = await repo.commit(
+    {
+      '.verify-images/policy.yaml': images.policy,
+      '.verify-images/shop.yaml': shopPolicy,
+      'apps/shop/kustomization.yaml': 'resources: [deploy.yaml]\n',
+      'apps/shop/deploy.yaml': deployment('web', images.signed.ref),
+    },
+    'signed for the cluster policy, not for the shop Policy',
+  );
+  const run = (namespace: string) =>
+    cli(work, ['hook', 'argocd-presync', '--no-record', '--termination-log', path.join(work, `ns-${namespace}-log`)], {
+      ARGOCD_APP_NAME: 'shop',
+      VERIFY_IMAGES_REPO: repo.bare,
+      VERIFY_IMAGES_REVISION: rev,
+      VERIFY_IMAGES_PATH: 'apps/shop',
+      POD_NAMESPACE: namespace,
+      VERIFY_IMAGES_CACHE_DIR: path.join(work, 'cache'),
+    });
+  const inShop = await run('shop');
+  t.equal(inShop.code, 1, 'synced into shop, where the Policy admits no image of this key');
+  t.match(await readFile(path.join(work, 'ns-shop-log'), 'utf8'), /blocked the sync/);
+  const elsewhere = await run('web');
+  t.equal(elsewhere.code, 0, elsewhere.stderr);
 });
