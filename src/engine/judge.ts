@@ -153,6 +153,7 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
     for (const { leaf, uncached } of leaves) {
       const sigRepo = signaturesOf(leaf, repo);
       if (leaf.kind === 'notation') {
+        if (!leaf.referrer && (await deps.cache.get(digest, leaf))) continue;
         await deps.evidence.notationSignatures(sigRepo, digest);
         continue;
       }

@@ -9,17 +9,26 @@ import type { LeafOutcome } from '../policy/evaluate.js';
 import type { NotationRequirement } from '../policy/model.js';
 import type { Descriptor, Repository } from '../registry/types.js';
 import { type SignatureOutcome, type TrustStatement, verifyNotationSignature } from '../verify/notation/verify.js';
+import type { VerdictCache } from '../cache/verdict-cache.js';
 import type { Evidence } from './evidence.js';
 import type { LeafTarget } from './signed-leaves.js';
 
 export interface NotationDeps {
   evidence: Evidence;
+  /** Verdicts of signature requirements, until the signature could first be judged otherwise. */
+  cache?: VerdictCache;
   /** Clock (tests); default now. */
   now?: () => Date;
 }
 
 export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafTarget, deps: NotationDeps): Promise<LeafOutcome> {
   const now = deps.now?.() ?? new Date();
+  // A clean pass is cached (not one with logged problems: those are said every run, and not
+  // attestations, whose payloads the conditions read).
+  if (!leaf.referrer && !deps.now) {
+    const cached = await deps.cache?.get(target.digest, leaf);
+    if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
+  }
   const statement = trustStatement(leaf);
   let descriptor: Descriptor;
   try {
@@ -28,7 +37,13 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
     return { status: 'error', reasons: [`cannot read the image manifest descriptor: ${(err as Error).message}`] };
   }
   const name = `${target.ref.registry}/${target.ref.repository}@${target.digest}`;
-  if (!leaf.referrer) return signedBy(target.sigRepo, descriptor, name, statement, leaf, deps, now);
+  if (!leaf.referrer) {
+    const { validUntil, ...outcome } = await signedBy(target.sigRepo, descriptor, name, statement, leaf, deps, now);
+    if (outcome.status === 'pass' && !outcome.warnings?.length && !deps.now) {
+      deps.cache?.put(target.digest, leaf, { reasons: outcome.reasons, ...(outcome.signer !== undefined && { signer: outcome.signer }), ...(validUntil && { until: validUntil.getTime() }) });
+    }
+    return outcome;
+  }
 
   // Kyverno Notary attestations: every referrer of the type must be signed and satisfy the conditions.
   const { artifactType, conditions } = leaf.referrer;
@@ -42,7 +57,7 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
   const warnings: string[] = [];
   const payloads: unknown[] = [];
   for (const ref of found) {
-    const signed = await signedBy(target.sigRepo, ref, `${target.ref.registry}/${target.ref.repository}@${ref.digest}`, statement, leaf, deps, now);
+    const { validUntil: _, ...signed } = await signedBy(target.sigRepo, ref, `${target.ref.registry}/${target.ref.repository}@${ref.digest}`, statement, leaf, deps, now);
     if (signed.status !== 'pass') return { ...signed, reasons: signed.reasons.map((r) => `attestation ${ref.digest}: ${r}`) };
     warnings.push(...(signed.warnings ?? []));
     let payload: unknown;
@@ -80,7 +95,7 @@ async function signedBy(
   leaf: NotationRequirement,
   deps: NotationDeps,
   now: Date,
-): Promise<LeafOutcome> {
+): Promise<LeafOutcome & { validUntil?: Date }> {
   let signatures: Descriptor[];
   try {
     signatures = await deps.evidence.notationSignatures(repo, subject.digest);
@@ -119,6 +134,7 @@ async function signedBy(
         reasons: [`signed (Notary Project): ${outcome.signer}`],
         signer: outcome.signer,
         ...(outcome.warnings.length > 0 && { warnings: outcome.warnings }),
+        ...(outcome.validUntil && { validUntil: outcome.validUntil }),
       };
     }
     failures.push(signatures.length === 1 ? outcome.reason : `signature ${i + 1} (${sig.digest.slice(0, 19)}…): ${outcome.reason}`);

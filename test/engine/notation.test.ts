@@ -271,3 +271,42 @@ t.test('a TSA store on a signing certificate: the time is verified, expired cert
   const permissive = await judge(t, [old], trustPolicy([statement('permissive')]));
   t.equal(permissive.status(old), 'warn', 'permissive only logs an expired certificate without a timestamp');
 });
+
+t.test('a clean Notation pass is cached until the signature could first be judged otherwise; logged passes are not', async (t) => {
+  const { mkdtemp, readdir, readFile, rm } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vi-notation-cache-'));
+  t.teardown(() => rm(cacheDir, { recursive: true, force: true }));
+  const expiry = new Date(Date.now() + 3_600_000);
+  const clean = await image([{ by: acme, expiry }]);
+  const logged = await image([{ by: acme, expiry: new Date(Date.now() - 60_000) }]);
+  const policies = trustPolicy([statement('permissive')]);
+  const cachedRun = (tt: typeof t) => runScenario(tt, { manifests: { 'a.yaml': deployment('a', clean.ref), 'b.yaml': deployment('b', logged.ref) }, policies, options: { cache: cacheDir } });
+  const first = await cachedRun(t);
+  t.same([first.image(clean.repo).status, first.image(logged.repo).status], ['pass', 'warn']);
+  t.equal(first.stats.cacheHits, 0);
+  const second = await cachedRun(t);
+  t.same([second.image(clean.repo).status, second.image(logged.repo).status], ['pass', 'warn'], 'the same verdicts from the cache');
+  t.equal(second.stats.cacheHits, 1, 'the clean pass came from the cache');
+  t.match(second.image(logged.repo).policies[0]?.reasons.join('\n'), /the signature expired on/, 'the logged problem is said again: never cached');
+  t.ok((second.stats.registryRequests ?? 0) < (first.stats.registryRequests ?? 0), `fewer registry requests (${second.stats.registryRequests} < ${first.stats.registryRequests})`);
+  const offline = await runScenario(t, { manifests: { 'a.yaml': deployment('a', clean.ref), 'b.yaml': deployment('b', logged.ref) }, policies, options: { cache: cacheDir, offline: true } });
+  t.same([offline.image(clean.repo).status, offline.image(logged.repo).status], ['pass', 'error'], '--offline: the cached pass decides; the uncached one is an error');
+
+  // The entry lives no longer than the signature's expiry (the chain outlives it here).
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else files.push(p);
+    }
+  };
+  await walk(cacheDir);
+  const entries = (await Promise.all(files.map((f) => readFile(f, 'utf8').catch(() => ''))))
+    .flatMap((text) => text.split('\n'))
+    .filter((line) => line.includes('Notary Project'))
+    .map((line) => JSON.parse(line) as { exp?: number });
+  t.equal(entries.length, 1, 'one cached Notation verdict');
+  t.ok(Math.abs((entries[0]!.exp ?? 0) - expiry.getTime()) < 1000, 'it expires with the signature');
+});

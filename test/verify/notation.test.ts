@@ -129,3 +129,19 @@ t.test('distinguished names: RFC 4514, S as ST, subsets with exact values', asyn
   t.ok(isSubsetDn({ C: 'US', O: 'Acme' }, { C: 'US', ST: 'WA', O: 'Acme' }));
   t.notOk(isSubsetDn({ O: 'acme' }, { O: 'Acme' }), 'case-sensitive');
 });
+
+t.test('validUntil: the signature expiry, or the end of the chain when it was judged at now; none when time was authenticated', async (t) => {
+  const target = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'d'.repeat(64)}`, size: 99 };
+  const leafEnd = new Date(Date.now() + 2 * 86_400_000);
+  const { root, chain } = await makeSigner('C=US, ST=WA, O=Acme, CN=until', { notAfter: leafEnd });
+  const st = statement({ ca: [root.x509] });
+  const plain = await verify(await signEnvelope({ format: 'jws', chain, target }), target, st);
+  t.ok(plain.ok && plain.validUntil, 'judged at now: bounded');
+  const chainEnd = Math.min(...chain.map((c) => new Date(c.x509.validTo).getTime()));
+  t.equal(plain.ok && plain.validUntil!.getTime(), chainEnd, 'by the first certificate of the chain to end');
+  const soon = new Date(Math.floor((Date.now() + 3_600_000) / 1000) * 1000);
+  const expiring = await verify(await signEnvelope({ format: 'cose', chain, target, expiry: soon }), target, st);
+  t.equal(expiring.ok && expiring.validUntil!.getTime(), soon.getTime(), 'the signature expiry, sooner than the chain');
+  const noTimeChecks = await verify(await signEnvelope({ format: 'jws', chain, target }), target, statement({ ca: [root.x509], checks: { ...STRICT, authenticTimestamp: 'skip', expiry: 'skip' } }));
+  t.equal(noTimeChecks.ok && noTimeChecks.validUntil, undefined, 'no time-dependent check: unbounded (the cache TTL applies)');
+});

@@ -42,7 +42,8 @@ export interface TargetDescriptor {
 }
 
 export type SignatureOutcome =
-  | { ok: true; warnings: string[]; signer: string }
+  /** `validUntil`: when the same checks could first answer otherwise (the signature's expiry, the chain's end when it was judged at `now`). */
+  | { ok: true; warnings: string[]; signer: string; validUntil?: Date }
   | { ok: false; reason: string; warnings: string[] };
 
 export interface VerifyInput {
@@ -83,9 +84,11 @@ export async function verifyNotationSignature(input: VerifyInput): Promise<Signa
     if (st.checks.expiry !== 'skip' && env.expiry && !(now < env.expiry)) check('expiry', `the signature expired on ${env.expiry.toISOString()}`);
     // 5. Authentic timestamp.
     let tsaChain: X509Certificate[] = [];
+    let judgedAtNow = false;
     if (st.checks.authenticTimestamp !== 'skip') {
       const ts = timestampProblem(env, st, now);
       tsaChain = ts.tsaChain;
+      judgedAtNow = ts.judgedAtNow === true;
       check('authenticTimestamp', ts.problem);
     }
     // 6. Revocation: not queried (no OCSP/CRL client); a certificate that could be revoked is "not checked".
@@ -101,7 +104,17 @@ export async function verifyNotationSignature(input: VerifyInput): Promise<Signa
     // 7. The signed descriptor must be the image's: always enforced.
     descriptorCheck(env, input.target, st.userMetadata);
     const leaf = env.certificates[0]!;
-    return { ok: true, warnings, signer: `${leaf.subject.split('\n').join(', ')} (Notation ${env.format.toUpperCase()}, trust policy ${st.name})` };
+    const horizons = [
+      ...(st.checks.expiry !== 'skip' && env.expiry ? [env.expiry.getTime()] : []),
+      // Judged at `now`, the chain holds until its first certificate ends (then a timestamp may be needed).
+      ...(judgedAtNow ? env.certificates.map((c) => new Date(c.validTo).getTime()) : []),
+    ];
+    return {
+      ok: true,
+      warnings,
+      signer: `${leaf.subject.split('\n').join(', ')} (Notation ${env.format.toUpperCase()}, trust policy ${st.name})`,
+      ...(horizons.length > 0 && { validUntil: new Date(Math.min(...horizons)) }),
+    };
   } catch (err) {
     if (err instanceof Stop) return { ok: false, reason: err.message, warnings };
     throw err;
@@ -119,7 +132,7 @@ function authenticityProblem(env: Envelope, st: TrustStatement): string | undefi
   return `signing certificate from the digital signature does not match the X.509 trusted identities [${st.identities.map(formatDn).join('; ')}] defined in the trust policy "${st.name}" (its subject is ${formatDn(leaf)})`;
 }
 
-function timestampProblem(env: Envelope, st: TrustStatement, now: Date): { problem?: string; tsaChain: X509Certificate[] } {
+function timestampProblem(env: Envelope, st: TrustStatement, now: Date): { problem?: string; tsaChain: X509Certificate[]; judgedAtNow?: boolean } {
   const chain = env.certificates;
   if (env.signingScheme === 'notary.x509.signingAuthority') {
     const invalid = validityProblem(chain, env.authenticSigningTime!, 'authentic signing time');
@@ -130,7 +143,7 @@ function timestampProblem(env: Envelope, st: TrustStatement, now: Date): { probl
   if (!wanted) {
     // Without a trusted timestamp, the chain must be valid now (notation-go: an authenticTimestamp check).
     const invalid = validityProblem(chain, now);
-    return invalid ? { problem: invalid, tsaChain: [] } : { tsaChain: [] };
+    return invalid ? { problem: invalid, tsaChain: [] } : { tsaChain: [], judgedAtNow: true };
   }
   if (!env.timestampToken) return { problem: 'no timestamp countersignature was found in the signature', tsaChain: [] };
   const ts = verifyTimestamp(env.timestampToken, env.signature, st.tsa);
