@@ -5,6 +5,7 @@
 
 import { isIP } from 'node:net';
 import { ConfigError } from '../config/load.js';
+import { readSettingFile } from '../config/setting-file.js';
 import type { EntryStore } from './verdict-cache.js';
 
 export const CACHE_URL_ENV = 'VERIFY_IMAGES_CACHE_URL';
@@ -62,6 +63,17 @@ export interface RedisStoreOptions {
   /** Extra CA (PEM) for rediss://, as for registries. */
   ca?: string;
 }
+
+/** The CA (PEM) a rediss:// store's certificate chains to, besides the system's: the file VERIFY_IMAGES_CACHE_CA names. */
+export async function sharedStoreCa(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const file = env[CACHE_CA_ENV];
+  if (!file) return undefined;
+  const pem = await readSettingFile(`${CACHE_CA_ENV}=${file}`, file);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${CACHE_CA_ENV}=${file}: not a PEM certificate`);
+  return pem;
+}
+
+const CACHE_CA_ENV = 'VERIFY_IMAGES_CACHE_CA';
 
 /** An EntryStore over Redis: verdicts only (no tags), written eagerly, with a lock per verdict. The client is loaded on first use. */
 export function redisStore(target: RedisTarget, opts: RedisStoreOptions): EntryStore & Required<Pick<EntryStore, 'claim' | 'release'>> {
@@ -177,7 +189,9 @@ function describe(err: unknown, target: RedisTarget): string {
   if (code === 'ECONNREFUSED') return `connection refused at ${target.host}:${target.port} (is Redis running there?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host ${target.host} not found (DNS)`;
   if (/certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${code ?? ''} ${message}`)) {
-    return `TLS to ${target.host}:${target.port} failed: ${message.split('\n')[0]!.slice(0, 160)} (trust its CA with VERIFY_IMAGES_CACHE_CA=FILE)`;
+    // A name the certificate does not carry is not fixed by trusting another CA.
+    const fix = /altnames|hostname/i.test(message) ? `use the host name the certificate was issued for in the URL` : `trust its CA with ${CACHE_CA_ENV}=FILE`;
+    return `TLS to ${target.host}:${target.port} failed: ${message.split('\n')[0]!.slice(0, 160)} (${fix})`;
   }
   if (/Connection is closed|max retries per request/i.test(message)) return 'the connection to Redis was lost';
   if (target.password) message = message.split(target.password).join('***');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createVerdictCache, defaultCacheDir, noCache, type EntryStore, type VerdictCache } from '../cache/verdict-cache.js';
 import { directoryStore } from '../cache/directory-store.js';
 import { CACHE_KEY_ENV, cacheSecret } from '../cache/secret.js';
-import { parseCacheUrl, redisStore } from '../cache/redis-store.js';
+import { parseCacheUrl, redisStore, sharedStoreCa } from '../cache/redis-store.js';
 import { extractImages } from '../manifests/extract.js';
 import { readManifests } from '../manifests/fast-parse.js';
 import { extractParallel, PARALLEL_MIN_BYTES, slices, workerModule } from '../manifests/parallel-extract.js';
@@ -333,20 +333,6 @@ async function openCache(options: RunOptions, env: NodeJS.ProcessEnv, warn: (m: 
   }
   return stores.length > 0 ? createVerdictCache(stores, key.secret, { ...(ttlMs !== undefined && { ttlMs }) }) : noCache;
 }
-
-/** The CA (PEM) a rediss:// store's certificate chains to, besides the system's: VERIFY_IMAGES_CACHE_CA names the file. */
-async function sharedStoreCa(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const file = env[CACHE_CA_ENV];
-  if (!file) return undefined;
-  const { readFile } = await import('node:fs/promises');
-  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new ConfigError(`${CACHE_CA_ENV}=${file}: cannot read it (${err.code ?? err.message})`);
-  });
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${CACHE_CA_ENV}=${file}: not a PEM certificate`);
-  return pem;
-}
-
-const CACHE_CA_ENV = 'VERIFY_IMAGES_CACHE_CA';
 
 /** A shared store is an optimisation: never wait on it longer than this per exchange. */
 const SHARED_STORE_TIMEOUT_MS = 2000;

@@ -5,7 +5,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, scryptSync, sign, type KeyObject } from 'node:crypto';
 import { secretbox } from '@noble/ciphers/salsa.js';
-import { readFile } from 'node:fs/promises';
+import { readSettingFile } from '../config/setting-file.js';
 import path from 'node:path';
 import { ConfigError } from '../config/load.js';
 import { parseK8sUri } from '../keys/resolve.js';
@@ -41,13 +41,7 @@ export async function loadSigningKey(spec: string, opts: KeyResolveOptions & { e
     return parseSigningKey(Buffer.from(data['cosign.key'], 'base64').toString('utf8'), password, spec);
   }
   const file = path.resolve(opts.cwd, spec);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`--vsa-key ${spec}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return parseSigningKey(text, opts.env.COSIGN_PASSWORD, spec);
+  return parseSigningKey(await readSettingFile(`--vsa-key ${spec}`, file), opts.env.COSIGN_PASSWORD, spec);
 }
 
 /** Pure: the key in `text`; errors name the source, never quote the key. */

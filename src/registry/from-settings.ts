@@ -2,7 +2,7 @@
 // docker config's credentials (unless others are given). One place for verify, `--publish-vsa` and
 // `test --record`.
 
-import { readFile } from 'node:fs/promises';
+import { readSettingFile } from '../config/setting-file.js';
 import { createRegistryClient, type RegistryOptions, type StatsRegistryClient } from './client.js';
 import { loadCredentialStore } from './credentials.js';
 
@@ -15,7 +15,7 @@ export interface RegistrySettings extends Omit<RegistryOptions, 'registryCa'> {
 export async function registryClientFor({ registryCaFile, env, ...opts }: RegistrySettings): Promise<StatsRegistryClient> {
   return createRegistryClient({
     ...opts,
-    ...(registryCaFile && { registryCa: await readFile(registryCaFile, 'utf8') }),
+    ...(registryCaFile && { registryCa: await readSettingFile(`--registry-ca ${registryCaFile}`, registryCaFile) }),
     credentials: opts.credentials ?? loadCredentialStore(env),
   });
 }

@@ -316,5 +316,5 @@ t.test('rediss://: TLS to a real redis-server, its CA from VERIFY_IMAGES_CACHE_C
 
   const missing = await runner(dir, 'e', redis.url, { VERIFY_IMAGES_CACHE_CA: path.join(pki, 'nope.crt') })();
   t.equal(missing.code, 2, 'a CA file that cannot be read is a configuration error');
-  t.match(missing.stderr, /VERIFY_IMAGES_CACHE_CA=.*nope\.crt: cannot read it \(ENOENT\)/);
+  t.match(missing.stderr, /VERIFY_IMAGES_CACHE_CA=.*nope\.crt: cannot read it \(no such file\)/);
 });
