@@ -25,6 +25,7 @@ import { existsSync, readFileSync } from 'node:fs';
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 200);
 const WORKLOADS = Number(process.env.BENCH_WORKLOADS ?? 1000);
 const COLD_ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const PARSE_MANIFESTS = 10_000;
 const KEYLESS_IMAGES = Number(process.env.BENCH_KEYLESS_IMAGES ?? 50);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -139,9 +140,8 @@ try {
     log(run.stderr.trim());
     pairs.push({ floorMs, run });
   }
-  const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const floorMs = medianOf(pairs.map((p) => p.floorMs));
-  const cold = { took: medianOf(pairs.map((p) => p.run.took)), requests: Math.max(...pairs.map((p) => p.run.requests)), ratio: medianOf(pairs.map((p) => p.run.took / p.floorMs)) };
+  const floorMs = median(pairs.map((p) => p.floorMs));
+  const cold = { took: median(pairs.map((p) => p.run.took)), requests: Math.max(...pairs.map((p) => p.run.requests)), ratio: median(pairs.map((p) => p.run.took / p.floorMs)) };
   const cacheDir = path.join(work, `cache-${COLD_ROUNDS - 1}`);
   log('warm …');
   const warm = await runCli(args(cacheDir));
@@ -214,7 +214,6 @@ try {
       child.on('error', reject);
       child.on('exit', (code) => resolve({ code, took: performance.now() - t0, rssMb: Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1] ?? 0) / 1024, stderr }));
     });
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const localRuns = async (apps, runs, env) => {
     const all = [];
     for (let i = 0; i < runs; i++) all.push(await local(apps, env));

@@ -9,7 +9,7 @@ import type { ArgumentsCamelCase } from 'yargs';
 import { protectArgs, restoreStdin } from './argv.js';
 import { reportError } from './errors.js';
 import { CLUSTER_OPTIONS, ROOT_OPTIONS, VERIFY_OPTIONS } from './options.js';
-import type { CliIO, VerifyFlags } from './verify.js';
+import { type CliIO, handler, type VerifyFlags } from './verify.js';
 
 /** Every command name the full CLI registers; a first positional naming one is its business. */
 export const COMMAND_NAMES = ['verify', 'version', 'hook', 'completion', 'pin', 'convert', 'test'] as const;
@@ -69,7 +69,6 @@ export function parseVerifyArgs(args: readonly string[]): ArgumentsCamelCase<Ver
 export async function fastVerify(args: readonly string[], scriptName: string, io: CliIO): Promise<number | undefined> {
   const argv = parseVerifyArgs(args);
   if (!argv) return undefined;
-  const { handler } = await import('./verify.js');
   try {
     return await handler(argv, io);
   } catch (err) {

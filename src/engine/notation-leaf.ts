@@ -24,7 +24,8 @@ export interface NotationDeps {
 export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafTarget, deps: NotationDeps): Promise<LeafOutcome> {
   const now = deps.now?.() ?? new Date();
   // A clean pass is cached (not one with logged problems: those are said every run, and not
-  // attestations, whose payloads the conditions read).
+  // attestations, whose payloads the conditions read). Not under a fixed clock (`verify-images
+  // test`'s `now:`): the entry's bound is checked against the real one.
   if (!leaf.referrer && !deps.now) {
     const cached = await deps.cache?.get(target.digest, leaf);
     if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };

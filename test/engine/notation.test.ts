@@ -2,6 +2,8 @@
 // so signatures are found through the `sha256-<hex>` referrers-tag index): trust policies and
 // trust stores kept beside them, every level, the notation-go vectors, and Kyverno `type: Notary`.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { fixturesDir } from '../verify/fixtures/helpers.js';
@@ -273,8 +275,6 @@ t.test('a TSA store on a signing certificate: the time is verified, expired cert
 });
 
 t.test('a clean Notation pass is cached until the signature could first be judged otherwise; logged passes are not', async (t) => {
-  const { mkdtemp, readdir, readFile, rm } = await import('node:fs/promises');
-  const os = await import('node:os');
   const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'vi-notation-cache-'));
   t.teardown(() => rm(cacheDir, { recursive: true, force: true }));
   const expiry = new Date(Date.now() + 3_600_000);
