@@ -23,8 +23,16 @@ export function ensurePackages(packages) {
       apt('install', '-y', '--no-install-recommends', ...names);
     }
     console.log(`installed: ${names.join(', ')}`);
-  } catch (err) {
-    console.error(`warning: ${names.join(', ')} could not be installed (${err.message}); ${missing.map((p) => p.why).join(' and ')} will be skipped`);
+  } catch {
+    // One package this machine's sources lack must not keep the others out: one at a time.
+    for (const p of missing) {
+      try {
+        apt('install', '-y', '--no-install-recommends', p.pkg);
+        console.log(`installed: ${p.pkg}`);
+      } catch (err) {
+        console.error(`warning: ${p.pkg} could not be installed (${err.message}); ${p.why} will be skipped`);
+      }
+    }
   }
   return packages.filter((p) => existsSync(p.binary));
 }

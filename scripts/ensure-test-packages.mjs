@@ -7,4 +7,5 @@ ensurePackages([
   { binary: '/usr/bin/chromium', pkg: 'chromium', why: 'the headless check of -o html' },
   { binary: '/usr/bin/zsh', pkg: 'zsh', why: 'the zsh completion check' },
   { binary: '/usr/bin/redis-server', pkg: 'redis-server', why: 'the shared verdict store tests' },
+  { binary: '/usr/bin/kubectl', pkg: 'kubectl', why: 'kubectl kustomize, the kubectl plugin and kubeconfig checks' },
 ]);

@@ -7,13 +7,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { noKubectl } from '../helpers/tools.js';
 import { completionScript } from '../../src/cli/completion.js';
 
 const exec = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const has = (cmd: string) => exec('sh', ['-c', `command -v ${cmd}`]).then(() => true, () => false);
 const hasZsh = await has('zsh');
-const hasKubectl = await has('kubectl');
+const hasKubectl = !noKubectl;
 const built = await exec('test', ['-f', path.join(root, 'dist/cli/main.js')]).then(() => true, () => false);
 
 /** A PATH dir with the plugin under both executable names (and node, kubectl from the real PATH). */

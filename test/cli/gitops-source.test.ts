@@ -6,13 +6,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { noKubectl } from '../helpers/tools.js';
 import { parseHelmSet } from '../../src/cli/gitops-source.js';
 import { makeRepo } from '../hooks/git-fixture.js';
 import { cli, deployment, type Images, startImages } from '../hooks/registry-fixture.js';
 import { kyverno } from '../helpers/engine.js';
 import { generateKeyPair } from '../../src/testkit/cosign-signer.js';
 
-const hasKustomize = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
+const hasKustomize = !noKubectl;
 let images: Images;
 let cwd: string;
 t.before(async () => {

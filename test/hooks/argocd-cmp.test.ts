@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { noKubectl } from '../helpers/tools.js';
 import { parseAllDocuments } from 'yaml';
 import { cmpRoot } from '../../src/hooks/argocd-cmp.js';
 import { cli, deployment, type Images, startImages, tree } from './registry-fixture.js';
@@ -22,7 +23,7 @@ t.teardown(async () => {
   if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
 });
 
-const hasKustomize = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
+const hasKustomize = !noKubectl;
 
 async function app(t: Parameters<typeof tree>[0], image: string, extra: Record<string, string> = {}) {
   return tree(t, {

@@ -1,11 +1,11 @@
 // The PreSync Job contract: a real git repository and a REAL registry; the Kubernetes API and the
 // Argo CD API are FAKES (src/testkit/fake-kube-api.ts, src/testkit/fake-argocd-api.ts) because
 // neither can run here.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { noKubectl } from '../helpers/tools.js';
 import { appFromTrackingId, presyncOptions } from '../../src/hooks/argocd-presync.js';
 import { targetFromApplication } from '../../src/hooks/argocd-api.js';
 import { startFakeArgoCdApi } from '../../src/testkit/fake-argocd-api.js';
@@ -15,7 +15,7 @@ import { cli, deployment, type Images, startImages } from './registry-fixture.js
 import { kyverno } from '../helpers/engine.js';
 import { generateKeyPair } from '../../src/testkit/cosign-signer.js';
 
-const hasKustomize = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
+const hasKustomize = !noKubectl;
 const POLICY_REPORT = { group: 'wgpolicyk8s.io', version: 'v1alpha2', kind: 'PolicyReport', plural: 'policyreports', namespaced: true };
 const APPLICATION = { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', plural: 'applications', namespaced: true };
 

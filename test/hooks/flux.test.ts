@@ -1,17 +1,18 @@
 // `hook flux`: a Flux Kustomization rendered from a local checkout, a GitRepository artifact
 // tarball (served here over HTTP like source-controller does) or a repo + revision; REAL registry.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
+import { noKubectl } from '../helpers/tools.js';
 import { artifactOf } from '../../src/hooks/flux-artifact.js';
 import { type FakeKubeApi, startFakeKubeApi } from '../../src/testkit/fake-kube-api.js';
 import { makeRepo } from './git-fixture.js';
 import { cli, deployment, type Images, startImages, tree } from './registry-fixture.js';
 
-const hasKustomize = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
+const hasKustomize = !noKubectl;
 let images: Images;
 t.before(async () => {
   images = await startImages();

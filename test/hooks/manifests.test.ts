@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { noKubectl } from '../helpers/tools.js';
 import { parse, parseAllDocuments } from 'yaml';
 import { type FakeKubeApi, startFakeKubeApi } from '../../src/testkit/fake-kube-api.js';
 
 const exec = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
-const hasKubectl = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
+const hasKubectl = !noKubectl;
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
