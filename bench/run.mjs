@@ -76,7 +76,9 @@ try {
   );
 
   // --- the floor: only the requests a verification needs ---------------------
-  const floor = async () => {
+  // `payload: false`: the two requests the CLI makes for a plain cosign signature, whose payload it
+  // knows by its digest (a like-for-like floor beside the issue's three-request one).
+  const floor = async ({ payload = true } = {}) => {
     // node's http client: keep-alive for every method (undici closes the socket after each HEAD).
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const base = `http://${registry.host}/v2`;
@@ -101,7 +103,7 @@ try {
           const digest = head.headers['docker-content-digest'];
           const sig = await call('GET', `${base}/${img.repo}/manifests/${digest.replace(':', '-')}.sig`);
           const manifest = JSON.parse(sig.body.toString());
-          await call('GET', `${base}/${img.repo}/blobs/${manifest.layers[0].digest}`);
+          if (payload) await call('GET', `${base}/${img.repo}/blobs/${manifest.layers[0].digest}`);
         }
       }),
     );
@@ -134,14 +136,21 @@ try {
   const pairs = [];
   for (let round = 0; round < COLD_ROUNDS; round++) {
     const floorMs = await floor();
+    const floor2Ms = await floor({ payload: false });
     log(`cold ${round + 1}/${COLD_ROUNDS} …`);
     const run = await runCli(args(path.join(work, `cache-${round}`)));
     if (run.code !== 0) throw new Error(`cold run exited ${run.code}: ${run.stderr}`);
     log(run.stderr.trim());
-    pairs.push({ floorMs, run });
+    pairs.push({ floorMs, floor2Ms, run });
   }
   const floorMs = median(pairs.map((p) => p.floorMs));
-  const cold = { took: median(pairs.map((p) => p.run.took)), requests: Math.max(...pairs.map((p) => p.run.requests)), ratio: median(pairs.map((p) => p.run.took / p.floorMs)) };
+  const floor2Ms = median(pairs.map((p) => p.floor2Ms));
+  const cold = {
+    took: median(pairs.map((p) => p.run.took)),
+    requests: Math.max(...pairs.map((p) => p.run.requests)),
+    ratio: median(pairs.map((p) => p.run.took / p.floorMs)),
+    ratio2: median(pairs.map((p) => p.run.took / p.floor2Ms)),
+  };
   const cacheDir = path.join(work, `cache-${COLD_ROUNDS - 1}`);
   log('warm …');
   const warm = await runCli(args(cacheDir));
@@ -283,7 +292,8 @@ try {
 
   const rows = [
     [`floor: minimal client (HEAD + .sig manifest + payload per image, keep-alive, 16 in flight), median of ${COLD_ROUNDS}`, ms(floorMs), `${IMAGES * 3} requests`],
-    [`cold: \`kubectl verify-images\` (empty cache), median of ${COLD_ROUNDS}, each after a floor run`, `${ms(cold.took)} (${cold.ratio.toFixed(2)}x floor, median of the ratios)`, `${cold.requests} requests = ${(cold.requests / IMAGES).toFixed(2)} per image`],
+    [`floor, like for like: the same client, HEAD + .sig manifest per image (the requests the CLI makes: it knows a plain cosign payload by its digest), median of ${COLD_ROUNDS}`, ms(floor2Ms), `${IMAGES * 2} requests`],
+    [`cold: \`kubectl verify-images\` (empty cache), median of ${COLD_ROUNDS}, each after the floor runs`, `${ms(cold.took)} (${cold.ratio.toFixed(2)}x floor, ${cold.ratio2.toFixed(2)}x the like-for-like floor; medians of the ratios)`, `${cold.requests} requests = ${(cold.requests / IMAGES).toFixed(2)} per image`],
     ['warm: same command, cache filled', ms(warm.took), `${warm.requests} requests = ${(warm.requests / IMAGES).toFixed(2)} per image`],
     [`keyless + attestation: ${KEYLESS_IMAGES} images, 2 ClusterImagePolicies (Fulcio certificate + SCT + Rekor SET; SLSA attestation), no cache`, ms(keyless.took), `${keyless.requests} requests = ${(keyless.requests / KEYLESS_IMAGES).toFixed(2)} per image`],
     [`parse + match ${PARSE_MANIFESTS.toLocaleString('en')} manifests (${uses.length} image uses)`, ms(parseMs), 'in process'],

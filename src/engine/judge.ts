@@ -165,7 +165,7 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
       }
       if (await deps.cache.get(digest, leaf)) continue;
       if (leaf.kind === 'certificate') await deps.evidence.bundles(sigRepo, digest);
-      await deps.evidence.signatureLayers(sigRepo, digest);
+      await deps.evidence.signatureLayers(sigRepo, digest, ref);
     }
   };
   warm().catch(() => {});
@@ -361,7 +361,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
   }
   let layers;
   try {
-    layers = await deps.evidence.signatureLayers(sigRepo, digest);
+    layers = await deps.evidence.signatureLayers(sigRepo, digest, target.ref);
   } catch (err) {
     return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }

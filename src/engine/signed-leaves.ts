@@ -103,7 +103,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
   } else {
     let layers;
     try {
-      layers = await deps.evidence.signatureLayers(sigRepo, digest);
+      layers = await deps.evidence.signatureLayers(sigRepo, digest, target.ref);
     } catch (err) {
       return { status: 'error', reasons: [`cannot fetch signatures: ${(err as Error).message}`] };
     }

@@ -16,6 +16,17 @@ export interface SimpleSigningPayload {
   optional: Record<string, unknown>;
 }
 
+/**
+ * The payload `cosign sign` writes for `digest` signed as `dockerReference` with no annotations,
+ * byte for byte (sigstore's payload.Cosign: Go's json.Marshal, fields in struct order). A
+ * reference holds no character Go would escape differently from JSON.stringify.
+ */
+export function plainCosignPayload(dockerReference: string, digest: string): Uint8Array {
+  return Buffer.from(
+    `{"critical":{"identity":{"docker-reference":${JSON.stringify(dockerReference)}},"image":{"docker-manifest-digest":${JSON.stringify(digest)}},"type":"${SIMPLE_SIGNING_TYPE}"},"optional":null}`,
+  );
+}
+
 /** Parses and shape-checks a payload; throws PAYLOAD_INVALID instead of a SyntaxError. */
 export function parseSimpleSigningPayload(bytes: Uint8Array): SimpleSigningPayload {
   let doc: unknown;
