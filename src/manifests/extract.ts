@@ -1,6 +1,7 @@
 // Image uses of one Kubernetes object: every place a pod-creating kind names an image. Pure.
 
-import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import type { ImageUse, ManifestObject, ManifestYaml, ObjectOrigin, SourceContext, SourcePosition, Workload } from './types.js';
 import { customResource } from './custom-resources.js';
 import { extractByPaths } from './path-extract.js';
@@ -112,10 +113,10 @@ export function valuePosition(obj: ManifestObject, value: string): SourcePositio
   let found: Node | undefined;
   const walk = (node: unknown): void => {
     if (found || !node) return;
-    if (isScalar(node)) {
+    if (yamlLib().isScalar(node)) {
       if (node.value === value) found = node;
-    } else if (isMap(node)) for (const pair of node.items) walk(pair.value);
-    else if (isSeq(node)) for (const item of node.items) walk(item);
+    } else if (yamlLib().isMap(node)) for (const pair of node.items) walk(pair.value);
+    else if (yamlLib().isSeq(node)) for (const item of node.items) walk(item);
   };
   walk(obj.yaml?.node);
   return positionOf(obj, found ? { node: found } : undefined, '', undefined);
@@ -166,19 +167,19 @@ function scalarAt(y: ManifestYaml | undefined, segments: Segment[]): { node: Nod
   let node: unknown = y.node;
   let viaAlias = false;
   for (const seg of segments) {
-    if (isAlias(node)) {
+    if (yamlLib().isAlias(node)) {
       viaAlias = true;
       node = node.resolve(y.doc);
     }
-    if (isMap(node)) node = node.get(seg, true);
-    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    if (yamlLib().isMap(node)) node = node.get(seg, true);
+    else if (yamlLib().isSeq(node) && typeof seg === 'number') node = node.items[seg];
     else return undefined;
   }
-  if (isAlias(node)) {
+  if (yamlLib().isAlias(node)) {
     const target = node.resolve(y.doc);
-    return isScalar(target) && typeof target.value === 'string' ? { node, viaAlias: true } : undefined;
+    return yamlLib().isScalar(target) && typeof target.value === 'string' ? { node, viaAlias: true } : undefined;
   }
-  return isScalar(node) && typeof node.value === 'string' ? { node, viaAlias } : undefined;
+  return yamlLib().isScalar(node) && typeof node.value === 'string' ? { node, viaAlias } : undefined;
 }
 
 function fastPosition(obj: ManifestObject, object: Record<string, unknown>, fullPath: Segment[]): { line: number; column: number } | undefined {

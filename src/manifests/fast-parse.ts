@@ -9,7 +9,8 @@
 
 import { createRequire } from 'node:module';
 import type * as JsYaml from 'js-yaml';
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import type { Document, LineCounter, YAMLMap } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { isKubernetesObject, MAX_ALIAS_COUNT, parseManifests, unread, type TextBase } from './parse.js';
 import type { ManifestObject, ManifestYaml } from './types.js';
 
@@ -330,8 +331,8 @@ class DocumentText {
   }
 
   private parsed(): { doc: Document; lineCounter: LineCounter } | undefined {
-    const lineCounter = new LineCounter();
-    const [doc] = parseAllDocuments(this.source, { lineCounter, merge: true, prettyErrors: false });
+    const lineCounter = new (yamlLib().LineCounter)();
+    const [doc] = yamlLib().parseAllDocuments(this.source, { lineCounter, merge: true, prettyErrors: false });
     return doc ? { doc, lineCounter } : undefined;
   }
 
@@ -351,13 +352,13 @@ class DocumentText {
   yamlFor(items: readonly number[]): ManifestYaml | undefined {
     const p = this.parsed();
     const root = p?.doc.contents;
-    if (!p || !isMap(root)) return undefined;
+    if (!p || !yamlLib().isMap(root)) return undefined;
     let node: YAMLMap = root;
     for (const i of items) {
       const list = node;
       const itemsNode = list.get('items', true);
-      const item: unknown = isSeq(itemsNode) ? itemsNode.items[i] : undefined;
-      node = isMap(item) ? (item as YAMLMap) : list;
+      const item: unknown = yamlLib().isSeq(itemsNode) ? itemsNode.items[i] : undefined;
+      node = yamlLib().isMap(item) ? (item as YAMLMap) : list;
     }
     return this.handle(p.doc, node, p.lineCounter);
   }
@@ -375,7 +376,7 @@ class DocumentText {
     };
     if (p.doc.errors.length > 0 || unread(this.source, [p.doc]) !== undefined) return undefined;
     const root = p.doc.contents;
-    if (!isMap(root)) return [];
+    if (!yamlLib().isMap(root)) return [];
     let value: unknown;
     try {
       value = p.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -388,8 +389,8 @@ class DocumentText {
       const kind = v.kind as string;
       if (kind.endsWith('List') && Array.isArray(v.items)) {
         const itemsNode = node.get('items', true);
-        const itemNodes = isSeq(itemsNode) ? itemsNode.items : [];
-        v.items.forEach((item, i) => visit(item, isMap(itemNodes[i]) ? (itemNodes[i] as YAMLMap) : node));
+        const itemNodes = yamlLib().isSeq(itemsNode) ? itemsNode.items : [];
+        v.items.forEach((item, i) => visit(item, yamlLib().isMap(itemNodes[i]) ? (itemNodes[i] as YAMLMap) : node));
         return;
       }
       const obj: ManifestObject = { ...at(node.range?.[0] ?? 0), object: v };

@@ -1,6 +1,7 @@
 // Multi-document YAML/JSON → Kubernetes objects with where each starts. Pure.
 
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import type { Document, YAMLMap } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { ManifestError, type ManifestObject, type ManifestYaml } from './types.js';
 
 /** Aliases expanded per document; more is an alias bomb ("billion laughs"), refused. */
@@ -13,9 +14,9 @@ export const MAX_ALIAS_COUNT = 100;
  * ManifestError at the first error's file:line:column.
  */
 export function parseManifests(text: string, file: string, base: TextBase = START): ManifestObject[] {
-  const counter = new LineCounter();
+  const counter = new (yamlLib().LineCounter)();
   // merge: Kubernetes reads YAML with go-yaml, which honours `<<` merge keys.
-  const docs = parseAllDocuments(text, { lineCounter: counter, merge: true, prettyErrors: false });
+  const docs = yamlLib().parseAllDocuments(text, { lineCounter: counter, merge: true, prettyErrors: false });
   const out: ManifestObject[] = [];
   const linePos = (offset: number) => {
     const p = counter.linePos(offset);
@@ -31,7 +32,7 @@ export function parseManifests(text: string, file: string, base: TextBase = STAR
     const error = doc.errors[0];
     if (error) throw new ManifestError(`malformed YAML: ${firstLine(error.message)}`, at(error.pos[0]));
     const root = doc.contents;
-    if (!isMap(root)) continue;
+    if (!yamlLib().isMap(root)) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -73,11 +74,11 @@ function collect(
   const kind = value.kind as string;
   if (kind.endsWith('List') && Array.isArray(value.items)) {
     const itemsNode = node.get('items', true);
-    const itemNodes = isSeq(itemsNode) ? itemsNode.items : [];
+    const itemNodes = yamlLib().isSeq(itemsNode) ? itemsNode.items : [];
     value.items.forEach((item, i) => {
       const itemNode = itemNodes[i];
       // An item written as an alias or merged in has no map of its own: use the list's node.
-      collect(item, isMap(itemNode) ? itemNode : node, doc, where, at, out);
+      collect(item, yamlLib().isMap(itemNode) ? itemNode : node, doc, where, at, out);
     });
     return;
   }

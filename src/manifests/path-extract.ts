@@ -4,7 +4,8 @@
 // processes the value (e.g. `trim_prefix(@, 'docker://')`). Used for Kyverno imageExtractors,
 // the built-in custom resources and the config's `extractors:`. Each use points at the value.
 
-import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { jmesSearch } from '../policy/jmespath.js';
 import type { ImageUse, ManifestObject, SourceContext, SourcePosition, Workload } from './types.js';
 
@@ -76,15 +77,15 @@ function scalarNode(obj: ManifestObject, segments: Segment[]): { node: Node; via
   let node: unknown = y.node;
   let viaAlias = false;
   for (const seg of segments) {
-    if (isAlias(node)) {
+    if (yamlLib().isAlias(node)) {
       viaAlias = true;
       node = node.resolve(y.doc);
     }
-    if (isMap(node)) node = node.get(seg, true);
-    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    if (yamlLib().isMap(node)) node = node.get(seg, true);
+    else if (yamlLib().isSeq(node) && typeof seg === 'number') node = node.items[seg];
     else return undefined;
   }
-  return isScalar(node) ? { node, viaAlias } : undefined;
+  return yamlLib().isScalar(node) ? { node, viaAlias } : undefined;
 }
 
 function position(obj: ManifestObject, node: Node | undefined, source?: SourceContext): SourcePosition {
