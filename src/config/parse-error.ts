@@ -1,12 +1,12 @@
 // Where a credentials file fails to parse, without a byte of its content: parser messages
 // quote the text around the error (`"password": S3cretPass…`), and these files hold secrets.
 
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlLib } from '../manifests/yaml-lib.js';
 
 /** The 1-based line of the first syntax error in `text` (JSON when `json`, else YAML), if one is found. */
 export function errorLine(text: string, json: boolean): number | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, ...(json && { schema: 'json' as const }) });
+  const lineCounter = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, ...(json && { schema: 'json' as const }) });
   const error = doc.errors[0];
   return error ? lineCounter.linePos(error.pos[0]).line : undefined;
 }

@@ -1,7 +1,13 @@
 // Policy files as YAML documents that remember where each node was written,
 // so every loader can answer "which line is path X on" for its exit-2 errors.
+// Read with js-yaml, whose node events give every node's line, unless the text uses a feature
+// where it and `yaml` could disagree or js-yaml rejects it: then `yaml` reads it (its errors,
+// its lines), exactly as before. `yaml` is loaded only then: most runs start without it.
 
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type * as JsYaml from 'js-yaml';
+import type { Document, Node } from 'yaml';
+import { countLines, DOCUMENT_START, jsYaml, MAX_DEPTH, needsYaml, skipSeparation, WHOLE_TEXT } from '../manifests/js-yaml-core.js';
+import { yamlLib } from '../manifests/yaml-lib.js';
 import { PolicyError } from './model.js';
 
 export type Path = readonly (string | number)[];
@@ -21,8 +27,135 @@ const MAX_ALIAS_COUNT = 100;
 
 /** Parses every document of a (multi-doc) YAML or JSON text. Throws PolicyError on invalid YAML. */
 export function parsePolicyDocuments(text: string, file: string): PolicyDocument[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  return fastPolicyDocuments(text, file) ?? yamlPolicyDocuments(text, file);
+}
+
+/** The documents and their objects as parsePolicyDocuments gives them, from a value and its line lookup. */
+function objectsOf(value: unknown, file: string, lineOf: (path: Path) => number, out: PolicyDocument[]): void {
+  if (!isRecord(value)) return; // scalars and lists at top level are not Kubernetes objects
+  if (value['kind'] === 'List' && Array.isArray(value['items'])) {
+    value['items'].forEach((item, i) => {
+      if (!isRecord(item)) return;
+      const sub = (path: Path): number => lineOf(['items', i, ...path]);
+      out.push({ file, line: sub([]), value: item, lineOf: sub });
+    });
+    return;
+  }
+  out.push({ file, line: lineOf([]), value, lineOf });
+}
+
+/** js-yaml's reading, or undefined when `yaml` must read the text (see the header). */
+export function fastPolicyDocuments(text: string, file: string): PolicyDocument[] | undefined {
+  if (WHOLE_TEXT.test(text) || needsYaml(text)) return undefined;
+  const { load, schema } = jsYaml();
+  const out: PolicyDocument[] = [];
+  const starts = new RegExp(DOCUMENT_START.source, 'gm');
+  let line = 1;
+  let previous = 0;
+  let start = 0;
+  for (;;) {
+    const m = starts.exec(text);
+    if (m && m.index === 0) continue;
+    const end = m ? m.index : text.length;
+    line += countLines(text, previous, start);
+    previous = start;
+    const source = text.slice(start, end);
+    const events = new NodeEvents(source);
+    let value: unknown;
+    try {
+      value = load(source, { schema, listener: events.listener, filename: file });
+    } catch {
+      return undefined;
+    }
+    if (events.needsYaml) return undefined;
+    const root = events.root;
+    if (value !== undefined && value !== null && root) {
+      const first = line;
+      const lineAt = (offset: number) => first + countLines(source, 0, offset);
+      objectsOf(value, file, (path) => eventLine(root, path, lineAt), out);
+    }
+    if (!m) return out;
+    start = m.index;
+  }
+}
+
+/** A node as js-yaml's events saw it: where its first character is, its children in order (a mapping's alternate key, value). */
+interface EventNode {
+  start: number;
+  kind: string | null;
+  /** A scalar's value (mapping keys). */
+  value?: unknown;
+  children: EventNode[];
+}
+
+/**
+ * Collects the node tree of one document from js-yaml's open/close events. Sets needsYaml where
+ * `yaml` could place or read a node differently — a quoted scalar or flow collection over several
+ * lines, a null key, deep nesting — and where the events do not line up with the value (js-yaml
+ * sends none for an empty sequence item or a flow key without value): then a child's index
+ * would not be its place.
+ */
+class NodeEvents {
+  needsYaml = false;
+  root: EventNode | undefined;
+  private readonly stack: { position: number; line: number; children: EventNode[] }[] = [];
+
+  constructor(private readonly source: string) {}
+
+  readonly listener = (event: JsYaml.EventType, state: JsYaml.State): void => {
+    if (event === 'open') {
+      if (this.stack.length >= MAX_DEPTH) this.needsYaml = true;
+      this.stack.push({ position: state.position, line: state.line, children: [] });
+      return;
+    }
+    const frame = this.stack.pop()!;
+    const start = skipSeparation(this.source, frame.position);
+    if (state.line > frame.line) {
+      const first = this.source.charCodeAt(start);
+      if (first === 0x22 || first === 0x27 || first === 0x5b || first === 0x7b) this.needsYaml = true;
+    }
+    const result: unknown = state.result;
+    if (state.kind === 'mapping') {
+      // A null key (`~:`, `null:`, `: x`): "null" to js-yaml, "" to `yaml`.
+      if (!isRecord(result) || Object.hasOwn(result, 'null') || frame.children.length !== 2 * Object.keys(result).length) this.needsYaml = true;
+    } else if (state.kind === 'sequence') {
+      if (!Array.isArray(result) || frame.children.length !== result.length) this.needsYaml = true;
+    }
+    // A scalar is a leaf (js-yaml may have read it once as a would-be key: an event inside it).
+    const node: EventNode = state.kind === 'scalar' ? { start, kind: 'scalar', value: result, children: [] } : { start, kind: state.kind, children: frame.children };
+    const parent = this.stack[this.stack.length - 1];
+    if (parent) parent.children.push(node);
+    else this.root = node;
+  };
+}
+
+/** nodeLine() over the events' tree. */
+function eventLine(root: EventNode, path: Path, lineAt: (offset: number) => number): number {
+  let node = root;
+  let line = lineAt(node.start);
+  for (const seg of path) {
+    if (node.kind === 'mapping') {
+      let i = 0;
+      while (i + 1 < node.children.length && !(node.children[i]!.kind === 'scalar' && String(node.children[i]!.value) === String(seg))) i += 2;
+      if (i + 1 >= node.children.length) break;
+      line = lineAt(node.children[i]!.start);
+      node = node.children[i + 1]!;
+    } else if (node.kind === 'sequence' && typeof seg === 'number') {
+      const item = node.children[seg];
+      if (item === undefined) break;
+      line = lineAt(item.start);
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return line;
+}
+
+/** `yaml`'s reading: every document, its errors, each node's range. */
+export function yamlPolicyDocuments(text: string, file: string): PolicyDocument[] {
+  const lineCounter = new (yamlLib().LineCounter)();
+  const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const out: PolicyDocument[] = [];
   for (const doc of Array.isArray(docs) ? docs : []) {
     const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
@@ -35,17 +168,7 @@ export function parsePolicyDocuments(text: string, file: string): PolicyDocument
     } catch (err) {
       throw new PolicyError(`invalid YAML: ${(err as Error).message}`, { file, line: lineAt(doc.contents.range?.[0] ?? 0) });
     }
-    if (!isRecord(value)) continue; // scalars and lists at top level are not Kubernetes objects
-    const lineOf = (path: Path): number => nodeLine(doc, path, lineAt);
-    if (value['kind'] === 'List' && Array.isArray(value['items'])) {
-      value['items'].forEach((item, i) => {
-        if (!isRecord(item)) return;
-        const sub = (path: Path): number => lineOf(['items', i, ...path]);
-        out.push({ file, line: sub([]), value: item, lineOf: sub });
-      });
-      continue;
-    }
-    out.push({ file, line: lineOf([]), value, lineOf });
+    objectsOf(value, file, (path) => nodeLine(doc, path, lineAt), out);
   }
   return out;
 }
@@ -68,12 +191,12 @@ function nodeLine(doc: Document, path: Path, lineAt: (offset: number) => number)
   let line = lineAt(rangeStart(node) ?? 0);
   for (const seg of path) {
     node = resolve(doc, node);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+    if (yamlLib().isMap(node)) {
+      const pair = node.items.find((p) => yamlLib().isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
       line = lineAt(rangeStart(pair.key) ?? rangeStart(pair.value) ?? 0);
       node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
+    } else if (yamlLib().isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg];
       if (item === undefined) break;
       const start = rangeStart(resolve(doc, item));
@@ -87,7 +210,7 @@ function nodeLine(doc: Document, path: Path, lineAt: (offset: number) => number)
 }
 
 function resolve(doc: Document, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
+  return yamlLib().isAlias(node) ? node.resolve(doc) : node;
 }
 
 function rangeStart(node: unknown): number | undefined {

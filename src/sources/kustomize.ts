@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isMap, parseAllDocuments, stringify } from 'yaml';
+import { yamlLib } from '../manifests/yaml-lib.js';
 import { objectKey } from '../manifests/extract.js';
 import { SourceError } from './files.js';
 
@@ -69,7 +69,7 @@ export async function renderKustomize(dir: string): Promise<Rendered> {
     const relative = path.relative(wrapper, target).split(path.sep).join('/');
     await writeFile(
       path.join(wrapper, 'kustomization.yaml'),
-      stringify({ resources: [relative], buildMetadata: ['originAnnotations'] }),
+      yamlLib().stringify({ resources: [relative], buildMetadata: ['originAnnotations'] }),
     );
     let output: string;
     try {
@@ -87,18 +87,18 @@ export async function renderKustomize(dir: string): Promise<Rendered> {
 /** Removes the origin annotations from the rendered stream, keeping them per object. */
 export function stripOrigins(output: string, root: string): Rendered {
   const origins = new Map<string, string>();
-  const docs = parseAllDocuments(output);
+  const docs = yamlLib().parseAllDocuments(output);
   const texts: string[] = [];
   for (const doc of docs) {
     const obj = doc.toJS() as Record<string, unknown> | null;
-    if (!obj || !isMap(doc.contents)) continue;
+    if (!obj || !yamlLib().isMap(doc.contents)) continue;
     const annotations = doc.getIn(['metadata', 'annotations']);
     const origin = doc.getIn(['metadata', 'annotations', ORIGIN_ANNOTATION]);
     if (typeof origin === 'string') {
       const originPath = parseOriginPath(origin);
       if (originPath) origins.set(objectKey(obj), path.resolve(root, originPath));
       doc.deleteIn(['metadata', 'annotations', ORIGIN_ANNOTATION]);
-      if (isMap(annotations) && annotations.items.length === 0) doc.deleteIn(['metadata', 'annotations']);
+      if (yamlLib().isMap(annotations) && annotations.items.length === 0) doc.deleteIn(['metadata', 'annotations']);
     }
     texts.push(doc.toString({ lineWidth: 0 }));
   }
@@ -107,7 +107,7 @@ export function stripOrigins(output: string, root: string): Rendered {
 
 /** `path:` of a local origin; remote origins (`repo:`) have no file here. */
 function parseOriginPath(annotation: string): string | undefined {
-  const docs = parseAllDocuments(annotation);
+  const docs = yamlLib().parseAllDocuments(annotation);
   const value = docs[0]?.toJS() as { path?: unknown; repo?: unknown } | null | undefined;
   if (!value || value.repo !== undefined || typeof value.path !== 'string') return undefined;
   return value.path;
