@@ -78,7 +78,8 @@ const result = await esbuild.build({
   banner: {
     js: 'var require = (0, require)("node:module").createRequire(__filename);\nvar __bundle_url = require("node:url").pathToFileURL(__filename).href;',
   },
-  plugins: [inlineSeeds()],
+  // The launcher loads dist/bundle/ (ES modules for node); the single binary is built from the modules tsc wrote.
+  plugins: [inlineSeeds(), { name: 'unbundled-cli', setup: (b) => b.onResolve({ filter: /\/dist\/bundle\// }, (a) => ({ path: path.resolve(a.resolveDir, a.path.replace('/dist/bundle/', '/dist/cli/')) })) }],
   metafile: true,
 });
 const inputs = Object.keys(result.metafile.inputs);

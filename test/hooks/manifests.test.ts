@@ -160,6 +160,9 @@ t.test('hooks/Dockerfile: multi-stage, non-root, the tools, and every COPY sourc
   const copies = [...text.matchAll(/^COPY (?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
   t.ok(copies.length >= 5);
   for (const src of copies) t.ok(existsSync(path.join(root, src)), `COPY ${src} exists`);
+  // The launcher loads dist/bundle/ and dist/cli/help.json: only the whole build makes them.
+  t.match(await readFile(path.join(root, 'plugin/kubectl-verify_images'), 'utf8'), "import('../dist/bundle/main.js')");
+  t.match(text, /^RUN npm ci --ignore-scripts && npm run build && npm prune --omit=dev$/m, 'the build stage runs npm run build');
 });
 
 t.test('hooks/entrypoint.sh runs the CLI with a writable HOME and cache', async (t) => {
