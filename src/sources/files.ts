@@ -1,6 +1,6 @@
 // Manifest text from files, directories (recursively), stdin and kustomizations.
 
-import type { Dirent } from 'node:fs';
+import { readFileSync, realpathSync, type Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractImages, objectKey } from '../manifests/extract.js';
@@ -77,11 +77,13 @@ class Reader {
 
   private async file(file: string): Promise<void> {
     let bytes: Buffer;
+    // Synchronously: nothing else runs yet, and a file costs one call instead of four trips to
+    // the thread pool (open, stat, read, close) — measurable with a thousand small manifests.
     try {
-      const real = await realpath(file);
+      const real = realpathSync(file);
       if (this.seen.has(real)) return;
       this.seen.add(real);
-      bytes = await readFile(file);
+      bytes = readFileSync(file);
     } catch (e) {
       throw new SourceError(`cannot read ${file}: ${(e as Error).message}`);
     }
