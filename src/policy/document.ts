@@ -155,7 +155,7 @@ function eventLine(root: EventNode, path: Path, lineAt: (offset: number) => numb
 /** `yaml`'s reading: every document, its errors, each node's range. */
 export function yamlPolicyDocuments(text: string, file: string): PolicyDocument[] {
   const lineCounter = new (yamlLib().LineCounter)();
-  const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
   const out: PolicyDocument[] = [];
   for (const doc of Array.isArray(docs) ? docs : []) {
     const lineAt = (offset: number): number => lineCounter.linePos(offset).line;

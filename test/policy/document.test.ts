@@ -110,3 +110,29 @@ t.test('random edits of the corpus policies (broken YAML included): same result 
     { numRuns: 1500 * SCALE, seed: SEED + 2 },
   );
 });
+
+t.test('merge keys are merged, as kubectl (go-yaml) reads them: explicit keys win, lines fall back to the mapping', async (t) => {
+  const { loadPolicies } = await import('../../src/policy/loaders.js');
+  const text = [
+    'apiVersion: policy.sigstore.dev/v1beta1',
+    'kind: ClusterImagePolicy',
+    'metadata: {name: merged}',
+    'spec:',
+    '  images: [{glob: "ghcr.io/acme/**"}]',
+    '  authorities:',
+    '    - &keyless',
+    '      name: first',
+    '      keyless:',
+    '        identities: [{issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main"}]',
+    '    - <<: *keyless',
+    '      name: second',
+    '',
+  ].join('\n');
+  const [doc] = parsePolicyDocuments(text, FILE);
+  const authorities = (doc!.value.spec as { authorities: Record<string, unknown>[] }).authorities;
+  t.same(authorities[1], { ...authorities[0], name: 'second' });
+  t.equal(doc!.lineOf(['spec', 'authorities', 1, 'name']), 12);
+  t.equal(doc!.lineOf(['spec', 'authorities', 1, 'keyless']), 11, 'a merged key: the line of the mapping that merges it');
+  const [policy] = loadPolicies([{ file: FILE, text }]);
+  t.equal(policy!.name, 'merged', 'no unknown field "<<"');
+});
