@@ -128,6 +128,50 @@ ${indent(key.publicKeyPem, 22)}
   t.equal((await web('')).status, 'error', 'without it the registry refuses: error, not pass');
 });
 
+t.test('ImageValidatingPolicy credentials.secrets are read from the cluster, as imageRegistryCredentials', async (t) => {
+  const ivpol = (credentials: string) => `apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata:
+  name: private-signed
+spec:
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE"]
+        resources: ["pods"]
+  matchImageReferences:
+    - glob: "${registry.host}/private/web*"
+  validationConfigurations:
+    mutateDigest: false
+    verifyDigest: false
+    required: false
+${credentials}  attestors:
+    - name: k
+      cosign:
+        key:
+          data: |-
+${indent(key.publicKeyPem, 12)}
+        ctlog:
+          insecureIgnoreTlog: true
+  validations:
+    - expression: "images.containers.all(i, verifyImageSignatures(i, [attestors.k]) > 0)"
+`;
+  const objects = OBJECTS(registry.host).filter((o) => !(o.kind === 'Secret' && o.metadata?.name === 'regcred'));
+  objects.push(dockerSecret('prod', 'regcred', registry.host, 'alice', 'wrong-password'));
+  objects.push(dockerSecret('kyverno', 'registry-auth', registry.host, auth.username, auth.password));
+  const api = await startFakeKubeApi({ objects });
+  t.teardown(() => api.stop());
+  const web = async (credentials: string) => {
+    const dir = await repo(t);
+    await writeFile(path.join(dir, '.verify-images', 'private.yaml'), ivpol(credentials));
+    const out = await cli(dir, ['--cluster', '--kubeconfig', api.kubeconfig, '-n', 'prod', '-o', 'json', '--no-cache']);
+    return JSON.parse(out.stdout).results.find((r: { image: string }) => r.image.endsWith('private/web:1.0'));
+  };
+  t.equal((await web('  credentials:\n    providers: [default]\n    secrets: [registry-auth]\n')).status, 'pass', 'a bare name is read from the kyverno namespace');
+  t.equal((await web('')).status, 'error', 'without it the registry refuses: error, not pass');
+});
+
 t.test('--policies-from-cluster uses the ClusterImagePolicies stored in the cluster', async (t) => {
   const policy = {
     apiVersion: 'policy.sigstore.dev/v1beta1',

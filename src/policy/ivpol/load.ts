@@ -52,13 +52,15 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   const mode = spec.at('evaluation').at('mode');
   const modeName = mode.string();
   if (modeName !== undefined && modeName !== 'Kubernetes' && modeName !== 'JSON') throw mode.error(`must be Kubernetes or JSON, not ${modeName}`);
-  const credentials = spec.at('credentials');
-  const unsupported =
-    modeName === 'JSON'
-      ? 'evaluation.mode JSON (it judges JSON payloads; this tool verifies rendered manifests)'
-      : credentials.at('secrets').list().length > 0 || credentials.at('providers').list().length > 0
-        ? 'credentials.secrets / providers (read in the cluster; registry credentials come from the docker config here)'
-        : undefined;
+  const unsupported = modeName === 'JSON' ? 'evaluation.mode JSON (it judges JSON payloads; this tool verifies rendered manifests)' : undefined;
+  // `credentials` as Kyverno's imageRegistryCredentials: secrets (in Kyverno's namespace, or
+  // `ns/name`) are read with --cluster, `providers` are the docker config's credential helpers,
+  // and `allowInsecureRegistry` never downgrades transport (that is --insecure-registry's call).
+  const pullSecrets = spec
+    .at('credentials')
+    .at('secrets')
+    .stringList()
+    .map((secret) => (secret.includes('/') ? secret : `kyverno/${secret}`));
 
   const policyVariables = spec.at('variables').list().map((v) => v.at('name').requiredString());
   const compileAt = (f: Field, extra: string[] = []): CompiledExpr => {
@@ -180,9 +182,10 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
         onError: failurePolicy === 'Ignore' ? 'allow' : 'block',
         digest: { mutateDigest: program.config.mutateDigest, verifyDigest: false, required: false },
         requirement: unsupported
-          ? { kind: 'unsupported', path: unsupported.startsWith('evaluation') ? 'spec.evaluation.mode' : 'spec.credentials', field: unsupported }
+          ? { kind: 'unsupported', path: 'spec.evaluation.mode', field: unsupported }
           : { kind: 'cel', path: 'spec.validations', line: spec.at('validations').line, program },
         cel,
+        ...(pullSecrets.length > 0 && { pullSecrets }),
       },
     ],
   };

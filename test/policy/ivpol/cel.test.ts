@@ -89,3 +89,15 @@ t.test('policy errors: CEL that does not compile, unknown attestors, bad fields 
   t.throws(() => load(policy(`${base}\nmatchImageReferences:\n- expression: "image.registry == 'ghcr.io'"\nvalidations:\n- expression: "true"`)), { message: /matchImageReferences\[0\]\.expression: CEL does not compile: undeclared reference to 'image'/ }, 'only `ref` is bound there');
   t.doesNotThrow(() => load(policy(`${base}\nmatchImageReferences:\n- expression: "ref.startsWith('ghcr.io/')"\nvalidations:\n- expression: "true"`)));
 });
+
+t.test('credentials: secrets are the rule\'s pull secrets (Kyverno namespace, or ns/name), providers the docker config\'s helpers — not unsupported', async (t) => {
+  const base = 'attestors:\n- name: k\n  cosign:\n    key:\n      kms: awskms:///alias/x\nvalidations:\n- expression: "true"';
+  const [p] = loadPolicies([{ file: 'p.yaml', text: policy(`${base}\ncredentials:\n  allowInsecureRegistry: false\n  providers: [default, amazon]\n  secrets: [regcred, team-a/pull]`) }]);
+  const rule = p!.rules[0]!;
+  t.same(rule.pullSecrets, ['kyverno/regcred', 'team-a/pull']);
+  t.equal(rule.requirement.kind, 'cel');
+  const [plain] = loadPolicies([{ file: 'p.yaml', text: policy(base) }]);
+  t.equal(plain!.rules[0]!.pullSecrets, undefined);
+  const [json] = loadPolicies([{ file: 'p.yaml', text: policy(`${base}\nevaluation:\n  mode: JSON`) }]);
+  t.match(json!.rules[0]!.requirement, { kind: 'unsupported', path: 'spec.evaluation.mode' }, 'JSON mode still blocks');
+});
