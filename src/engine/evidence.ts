@@ -2,18 +2,15 @@
 // resolved once per repository, a `.sig` manifest and its layers once per
 // (repository, digest), however many workloads and policies ask.
 
-import { repositoryName, type ImageRef } from '../images/reference.js';
-import { digestOf } from '../registry/digest.js';
+import { ggcrRepository, type ImageRef } from '../images/reference.js';
 import { RegistryError, type Descriptor, type FetchedManifest, type RegistryClient, type Repository } from '../registry/types.js';
-import { plainCosignPayload } from '../verify/sig-payload.js';
+import { knownPayload } from '../verify/sig-payload.js';
 import type { SignatureLayer } from '../verify/types.js';
 
 /** cosign's tag for legacy signatures of a digest: `sha256-<hex>.sig`. */
 export function signatureTag(digest: string, suffix = 'sig'): string {
   return `${digest.replace(':', '-')}.${suffix}`;
 }
-
-export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 
 /** A Sigstore bundle found as an OCI referrer of an image (cosign v3). */
 export interface FoundBundle {
@@ -38,7 +35,7 @@ export interface Evidence {
   /**
    * The layers of `<sigRepo>:sha256-<hex>.sig`, payloads fetched and checked; [] when there is no
    * signature tag. With the image's reference, a plain cosign payload is recognised by its digest
-   * and not fetched (see knownPayload).
+   * and not fetched (verify/sig-payload.ts knownPayload).
    */
   signatureLayers(sigRepo: Repository, digest: string, image?: ImageRef): Promise<SignatureLayer[]>;
   /** The layers of `<sigRepo>:sha256-<hex>.att` (cosign legacy attestations); [] when there is none. */
@@ -64,24 +61,6 @@ const MAX_BUNDLES = 100;
 /** cosign's cap on signature layers (pkg/oci/remote maxLayers). */
 const MAX_LAYERS = 1000;
 
-/**
- * The bytes of a `.sig` layer that holds what a plain `cosign sign` of `digest` writes (no
- * annotations, the image's own name as docker-reference), when they hash to the layer's digest;
- * else undefined and the blob is fetched. Content addressing makes them the very bytes the
- * registry would serve (each is checked against its digest either way), and a request per image
- * is saved — a third of a cold verification.
- */
-export function knownPayload(layer: Descriptor, image: ImageRef, digest: string): Uint8Array | undefined {
-  if (layer.mediaType !== SIMPLE_SIGNING || typeof layer.digest !== 'string' || !layer.digest.startsWith('sha256:')) return undefined;
-  // go-containerregistry names Docker Hub repositories index.docker.io/…; others as written.
-  const names = [repositoryName(image), ...(image.registry === 'docker.io' ? [`index.docker.io/${image.repository}`] : [])];
-  for (const name of names) {
-    const bytes = plainCosignPayload(name, digest);
-    if ((layer.size === undefined || layer.size === bytes.byteLength) && digestOf(bytes) === layer.digest) return bytes;
-  }
-  return undefined;
-}
-
 export function createEvidence(registry: RegistryClient): Evidence {
   const memo = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
@@ -104,7 +83,7 @@ export function createEvidence(registry: RegistryClient): Evidence {
             mediaType: String(layer.mediaType),
             digest: String(layer.digest),
             annotations: (layer.annotations ?? {}) as Record<string, string>,
-            payload: (suffix === 'sig' && image && knownPayload(layer, image, digest)) || (await blob(sigRepo, String(layer.digest))),
+            payload: (suffix === 'sig' && image && knownPayload(layer, ggcrRepository(image), digest)) || (await blob(sigRepo, String(layer.digest))),
           })),
         );
       });

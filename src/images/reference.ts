@@ -160,6 +160,13 @@ export function kyvernoName(ref: ImageRef): string {
  */
 export function cipName(ref: ImageRef): string {
   const w = written(ref);
+  const name = ggcrRepository(ref);
+  return w.digest ? `${name}@${w.digest}` : `${name}:${w.tag ?? 'latest'}`;
+}
+
+/** go-containerregistry's `Reference.Context().Name()`: the repository as cosign names it (`docker-reference`). */
+export function ggcrRepository(ref: ImageRef): string {
+  const w = written(ref);
   let registry = DOCKER_HUB_LEGACY;
   let path = w.path;
   if (w.domain !== undefined) {
@@ -167,8 +174,7 @@ export function cipName(ref: ImageRef): string {
     else path = `${w.domain}/${w.path}`;
   }
   if (registry === DOCKER_HUB_LEGACY && !path.includes('/')) path = `library/${path}`;
-  const name = `${registry}/${path}`;
-  return w.digest ? `${name}@${w.digest}` : `${name}:${w.tag ?? 'latest'}`;
+  return `${registry}/${path}`;
 }
 
 /** Host to contact for the registry API: docker.io → registry-1.docker.io. */

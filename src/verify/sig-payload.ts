@@ -2,6 +2,7 @@
 // Its bytes are attacker-controlled until the signature verified, and even then
 // only the fields cosign checks mean anything (docker-reference is informational).
 
+import { createHash } from 'node:crypto';
 import { VerificationError } from './types.js';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -25,6 +26,19 @@ export function plainCosignPayload(dockerReference: string, digest: string): Uin
   return Buffer.from(
     `{"critical":{"identity":{"docker-reference":${JSON.stringify(dockerReference)}},"image":{"docker-manifest-digest":${JSON.stringify(digest)}},"type":"${SIMPLE_SIGNING_TYPE}"},"optional":null}`,
   );
+}
+
+/**
+ * The payload of a `.sig` layer when it is exactly what `cosign sign` writes for `digest` signed
+ * as `dockerReference` with no annotations: those bytes, if they hash to the layer's sha256 digest
+ * (and size); else undefined, and the blob must be fetched. Content addressing makes them the very
+ * bytes the registry would serve, so a request per image is saved.
+ */
+export function knownPayload(layer: { mediaType?: unknown; digest?: unknown; size?: unknown }, dockerReference: string, digest: string): Uint8Array | undefined {
+  if (layer.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE || typeof layer.digest !== 'string' || !layer.digest.startsWith('sha256:')) return undefined;
+  const bytes = plainCosignPayload(dockerReference, digest);
+  if (layer.size !== undefined && layer.size !== bytes.byteLength) return undefined;
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}` === layer.digest ? bytes : undefined;
 }
 
 /** Parses and shape-checks a payload; throws PAYLOAD_INVALID instead of a SyntaxError. */
