@@ -9,7 +9,7 @@
 
 import type * as JsYaml from 'js-yaml';
 import type { Document, LineCounter, YAMLMap } from 'yaml';
-import { countLines, DOCUMENT_START, jsYaml, MAX_DEPTH, needsYaml, skipSeparation, WHOLE_TEXT } from './js-yaml-core.js';
+import { countLines, documentRanges, jsYaml, MAX_DEPTH, needsYaml, skipSeparation, spansLinesQuotedOrFlow, WHOLE_TEXT } from './js-yaml-core.js';
 import { yamlLib } from './yaml-lib.js';
 import { isKubernetesObject, MAX_ALIAS_COUNT, parseManifests, unread, type TextBase } from './parse.js';
 import type { ManifestObject, ManifestYaml } from './types.js';
@@ -25,27 +25,14 @@ export function parseManifestsFast(text: string, file: string, base?: TextBase):
  */
 export function* readManifests(text: string, file: string, base: TextBase = { offset: 0, line: 1 }): Generator<ManifestObject> {
   if (WHOLE_TEXT.test(text)) return yield* parseManifests(text, file, base);
-  let line = base.line;
-  let previous = 0;
-  let start = 0;
-  const starts = new RegExp(DOCUMENT_START.source, 'gm');
-  for (;;) {
-    const m = starts.exec(text);
-    if (m && m.index === 0) continue;
-    const end = m ? m.index : text.length;
-    line += countLines(text, previous, start);
-    previous = start;
-    if (end > start) {
-      const objects = readDocument(text, start, end, line, file, base.offset);
-      if (!objects) {
-        // Everything before this document was read alike by both parsers (tested): the rest from `yaml`.
-        const from = line;
-        return yield* parseManifests(text, file, base).filter((o) => o.line >= from);
-      }
-      yield* objects;
+  for (const { start, end, line } of documentRanges(text, base.line)) {
+    if (end === start) continue;
+    const objects = readDocument(text, start, end, line, file, base.offset);
+    if (!objects) {
+      // Everything before this document was read alike by both parsers (tested): the rest from `yaml`.
+      return yield* parseManifests(text, file, base).filter((o) => o.line >= line);
     }
-    if (!m) return;
-    start = m.index;
+    yield* objects;
   }
 }
 
@@ -181,12 +168,7 @@ class ImageEvents {
     const index = this.count[d]!++;
     const result = state.result;
     const open = this.open[d]!;
-    // A quoted scalar or flow collection over several lines: `yaml` is stricter about their
-    // indentation than js-yaml, so such a document is read by `yaml`.
-    if (state.line > this.openLine[d]!) {
-      const first = this.source.charCodeAt(skipSeparation(this.source, open));
-      if (first === 0x22 || first === 0x27 || first === 0x5b || first === 0x7b) this.needsYaml = true;
-    }
+    if (spansLinesQuotedOrFlow(this.source, skipSeparation(this.source, open), this.openLine[d]!, state.line)) this.needsYaml = true;
     if (state.kind === 'scalar') {
       // In a mapping, even children are keys and odd ones their values.
       if ((index & 1) === 0) this.lastKey[d] = result === 'image' ? 1 : result === 'reference' ? 2 : 0;

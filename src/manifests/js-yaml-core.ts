@@ -105,3 +105,35 @@ export function countLines(s: string, from: number, to: number): number {
   for (let i = s.indexOf('\n', from); i !== -1 && i < to; i = s.indexOf('\n', i + 1)) n++;
   return n;
 }
+
+/**
+ * The documents of `text` cut at their `---` lines: each one's [start, end) and the line it
+ * starts on (the text's first line is `firstLine`). A marker line belongs to the document after it.
+ */
+export function* documentRanges(text: string, firstLine = 1): Generator<{ start: number; end: number; line: number }> {
+  const starts = new RegExp(DOCUMENT_START.source, 'gm');
+  let line = firstLine;
+  let previous = 0;
+  let start = 0;
+  for (;;) {
+    const m = starts.exec(text);
+    if (m && m.index === 0) continue;
+    const end = m ? m.index : text.length;
+    line += countLines(text, previous, start);
+    previous = start;
+    yield { start, end, line };
+    if (!m) return;
+    start = m.index;
+  }
+}
+
+/**
+ * A quoted scalar or flow collection written over several lines (its first character at `start`,
+ * opened on `openLine`, closed on `closeLine`): `yaml` is stricter about their indentation than
+ * js-yaml, so such a text is read by `yaml`.
+ */
+export function spansLinesQuotedOrFlow(source: string, start: number, openLine: number, closeLine: number): boolean {
+  if (closeLine <= openLine) return false;
+  const first = source.charCodeAt(start);
+  return first === 0x22 || first === 0x27 || first === 0x5b || first === 0x7b;
+}

@@ -6,7 +6,7 @@
 
 import type * as JsYaml from 'js-yaml';
 import type { Document, Node } from 'yaml';
-import { countLines, DOCUMENT_START, jsYaml, MAX_DEPTH, needsYaml, skipSeparation, WHOLE_TEXT } from '../manifests/js-yaml-core.js';
+import { countLines, documentRanges, jsYaml, MAX_DEPTH, needsYaml, skipSeparation, spansLinesQuotedOrFlow, WHOLE_TEXT } from '../manifests/js-yaml-core.js';
 import { yamlLib } from '../manifests/yaml-lib.js';
 import { PolicyError } from './model.js';
 
@@ -49,16 +49,7 @@ export function fastPolicyDocuments(text: string, file: string): PolicyDocument[
   if (WHOLE_TEXT.test(text) || needsYaml(text)) return undefined;
   const { load, schema } = jsYaml();
   const out: PolicyDocument[] = [];
-  const starts = new RegExp(DOCUMENT_START.source, 'gm');
-  let line = 1;
-  let previous = 0;
-  let start = 0;
-  for (;;) {
-    const m = starts.exec(text);
-    if (m && m.index === 0) continue;
-    const end = m ? m.index : text.length;
-    line += countLines(text, previous, start);
-    previous = start;
+  for (const { start, end, line } of documentRanges(text)) {
     const source = text.slice(start, end);
     const events = new NodeEvents(source);
     let value: unknown;
@@ -70,13 +61,11 @@ export function fastPolicyDocuments(text: string, file: string): PolicyDocument[
     if (events.needsYaml) return undefined;
     const root = events.root;
     if (value !== undefined && value !== null && root) {
-      const first = line;
-      const lineAt = (offset: number) => first + countLines(source, 0, offset);
+      const lineAt = (offset: number) => line + countLines(source, 0, offset);
       objectsOf(value, file, (path) => eventLine(root, path, lineAt), out);
     }
-    if (!m) return out;
-    start = m.index;
   }
+  return out;
 }
 
 /** A node as js-yaml's events saw it: where its first character is, its children in order (a mapping's alternate key, value). */
@@ -110,10 +99,7 @@ class NodeEvents {
     }
     const frame = this.stack.pop()!;
     const start = skipSeparation(this.source, frame.position);
-    if (state.line > frame.line) {
-      const first = this.source.charCodeAt(start);
-      if (first === 0x22 || first === 0x27 || first === 0x5b || first === 0x7b) this.needsYaml = true;
-    }
+    if (spansLinesQuotedOrFlow(this.source, start, frame.line, state.line)) this.needsYaml = true;
     const result: unknown = state.result;
     if (state.kind === 'mapping') {
       // A null key (`~:`, `null:`, `: x`): "null" to js-yaml, "" to `yaml`.
