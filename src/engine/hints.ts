@@ -18,7 +18,7 @@ export function hintsFor(image: Readonly<ImageResult>, policyFiles: readonly str
     else if (/signature is for another image/.test(text)) hints.add(`the signature belongs to another build: sign this digest ${trusted}: cosign sign --key <key> ${target}`);
     if (/no signature is associated with/.test(text)) hints.add(`sign it with Notation ${trusted}: notation sign --key <key> ${target}`);
     if (/no attestation|no matching attestations|no .*attestation.* found/i.test(text)) hints.add(`attest it ${trusted}: cosign attest --key <key> --type <predicate type> --predicate <file> ${target}`);
-    if (/access denied \(40[13]\)/.test(text)) hints.add(`give this run pull access to ${registryOf(image.normalized)}: docker login, or a pull secret (a policy's imageRegistryCredentials.secrets are read with --cluster)`);
+    if (/access denied \(40[13]\)/.test(text)) hints.add(`give this run pull access to ${registryOf(image.normalized)}: docker login, or a pull secret (a Kyverno policy's imageRegistryCredentials.secrets or credentials.secrets are read only with --cluster)`);
     if (/timed out after .*--timeout/.test(text)) hints.add('the registry was too slow for the deadline: check it, or raise --timeout');
     if (/offline: no cached/.test(text)) hints.add('run once with the network (without --offline) to record a verdict for it');
     if (/unsupported: /.test(text)) hints.add('this policy uses a feature the tool cannot evaluate yet (see the README support tables); the image is blocked rather than passed');

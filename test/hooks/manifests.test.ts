@@ -165,6 +165,17 @@ t.test('hooks/Dockerfile: multi-stage, non-root, the tools, and every COPY sourc
   t.match(text, /^RUN npm ci --ignore-scripts && npm run build && npm prune --omit=dev$/m, 'the build stage runs npm run build');
 });
 
+t.test('a build that ran tsc alone says how to finish it, instead of a module path', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vi-unbuilt-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await cp(path.join(root, 'plugin'), path.join(dir, 'plugin'), { recursive: true });
+  await mkdir(path.join(dir, 'dist', 'cli'), { recursive: true });
+  const run = spawnSync(process.execPath, [path.join(dir, 'plugin', 'kubectl-verify_images'), '--version'], { encoding: 'utf8', cwd: dir });
+  t.equal(run.status, 2);
+  t.equal(run.stdout, '');
+  t.match(run.stderr, /^error: this installation is not built: .*dist[\\/]bundle is missing\. Run `npm run build` in .* \(tsc alone does not write it\)\.\n$/);
+});
+
 t.test('hooks/entrypoint.sh runs the CLI with a writable HOME and cache', async (t) => {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vi-entry-'));
   t.teardown(() => rm(home, { recursive: true, force: true }));

@@ -8,6 +8,7 @@ import { kindForResource } from '../kinds.js';
 import type { CelSelection, Policy, ResourceClause, ResourceFilter, Workload } from '../model.js';
 import { labelSelector } from '../selector.js';
 import { checkFields } from '../strict.js';
+import { kyvernoSecretRefs } from '../kyverno/load.js';
 import { imageValidatingPolicy } from '../kyverno/schema.js';
 import { compileAttestor } from './attestors.js';
 import type { CompiledExpr } from './cel.js';
@@ -56,11 +57,7 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   // `credentials` as Kyverno's imageRegistryCredentials: secrets (in Kyverno's namespace, or
   // `ns/name`) are read with --cluster, `providers` are the docker config's credential helpers,
   // and `allowInsecureRegistry` never downgrades transport (that is --insecure-registry's call).
-  const pullSecrets = spec
-    .at('credentials')
-    .at('secrets')
-    .stringList()
-    .map((secret) => (secret.includes('/') ? secret : `kyverno/${secret}`));
+  const pullSecrets = kyvernoSecretRefs(spec.at('credentials').at('secrets').stringList());
 
   const policyVariables = spec.at('variables').list().map((v) => v.at('name').requiredString());
   const compileAt = (f: Field, extra: string[] = []): CompiledExpr => {

@@ -19,11 +19,12 @@ import { checkFields } from '../strict.js';
  * `allowInsecureRegistry` never downgrades transport: plain HTTP stays `--insecure-registry`'s call.
  */
 function registrySecrets(iv: Field): string[] {
-  return iv
-    .at('imageRegistryCredentials')
-    .at('secrets')
-    .stringList()
-    .map((s) => (s.includes('/') ? s : `kyverno/${s}`));
+  return kyvernoSecretRefs(iv.at('imageRegistryCredentials').at('secrets').stringList());
+}
+
+/** Secret names as Kyverno reads them (also ImageValidatingPolicy `credentials.secrets`): `namespace/name`. */
+export function kyvernoSecretRefs(names: readonly string[]): string[] {
+  return names.map((s) => (s.includes('/') ? s : `kyverno/${s}`));
 }
 
 const VERSIONS = ['kyverno.io/v1', 'kyverno.io/v2beta1'];
