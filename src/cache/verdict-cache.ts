@@ -35,9 +35,14 @@ export interface EntryStore {
 }
 
 export interface VerdictCache {
-  get(digest: string, requirement: unknown): Promise<CachedPass | undefined>;
+  /**
+   * `where`: the repository the evidence was found in (`registry/repository`, the image's own or the
+   * rule's signature repository). Part of the key: the same digest copied to a repository without
+   * its signatures must not pass on a verdict found in another one.
+   */
+  get(digest: string, requirement: unknown, where: string): Promise<CachedPass | undefined>;
   /** Records a pass; written in the background, see flush(). */
-  put(digest: string, requirement: unknown, entry: CachedPass): void;
+  put(digest: string, requirement: unknown, where: string, entry: CachedPass): void;
   /** The digest `reference` (registry/repository:tag) resolved to last, and when (ms since the epoch). */
   getTag(reference: string): Promise<{ digest: string; at: number } | undefined>;
   putTag(reference: string, digest: string): void;
@@ -59,9 +64,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'kubectl-verify-images');
 }
 
-/** Stable key: the digest plus a canonical (key-sorted) rendering of the requirement. */
-export function cacheKey(digest: string, requirement: unknown): string {
-  return createHash('sha256').update(`verdict\n${digest}\n${canonicalOf(requirement)}`).digest('hex');
+/** Stable key: where the evidence was found, the digest, and a canonical (key-sorted) rendering of the requirement. */
+export function cacheKey(digest: string, requirement: unknown, where = ''): string {
+  return createHash('sha256').update(`verdict\n${where}\n${digest}\n${canonicalOf(requirement)}`).digest('hex');
 }
 
 export function tagKey(reference: string): string {
@@ -197,8 +202,8 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
     get rejected() {
       return rejected;
     },
-    async get(digest, requirement) {
-      const key = cacheKey(digest, requirement);
+    async get(digest, requirement, where) {
+      const key = cacheKey(digest, requirement, where);
       const found = await lookup(key, false, digest);
       const body = found?.body as CachedPass | undefined;
       if (!body || !Array.isArray(body.reasons)) return undefined;
@@ -208,9 +213,9 @@ export function createVerdictCache(stores: EntryStore | EntryStore[], secret: Ui
       }
       return { reasons: body.reasons, ...(typeof body.signer === 'string' && { signer: body.signer }) };
     },
-    put(digest, requirement, entry) {
+    put(digest, requirement, where, entry) {
       if (entry.until !== undefined && entry.until <= now()) return; // already expired evidence
-      record(cacheKey(digest, requirement), { reasons: entry.reasons, ...(entry.signer !== undefined && { signer: entry.signer }) }, false, entry.until);
+      record(cacheKey(digest, requirement, where), { reasons: entry.reasons, ...(entry.signer !== undefined && { signer: entry.signer }) }, false, entry.until);
     },
     async getTag(reference) {
       const found = await lookup(tagKey(reference), true);

@@ -75,6 +75,7 @@ export const registerGitOpsSource: RegisterCommand = (cli: Argv, ctx: CommandCon
       if (Array.isArray(argv.policy)) argv.policy = (argv.policy as string[]).map(abs);
       for (const key of ['config', 'cacheDir', 'registryCa', 'trustedRoot'] as const) if (argv[key] !== undefined) argv[key] = abs(argv[key]);
       argv.paths = source.inputs;
+      (argv as { preparedInputs?: boolean }).preparedInputs = true;
       // The destination namespace is where objects naming none land (as Argo CD applies them), unless -n says otherwise.
       if (argv.appNamespace && argv.namespace === undefined) argv.namespace = argv.appNamespace;
       if (source.commit) io.stderr(`verify-images: ${argv.repo ? redactUrl(argv.repo) : ''} at ${source.commit} (${source.tool}${source.overrides.length ? `, overrides: ${source.overrides.map((f) => path.basename(f)).join(', ')}` : ''})\n`);

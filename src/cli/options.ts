@@ -30,7 +30,7 @@ export const ROOT_OPTIONS = {
 export const VERIFY_OPTIONS = {
   filename: { alias: 'f', type: 'string', array: true, nargs: 1, describe: 'manifest file or directory (kubectl style)' },
   kustomize: { alias: 'k', type: 'string', array: true, nargs: 1, describe: 'kustomization directory to render and verify' },
-  recursive: { alias: 'R', type: 'boolean', describe: 'accepted as kubectl does; directories are always read recursively' },
+  recursive: { alias: 'R', type: 'boolean', describe: 'read -f directories recursively, as kubectl apply -R -f does (without it: their top level only); PATH arguments are always read recursively' },
 } as const satisfies Record<string, Options>;
 
 /** kubectl's connection flags and the cluster-mode switches (global, registered by cluster.ts). */

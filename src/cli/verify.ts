@@ -9,6 +9,8 @@ import { VERIFY_OPTIONS } from './options.js';
 export interface VerifyFlags {
   paths?: string[];
   filename?: string[];
+  /** `-R`: `-f` directories are read recursively (kubectl's flag). */
+  recursive?: boolean;
   kustomize?: string[];
   policy?: string[];
   config?: string;
@@ -38,6 +40,11 @@ export interface VerifyFlags {
 
 export interface VerifyOptions {
   inputs: string[];
+  /** Inputs given with `-f` (read as kubectl does), and `-R`. */
+  filenames: string[];
+  recursive: boolean;
+  /** Whether the user named the inputs (else `.`): each must hold a Kubernetes object. */
+  named: boolean;
   policyFlags: string[];
   configFile?: string;
   output: string;
@@ -56,6 +63,7 @@ export interface VerifyOptions {
   timeoutMs: number;
   requestTimeoutMs: number;
   offline: boolean;
+  tanzuAllowUnmatchedImages?: boolean;
   defaultNamespace?: string;
 }
 
@@ -73,10 +81,13 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
   const colorAllowed = argv.color !== false && env.NO_COLOR === undefined;
   return {
     inputs: inputs.length > 0 ? inputs : ['.'],
+    filenames: (argv.filename ?? []).map(String),
+    recursive: argv.recursive === true,
+    named: inputs.length > 0,
     policyFlags: (argv.policy ?? []).map(String),
     configFile: argv.config,
     output: argv.output ?? (isTTY ? 'table' : 'table'),
-    concurrency: argv.concurrency ?? config.concurrency ?? 16,
+    concurrency: concurrencyOption(argv.concurrency ?? config.concurrency ?? 16),
     cache: argv.cache === false ? false : (argv.cacheDir ?? config.cacheDir),
     ...cacheUrlOption(argv.cacheUrl ?? env.VERIFY_IMAGES_CACHE_URL ?? config.cache?.url),
     ...(config.cache?.ttl !== undefined && { cacheTtlMs: durationFlag('cache.ttl', config.cache.ttl, 0) }),
@@ -89,8 +100,16 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     timeoutMs: durationFlag('--timeout', argv.timeout ?? config.timeout, DEFAULT_TIMEOUT_MS),
     requestTimeoutMs: durationFlag('--request-timeout', argv.requestTimeout ?? config.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
     offline: argv.offline === true || config.offline === true,
+    ...(config.tanzuAllowUnmatchedImages && { tanzuAllowUnmatchedImages: true }),
     ...(argv.namespace && { defaultNamespace: String(argv.namespace) }),
   };
+}
+
+/** Checked before any work: `0`, `-1` or `abc` would otherwise wait out the whole --timeout. */
+function concurrencyOption(value: unknown): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency ${String(value)}: must be a whole number of at least 1`);
+  return n;
 }
 
 /** An empty VERIFY_IMAGES_CACHE_URL (a Helm value left blank) means none. */
@@ -124,6 +143,7 @@ export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: strin
     timeoutMs: options.timeoutMs === 0 ? 2 ** 31 - 1 : options.timeoutMs,
     requestTimeoutMs: options.requestTimeoutMs === 0 ? 2 ** 31 - 1 : options.requestTimeoutMs,
     offline: options.offline,
+    ...(options.tanzuAllowUnmatchedImages && { tanzuAllowUnmatchedImages: true }),
     ...(options.extractors && { extractors: options.extractors }),
     ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
     kubeconfig: argv.kubeconfig,
@@ -158,9 +178,14 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const counts = { total: 0, done: 0, inFlight: 0 };
   const label = () => (counts.total > 0 ? `verifying images: ${counts.done}/${counts.total} done, ${counts.inFlight} in flight` : 'reading manifests');
   const progress = argv.verbose && !io.progress?.isTTY ? startProgressLog(io.stderr, { label }) : startProgress(io.progress, { label });
-  const { result, stats, warnings, policyDigest } = await run({ inputs: options.inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() =>
-    progress.stop(),
-  );
+  // Inputs a GitOps source prepared (gitops-source.ts) were not typed by the user: its directory app may hold non-manifest files.
+  const prepared = (argv as { preparedInputs?: boolean }).preparedInputs === true;
+  const inputs = { inputs: options.inputs, filenames: options.filenames, recursive: options.recursive, requireObjects: options.named && !prepared };
+  // No input named: the current directory is verified. Manifests piped in meanwhile would be ignored: refuse them.
+  const piped = options.named || prepared ? undefined : watchStdin(io.stdin, io.stdinIsTTY);
+  const verified = run({ ...inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() => progress.stop());
+  const { result, stats, warnings, policyDigest } = await verified;
+  if (piped && (await piped.settle())) throw new UsageError('stdin has data, but no input was named, so the current directory was verified instead: add `-` to verify what is piped in');
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   io.stdout(formatter(result, { color: options.color, noHeaders: (argv as { headers?: boolean }).headers === false }));
   if (options.output === 'github' && io.env.GITHUB_STEP_SUMMARY) {
@@ -188,10 +213,40 @@ export class UsageError extends Error {
   readonly code = 'USAGE_ERROR';
 }
 
+/**
+ * Watches stdin while the current directory is verified: `settle()` says whether anything but
+ * whitespace arrived by the end of the run (or within a short grace after it). Never waits for a
+ * writer that keeps the pipe open without writing.
+ */
+function watchStdin(stdin: NodeJS.ReadableStream, isTTY: boolean | undefined): { settle(): Promise<boolean> } | undefined {
+  if (isTTY) return undefined;
+  let data = false;
+  let ended = false;
+  const onData = (chunk: unknown) => {
+    if (String(chunk).trim() !== '') data = true;
+  };
+  const onEnd = () => void (ended = true);
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  stdin.once('error', onEnd);
+  return {
+    async settle() {
+      if (!data && !ended) await new Promise((r) => setTimeout(r, STDIN_GRACE_MS));
+      stdin.off('data', onData);
+      stdin.pause();
+      (stdin as { unref?: () => void }).unref?.();
+      return data;
+    },
+  };
+}
+const STDIN_GRACE_MS = 100;
+
 export interface CliIO {
   cwd: string;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
+  /** Whether stdin is a terminal (nothing is piped in); absent: not a terminal. */
+  stdinIsTTY?: boolean;
   stdin: NodeJS.ReadableStream;
   stdout: (text: string) => void;
   stderr: (text: string) => void;

@@ -24,6 +24,8 @@ export interface RepoConfig {
   requestTimeout?: string;
   /** `--offline` by default. */
   offline?: boolean;
+  /** Mirrors TAP's install value `allow_unmatched_images` (default false: images no Tanzu pattern matches are denied). */
+  tanzuAllowUnmatchedImages?: boolean;
   /** In-house custom resources: kind → image paths, as Kyverno's imageExtractors (every policy judges them). */
   extractors?: Record<string, { name: string; path: string; value?: string; key?: string; jmesPath?: string }[]>;
   /** `pin` settings: Helm values image maps to pin (values files absolute). */
@@ -53,6 +55,7 @@ const KNOWN_KEYS = new Set([
   'timeout',
   'requestTimeout',
   'offline',
+  'tanzuAllowUnmatchedImages',
   'extractors',
   'pin',
 ]);
@@ -177,6 +180,7 @@ function validateConfig(raw: unknown, file: string, lineOf: (key: string) => num
     timeout: duration('timeout'),
     requestTimeout: duration('requestTimeout'),
     offline: bool('offline'),
+    ...(c.tanzuAllowUnmatchedImages !== undefined && { tanzuAllowUnmatchedImages: bool('tanzuAllowUnmatchedImages') }),
     ...(c.cache !== undefined && { cache: cacheConfig(c.cache, at('cache')) }),
     ...(c.extractors !== undefined && { extractors: extractorsConfig(c.extractors, at('extractors')) }),
     ...(c.pin !== undefined && { pin: pinConfig(c.pin, file, at('pin')) }),
@@ -233,21 +237,22 @@ function pinConfig(raw: unknown, file: string, where: string): NonNullable<RepoC
 }
 
 /**
- * The `.verify-images/` directory nearest to `cwd`, looking up to the repository root: the
- * root's for most repositories, an app's own in a monorepo that keeps policies per app.
+ * Every `.verify-images/` from the repository root down to `cwd`, the root's first: nearer folders
+ * add policies (an app's own in a monorepo), never replace the root's. Otherwise running in an app
+ * folder (as Argo CD's CMP does) could drop what a run from the root enforces.
  */
-function nearestPolicyDir(cwd: string): string | undefined {
-  const root = repoRoot(cwd);
+export function policyDirs(cwd: string, root = repoRoot(cwd)): string[] {
+  const found: string[] = [];
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, '.verify-images');
-    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
-    if (dir === root || path.dirname(dir) === dir) return undefined;
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) found.unshift(candidate);
+    if (dir === root || path.dirname(dir) === dir) return found;
   }
 }
 
 /**
  * Where policies come from, in order: `--policy` paths, the config's `policies`,
- * the nearest `.verify-images/` up to the repository root. Throws ConfigError when there is none.
+ * every `.verify-images/` from the repository root down to `cwd`. Throws ConfigError when there is none.
  */
 export function policyPaths(cwd: string, flags: string[] | undefined, config: RepoConfig): string[] {
   if (flags && flags.length > 0) {
@@ -259,8 +264,8 @@ export function policyPaths(cwd: string, flags: string[] | undefined, config: Re
     for (const p of config.policies) if (!existsSync(p)) throw new ConfigError(`policy path ${p} (from the config): no such file or directory`);
     return config.policies;
   }
-  const fallback = nearestPolicyDir(cwd);
-  if (fallback) return [fallback];
+  const dirs = policyDirs(cwd);
+  if (dirs.length > 0) return dirs;
   throw new ConfigError(
     'no policy found: pass --policy FILE|DIR, list "policies" in .verify-imagesrc.yaml, or add a .verify-images/ directory at the repository root',
   );

@@ -6,7 +6,7 @@
 import { matchBindings } from '../policy/ivpol/load.js';
 import { workloadFor, valuePosition } from '../manifests/extract.js';
 import { extractByPaths, type PathExtractor } from '../manifests/path-extract.js';
-import type { ImageUse, ManifestObject } from '../manifests/types.js';
+import { ManifestError, type ImageUse, type ManifestObject } from '../manifests/types.js';
 import { ruleKey, type CelRequirement, type Policy } from '../policy/model.js';
 import { appliesTo, kindMatches } from '../policy/resources.js';
 
@@ -25,13 +25,15 @@ export function extraExtractor(policies: readonly Policy[], config: ConfigExtrac
     const workload = workloadFor(obj.object);
     for (const x of kyverno) {
       if (!kindMatches(x.kind, workload)) continue;
-      for (const u of extractByPaths(obj, x.extractors, workload)) if (fresh({ ...u, onlyFor: x.onlyFor })) out.push({ ...u, onlyFor: x.onlyFor });
+      for (const u of extractEach(obj, x.extractors, workload, extractorOwner(x.onlyFor, x.kind))) {
+        if (fresh({ ...u, onlyFor: x.onlyFor })) out.push({ ...u, onlyFor: x.onlyFor });
+      }
     }
     for (const [kind, extractors] of fromConfig) {
       if (!kindMatches(kind, workload)) continue;
       const w = { ...workload, createsPods: true };
       Object.defineProperty(w, 'object', { value: obj.object, enumerable: false });
-      for (const u of extractByPaths(obj, extractors, w)) if (fresh(u)) out.push(u);
+      for (const u of extractEach(obj, extractors, w, `the config's extractors for ${kind}`)) if (fresh(u)) out.push(u);
     }
     if (cel) for (const u of cel(obj, [...known, ...out])) out.push(u);
     return out;
@@ -39,6 +41,31 @@ export function extraExtractor(policies: readonly Policy[], config: ConfigExtrac
 }
 
 export type Extractor = (obj: ManifestObject, known: readonly ImageUse[]) => ImageUse[];
+
+/** `the imageExtractors of policy P (file, rules[0].verifyImages[0]) for Kind`, from a rule key. */
+function extractorOwner(ruleKey: string, kind: string): string {
+  const [file, name, path] = ruleKey.split('#');
+  return `the imageExtractors of policy ${name} (${file}, ${path}) for ${kind}`;
+}
+
+/**
+ * Each extractor's images in an object it applies to. One that finds none there is a manifest error
+ * naming it: a path to the image strings themselves (Kyverno's `path` names the object holding
+ * `value`), a misspelt segment, would otherwise leave the object's images unchecked.
+ */
+function extractEach(obj: ManifestObject, extractors: readonly PathExtractor[], workload: ImageUse['workload'], from: string): ImageUse[] {
+  const out: ImageUse[] = [];
+  for (const x of extractors) {
+    const found = extractByPaths(obj, [x], workload);
+    if (found.length === 0) {
+      const name = `${workload.kind}${workload.name ? ` ${workload.name}` : ''}`;
+      const shape = /\/(image|[\w-]*Image|ref)$/.test(x.path) && x.value === undefined ? ` (its path names the object holding the image, whose field \`value\` defaults to \`image\`: try ${x.path.replace(/\/[^/]+$/, '')})` : '';
+      throw new ManifestError(`${from}: extractor "${x.name}" (path ${x.path}${x.value ? `, value ${x.value}` : ''}) applies to ${name} but finds no image in it${shape}; its images would go unchecked`, { file: obj.file, line: obj.line, column: obj.column });
+    }
+    out.push(...found);
+  }
+  return out;
+}
 
 /** An extractor for the policies' CEL `images[]`, or undefined when none has any. */
 export function celExtractor(policies: readonly Policy[]): Extractor | undefined {

@@ -33,6 +33,8 @@ export async function judgeCelRule(s: RuleSelection, ref: ImageRef, uses: ImageU
   const done = (status: 'pass' | 'fail' | 'error', reasons: string[], signers: string[] = []): PolicyVerdict => ({
     ...base,
     status: status === 'fail' && rule.mode === 'audit' ? 'warn' : status,
+    // Undecided because an attestor cannot be evaluated here: blocks under Audit and failurePolicy Ignore too.
+    ...(status === 'error' && reasons.some((r) => /(^|: )unsupported: /.test(r)) && { onError: 'block' as const, unsupported: true as const }),
     reasons,
     ...(signers.length > 0 && { signers: [...new Set(signers)] }),
   });

@@ -8,10 +8,10 @@ import { parseReference, registryHost, type ImageRef } from '../images/reference
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
-import type { DenyCheck, KeyRequirement, Policy, Requirement, RuleSelection } from '../policy/model.js';
+import type { DenyCheck, KeyRequirement, Policy, PolicyRule, Requirement, RuleSelection } from '../policy/model.js';
 import { imageVars } from '../policy/conditions.js';
 import { noCache } from '../cache/verdict-cache.js';
-import { attestationCacheSubject } from './cache-subject.js';
+import { attestationCacheSubject, evidenceSite } from './cache-subject.js';
 import { decideDeny } from './deny.js';
 import { imageMatch, selectRules } from '../policy/select.js';
 import { createKeyResolver, describeKeyError, type KeyResolver } from '../keys/resolve.js';
@@ -120,14 +120,23 @@ function selectionsFor(ref: ImageRef, uses: ImageUse[], policies: Policy[]): Map
     for (const s of selectRules(policies, ref, use.workload, use.onlyFor)) {
       const key = `${s.policy.file}#${s.policy.name}#${s.rule.path}`;
       const seen = selections.get(key);
-      // Of several workloads using the image, the strictest selection judges: checked beats skipped, an error beats both.
-      if (!seen || strictness(s) > strictness(seen)) selections.set(key, s);
+      // Of several workloads using the image, the strictest selection judges: checked beats skipped, an error beats both;
+      // and the strictest mode of their namespaces (Enforce, then undecided, then Audit).
+      const mode = seen ? stricterMode(seen.mode, s.mode) : s.mode;
+      const pick = !seen || strictness(s) > strictness(seen) ? s : seen;
+      selections.set(key, mode === pick.mode ? pick : { ...pick, ...(mode !== undefined && { mode }) });
     }
   }
   return selections;
 }
 
 const strictness = (s: RuleSelection) => (s.skipped ? 0 : s.selectionError ? 2 : 1);
+
+type SelectionMode = RuleSelection['mode'];
+const modeRank = (m: SelectionMode) => (m === undefined ? -1 : m === 'audit' ? 0 : m === 'enforce' ? 2 : 1);
+function stricterMode(a: SelectionMode, b: SelectionMode): SelectionMode {
+  return modeRank(b) > modeRank(a) ? b : a;
+}
 
 /**
  * Starts fetching what an image will need (digest, then signatures not already
@@ -153,17 +162,17 @@ export function prefetchImage(image: string, policies: Policy[], deps: JudgeDeps
     for (const { leaf, uncached } of leaves) {
       const sigRepo = signaturesOf(leaf, repo);
       if (leaf.kind === 'notation') {
-        if (!leaf.referrer && (await deps.cache.get(digest, leaf))) continue;
+        if (!leaf.referrer && (await deps.cache.get(digest, leaf, evidenceSite(sigRepo)))) continue;
         await deps.evidence.notationSignatures(sigRepo, digest);
         continue;
       }
       if (leaf.kind === 'attestation') {
         // A verdict the cache (local or shared) holds needs no evidence: fetching it anyway cost a fleet 2 requests per digest.
-        if (!uncached && (await deps.cache.get(digest, attestationCacheSubject(leaf, ref, digest)))) continue;
+        if (!uncached && (await deps.cache.get(digest, attestationCacheSubject(leaf, ref, digest), evidenceSite(sigRepo)))) continue;
         await Promise.all([deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
         continue;
       }
-      if (await deps.cache.get(digest, leaf)) continue;
+      if (await deps.cache.get(digest, leaf, evidenceSite(sigRepo))) continue;
       if (leaf.kind === 'certificate') await deps.evidence.bundles(sigRepo, digest);
       await deps.evidence.signatureLayers(sigRepo, digest, ref);
     }
@@ -259,7 +268,10 @@ async function judgeRule(
   resolveError: string | undefined,
   deps: JudgeDeps,
 ): Promise<PolicyVerdict> {
-  const { policy, rule } = s;
+  const { policy } = s;
+  // The mode in the workload's namespace (Kyverno overrides); undecided is judged as Enforce and, if the image would be blocked, said as undecided.
+  const undecidedMode = typeof s.mode === 'object' ? s.mode.undecided : undefined;
+  const rule = typeof s.mode === 'string' ? { ...s.rule, mode: s.mode } : undecidedMode ? { ...s.rule, mode: 'enforce' as const } : s.rule;
   const base = {
     policy: policy.name,
     file: rule.file,
@@ -269,6 +281,26 @@ async function judgeRule(
     mode: rule.mode,
     onError: rule.onError,
   } as const;
+  const verdict = await judgeSelectedRule(s, rule, base, ref, repo, digest, resolveError, deps);
+  if (undecidedMode && (verdict.status === 'fail' || verdict.status === 'error')) {
+    const note = 'this tool cannot tell whether the policy enforces or audits here, so the image is not let through';
+    return { ...verdict, status: 'error', onError: 'block', unsupported: true, reasons: [...verdict.reasons, `unsupported: ${undecidedMode}`, note] };
+  }
+  return verdict;
+}
+
+type VerdictBase = Pick<PolicyVerdict, 'policy' | 'file' | 'line' | 'rule' | 'ruleName' | 'mode' | 'onError'>;
+
+async function judgeSelectedRule(
+  s: RuleSelection,
+  rule: PolicyRule,
+  base: VerdictBase,
+  ref: ImageRef,
+  repo: Repository,
+  digest: string | undefined,
+  resolveError: string | undefined,
+  deps: JudgeDeps,
+): Promise<PolicyVerdict> {
   if (s.skipped) return { ...base, status: 'skip', reasons: ['excluded by the policy (skipImageReferences / exclude)'] };
   if (s.selectionError) return { ...base, onError: 'block', status: 'error', reasons: [s.selectionError] };
 
@@ -298,8 +330,10 @@ async function judgeRule(
   }
   if (outcome.unsupported) {
     // failurePolicy Ignore is for registry trouble; a requirement we cannot evaluate would be evaluated by the cluster.
-    const note = 'this tool cannot evaluate that requirement, so the image is not let through (whatever failurePolicy says)';
-    return { ...base, onError: 'block', status, reasons: [...outcome.reasons, note] };
+    // Under Audit too: what the text says (not let through) is what the exit code does (3).
+    const note = 'this tool cannot evaluate that requirement, so the image is not let through (whatever failurePolicy or the policy\'s Audit mode says)';
+    const blocked = outcome.status === 'fail' && rule.mode === 'enforce' ? 'fail' : 'error';
+    return { ...base, onError: 'block', status: blocked, unsupported: true, reasons: [...outcome.reasons, note] };
   }
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }
@@ -353,7 +387,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
       return { status: 'error', reasons: [describeKeyError(err)] };
     }
   }
-  const cached = await deps.cache.get(digest, leaf);
+  const cached = await deps.cache.get(digest, leaf, evidenceSite(sigRepo));
   if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
   if (leaf.bundlesOnly) {
     const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
@@ -377,7 +411,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
   }
   const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] }, ...(deps.now && { now: deps.now() }) });
   const reasons = result.reasons;
-  if (result.ok) deps.cache.put(digest, leaf, { reasons, signer: result.signer });
+  if (result.ok) deps.cache.put(digest, leaf, evidenceSite(sigRepo), { reasons, signer: result.signer });
   return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };
 }
 

@@ -10,6 +10,7 @@ import type { NotationRequirement } from '../policy/model.js';
 import type { Descriptor, Repository } from '../registry/types.js';
 import { type SignatureOutcome, type TrustStatement, verifyNotationSignature } from '../verify/notation/verify.js';
 import type { VerdictCache } from '../cache/verdict-cache.js';
+import { evidenceSite } from './cache-subject.js';
 import type { Evidence } from './evidence.js';
 import type { LeafTarget } from './signed-leaves.js';
 
@@ -27,7 +28,7 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
   // attestations, whose payloads the conditions read). Not under a fixed clock (`verify-images
   // test`'s `now:`): the entry's bound is checked against the real one.
   if (!leaf.referrer && !deps.now) {
-    const cached = await deps.cache?.get(target.digest, leaf);
+    const cached = await deps.cache?.get(target.digest, leaf, evidenceSite(target.sigRepo));
     if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
   }
   const statement = trustStatement(leaf);
@@ -41,7 +42,7 @@ export async function checkNotationLeaf(leaf: NotationRequirement, target: LeafT
   if (!leaf.referrer) {
     const { validUntil, ...outcome } = await signedBy(target.sigRepo, descriptor, name, statement, leaf, deps, now);
     if (outcome.status === 'pass' && !outcome.warnings?.length && !deps.now) {
-      deps.cache?.put(target.digest, leaf, { reasons: outcome.reasons, ...(outcome.signer !== undefined && { signer: outcome.signer }), ...(validUntil && { until: validUntil.getTime() }) });
+      deps.cache?.put(target.digest, leaf, evidenceSite(target.sigRepo), { reasons: outcome.reasons, ...(outcome.signer !== undefined && { signer: outcome.signer }), ...(validUntil && { until: validUntil.getTime() }) });
     }
     return outcome;
   }

@@ -16,6 +16,8 @@ export interface PolicyVerdict {
   reasons: string[];
   /** Whether an `error` here blocks the sync (the policy's failure policy). */
   onError: 'block' | 'allow';
+  /** A requirement (or the mode) this tool cannot evaluate: an `error` that blocks whatever the mode says. */
+  unsupported?: true;
   /** Who signed, for passes: key fingerprint or certificate identity. */
   signers?: string[];
 }
@@ -78,7 +80,7 @@ export function summarize(results: ImageResult[]): Summary {
 export function blocking(image: ImageResult, unmatched: Result['unmatched']): 'fail' | 'error' | null {
   if (image.status === 'fail') return 'fail';
   if (image.status === 'unmatched' && unmatched === 'fail') return 'fail';
-  const undecided = image.policies.some((p) => p.status === 'error' && p.onError === 'block' && p.mode === 'enforce');
+  const undecided = image.policies.some((p) => p.status === 'error' && ((p.onError === 'block' && p.mode === 'enforce') || p.unsupported));
   // An image that could not even be parsed has no policy to ask; it cannot be let through.
   if (undecided || (image.status === 'error' && image.policies.length === 0)) return 'error';
   return null;

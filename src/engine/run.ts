@@ -8,17 +8,18 @@ import { directoryStore } from '../cache/directory-store.js';
 import { CACHE_KEY_ENV, cacheSecret } from '../cache/secret.js';
 import { parseCacheUrl, redisStore, sharedStoreCa } from '../cache/redis-store.js';
 import { extractImages } from '../manifests/extract.js';
+import { warnUncovered } from '../manifests/uncovered.js';
 import { readManifests } from '../manifests/fast-parse.js';
 import { extractParallel, PARALLEL_MIN_BYTES, slices, workerModule } from '../manifests/parallel-extract.js';
 import { availableParallelism } from 'node:os';
 import { ManifestError, type ImageUse, type Workload } from '../manifests/types.js';
 import { parseReference } from '../images/reference.js';
 import { loadPolicies, prepareLoaders } from '../policy/loaders.js';
-import type { Policy } from '../policy/model.js';
+import { APPLIED_NAMESPACE, type Policy } from '../policy/model.js';
 import { registryClientFor } from '../registry/from-settings.js';
 import type { CredentialStore } from '../registry/types.js';
 import type { RegistryClient } from '../registry/types.js';
-import { readSources, STDIN_NAME, type SourceText } from '../sources/files.js';
+import { readSources, SourceError, STDIN_NAME, type SourceText } from '../sources/files.js';
 import { renderKustomize } from '../sources/kustomize.js';
 import { loadTrustMaterial, type TrustMaterial } from '../verify/trusted-root.js';
 import { readPolicyFiles } from '../config/policy-files.js';
@@ -34,6 +35,11 @@ import { withCelClock } from '../policy/ivpol/clock.js';
 export interface RunOptions {
   /** Files, directories or `-`. */
   inputs: string[];
+  /** Those of `inputs` given with `-f`: read as kubectl reads them (top level only without `recursive`, `-R`). */
+  filenames?: string[];
+  recursive?: boolean;
+  /** Each input was named by the user: one that yields no Kubernetes object is an input error, not "0 images". */
+  requireObjects?: boolean;
   /** Policy files or directories, already resolved by the config stage. */
   policyPaths: string[];
   unmatched: 'allow' | 'fail';
@@ -72,6 +78,8 @@ export interface RunOptions {
   defaultNamespace?: string;
   /** No network at all: verdicts from the cache, keys and trust material from local files. */
   offline?: boolean;
+  /** TAP installed with `allow_unmatched_images: true` (config `tanzuAllowUnmatchedImages`): images no Tanzu pattern matches are not denied. */
+  tanzuAllowUnmatchedImages?: boolean;
   /** Deadline for the whole run (`--timeout`, default 60 s): images undecided then are `error`. */
   timeoutMs?: number;
   /** Deadline of one registry exchange (`--request-timeout`, default 10 s). */
@@ -128,6 +136,11 @@ export async function collectUses(
     keepObjects?: boolean;
     /** The namespace of objects that name none (see RunOptions.defaultNamespace). */
     defaultNamespace?: string;
+    /** Inputs given with -f, read as kubectl reads them (see RunOptions). */
+    filenames?: string[];
+    recursive?: boolean;
+    /** An input that yields no Kubernetes object throws (see RunOptions). */
+    requireObjects?: boolean;
     /** Inputs of at least `minBytes` characters are read by `workers` threads (default: 4 MiB, the cores up to 4; tests force it). */
     parallel?: { minBytes?: number; workers?: number };
   } = {},
@@ -135,7 +148,17 @@ export async function collectUses(
   const cwd = opts.cwd ?? process.cwd();
   const absolute = inputs.map((i) => (i === '-' ? i : path.resolve(cwd, i)));
   const onWarning = opts.onWarning && ((m: string) => opts.onWarning!(m.replaceAll(cwd + path.sep, '')));
-  const sources = opts.sources ?? (await readSources(absolute, { stdin: opts.stdin, kustomize: renderKustomize, onWarning }));
+  const kubectl = opts.filenames?.length ? { inputs: new Set(opts.filenames.map((i) => (i === '-' ? i : path.resolve(cwd, i)))), recursive: opts.recursive === true } : undefined;
+  // Objects read per input, to refuse a named input that holds none (a failed `helm template |`, a wrong path).
+  const perInput = new Map<string | undefined, number>(absolute.map((i) => [i, 0]));
+  const count = (input: string | undefined, n: number) => perInput.set(input, (perInput.get(input) ?? 0) + n);
+  const sources =
+    opts.sources ??
+    (await readSources(absolute, { stdin: opts.stdin, kustomize: renderKustomize, onWarning, onRepeated: (i) => count(i, 1), ...(kubectl && { kubectl }) }).catch((e: unknown) => {
+      // Paths as the user typed them, not as resolved.
+      if (e instanceof SourceError) e.message = e.message.replaceAll(cwd + path.sep, '');
+      throw e;
+    }));
   const uses: ImageUse[] = [];
   const valid = new Set<string>();
   let manifests = 0;
@@ -162,25 +185,46 @@ export async function collectUses(
   const bytes = sources.reduce((n, s) => n + s.text.length, 0);
   const workers = opts.parallel?.workers ?? Math.min(4, availableParallelism());
   if (!opts.extract && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
-    const units = sources.flatMap((source) => slices(displayPath(cwd, source.file), source.text, { ...(source.rendered && { rendered: true }), ...(source.origins && { origins: source.origins }) }));
+    const inputOf: (string | undefined)[] = [];
+    const units = sources.flatMap((source) => {
+      const parts = slices(displayPath(cwd, source.file), source.text, { ...(source.rendered && { rendered: true }), ...(source.origins && { origins: source.origins }) });
+      for (const _ of parts) inputOf.push(source.input);
+      return parts;
+    });
+    let unit = 0;
     for await (const part of extractParallel(units, workers)) {
       manifests += part.manifests;
+      for (const w of part.uncovered ?? []) onWarning?.(w);
+      count(inputOf[unit++], part.manifests);
       accept(part.uses);
     }
+    if (opts.requireObjects) requireObjects(perInput, cwd);
     return { uses, manifests, sources };
   }
   for (const source of sources) {
     const file = displayPath(cwd, source.file);
     for (const obj of readManifests(source.text, file)) {
       manifests++;
+      count(source.input, 1);
       const found = extractImages(obj, source);
       if (opts.extract) found.push(...opts.extract(obj, found));
+      if (found.length === 0 && onWarning) warnUncovered(obj, onWarning);
       accept(found);
       // Let network callbacks (prefetches) advance while the rest is parsed.
       if (opts.onUse && manifests % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
+  if (opts.requireObjects) requireObjects(perInput, cwd);
   return { uses, manifests, sources };
+}
+
+/** A named input with no Kubernetes object in it: nothing was verified there, which must not read as a pass. */
+function requireObjects(perInput: ReadonlyMap<string | undefined, number>, cwd: string): void {
+  for (const [input, n] of perInput) {
+    if (input === undefined || n > 0) continue;
+    const what = input === '-' ? 'stdin (it was empty or held no Kubernetes object: did the command piping into it fail?)' : `${displayPath(cwd, input)}: no Kubernetes object there (no apiVersion/kind document in a *.yaml, *.yml or *.json file)`;
+    throw new SourceError(`nothing to verify in ${what}`);
+  }
 }
 
 /** An object that names no namespace lands in the one it is applied to: the workload and the object (CEL, preconditions) say so. */
@@ -188,6 +232,11 @@ function placeIn(workload: Workload, namespace: string): void {
   workload.namespace = namespace;
   const meta = (workload.object as { metadata?: Record<string, unknown> } | undefined)?.metadata;
   if (meta && typeof meta === 'object' && meta.namespace === undefined) meta.namespace = namespace;
+}
+
+/** Namespaced policies written without a namespace land where the run applies objects, as `kubectl apply -n` and kustomize's `namespace:` place them. */
+export function placePolicies(policies: Policy[], namespace = 'default'): Policy[] {
+  return policies.map((p) => (p.namespace === APPLIED_NAMESPACE ? { ...p, namespace } : p));
 }
 
 /** Kubernetes rejects such a pod (InvalidImageName): a manifest error at the image's file:line, exit 2. */
@@ -355,7 +404,8 @@ async function pipeline(
   // Policies first (small), so each image can be prefetched the moment it is parsed.
   const set = await loadPolicySet(options.policyPaths, options.cwd);
   requireImageRules(set, options.policyPaths, options.policies, options.cwd);
-  const policies = [...set.policies, ...(options.policies ?? [])];
+  let policies = placePolicies([...set.policies, ...(options.policies ?? [])], options.defaultNamespace);
+  if (options.tanzuAllowUnmatchedImages) policies = policies.map((p) => (p.format === 'tanzu' ? { ...p, rules: p.rules.filter((r) => !r.unmatchedDefault) } : p));
   for (const p of policies) warnings.push(...(p.warnings ?? []));
   const seen = new Set<string>();
   const onUse = (use: ImageUse) => {
@@ -374,6 +424,8 @@ async function pipeline(
         onWarning: (m) => warnings.push(m),
         ...(extract && { extract }),
         ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
+        ...(options.filenames && { filenames: options.filenames, recursive: options.recursive === true }),
+        ...(options.requireObjects && { requireObjects: true }),
         keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined)),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;

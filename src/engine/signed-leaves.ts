@@ -19,7 +19,7 @@ import type { TrustMaterial } from '../verify/types.js';
 import type { Evidence, FoundBundle } from './evidence.js';
 import { signatureTag } from './evidence.js';
 import type { VerdictCache } from '../cache/verdict-cache.js';
-import { attestationCacheSubject } from './cache-subject.js';
+import { attestationCacheSubject, evidenceSite } from './cache-subject.js';
 
 export interface LeafDeps {
   evidence: Evidence;
@@ -69,7 +69,7 @@ function isSignatureBundle(b: FoundBundle): boolean {
  */
 export async function checkCertificateLeaf(leaf: CertificateRequirement, target: LeafTarget, deps: LeafDeps): Promise<LeafOutcome> {
   const { digest, sigRepo } = target;
-  const cached = await deps.cache.get(digest, leaf);
+  const cached = await deps.cache.get(digest, leaf, evidenceSite(sigRepo));
   if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
   let trust: SigstoreTrust;
   try {
@@ -112,7 +112,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
     }
     result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust, ...(deps.now && { now: deps.now() }) });
   }
-  if (result.ok) deps.cache.put(digest, leaf, { reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) });
+  if (result.ok) deps.cache.put(digest, leaf, evidenceSite(sigRepo), { reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) });
   return { status: result.ok ? 'pass' : 'fail', reasons: result.reasons, ...(result.signer !== undefined && { signer: result.signer }) };
 }
 
@@ -142,7 +142,7 @@ export async function checkKeyBundles(leaf: KeyRequirement, target: LeafTarget, 
     const where = bundles.length > 1 ? `signature bundle ${i + 1}` : 'signature bundle';
     if (r.ok) {
       const reasons = [`${where}: signed by ${r.signer}`];
-      deps.cache.put(target.digest, leaf, { reasons, ...(r.signer !== undefined && { signer: r.signer }) });
+      deps.cache.put(target.digest, leaf, evidenceSite(target.sigRepo), { reasons, ...(r.signer !== undefined && { signer: r.signer }) });
       return { status: 'pass', reasons, ...(r.signer !== undefined && { signer: r.signer }) };
     }
     failures.push(`${where}: ${r.reason}`);
@@ -159,7 +159,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
   const { digest, sigRepo } = target;
   const image = imageVars(target.ref, digest);
   const cacheSubject = attestationCacheSubject(leaf, target.ref, digest);
-  const cached = await deps.cache.get(digest, cacheSubject);
+  const cached = await deps.cache.get(digest, cacheSubject, evidenceSite(sigRepo));
   if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
 
   let evidence: AttestationEvidence[];
@@ -245,7 +245,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
     }
     reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies the conditions${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
   }
-  deps.cache.put(digest, cacheSubject, { reasons, ...(signer !== undefined && { signer }) });
+  deps.cache.put(digest, cacheSubject, evidenceSite(sigRepo), { reasons, ...(signer !== undefined && { signer }) });
   // The verified statements, for ImageValidatingPolicy's extractPayload (never an unverified one).
   return { status: 'pass', reasons, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };
 }

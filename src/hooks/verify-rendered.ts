@@ -2,7 +2,6 @@
 // with the repository's config and policies. Writes the text to a temporary file so that the
 // engine reads the very bytes the hook emits.
 
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,7 +79,7 @@ export async function verifyRendered(
   settings: HookSettings,
   app = '.',
 ): Promise<RenderedVerification> {
-  const { loadConfig, policyPaths } = await import('../config/load.js');
+  const { loadConfig, policyDirs, policyPaths } = await import('../config/load.js');
   const { run } = await import('../engine/run.js');
   const { exitCode } = await import('../engine/result.js');
   const { config } = await loadConfig(root);
@@ -91,7 +90,8 @@ export async function verifyRendered(
     const { result, warnings } = await run({
       inputs: typeof rendered === 'string' ? [file] : [],
       ...(typeof rendered !== 'string' && { sources: rendered.sources }),
-      policyPaths: policyPaths(root, settings.policies ?? (config.policies ? undefined : rootPolicies(root)), config),
+      // The root's `.verify-images/` and those between it and the app: nearer folders add, never replace.
+      policyPaths: policyPaths(root, settings.policies ?? (config.policies ? undefined : nonEmpty(policyDirs(path.resolve(root, app), root))), config),
       unmatched: settings.unmatched ?? config.unmatched ?? 'allow',
       concurrency: settings.concurrency ?? config.concurrency ?? 16,
       cache: settings.cacheDir ?? config.cacheDir ?? '',
@@ -101,6 +101,7 @@ export async function verifyRendered(
       trustedRoot: settings.trustedRoot ?? config.trustedRoot,
       timeoutMs: settings.timeoutMs ?? (config.timeout === undefined ? undefined : parseDuration(config.timeout)),
       ...(config.extractors && { extractors: config.extractors }),
+      ...(config.tanzuAllowUnmatchedImages && { tanzuAllowUnmatchedImages: true }),
       ...(settings.defaultNamespace && { defaultNamespace: settings.defaultNamespace }),
       cwd: root,
     });
@@ -117,9 +118,8 @@ export async function verifyRendered(
 }
 
 /** `.verify-images/` at the root we were given (the CMP's tree may have no `.git` to find it by). */
-function rootPolicies(root: string): string[] | undefined {
-  const dir = path.join(root, '.verify-images');
-  return existsSync(dir) ? [dir] : undefined;
+function nonEmpty(list: string[]): string[] | undefined {
+  return list.length > 0 ? list : undefined;
 }
 
 /** One line for a Job termination message or an Event: the verdict and the first blocking reasons. */

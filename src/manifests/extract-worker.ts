@@ -3,6 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { extractImages } from './extract.js';
+import { warnUncovered } from './uncovered.js';
 import { readManifests } from './fast-parse.js';
 import type { ExtractUnit, UnitResult } from './parallel-extract.js';
 import type { ImageUse } from './types.js';
@@ -11,12 +12,15 @@ parentPort!.on('message', ({ id, unit }: { id: number; unit: ExtractUnit }) => {
   let result: UnitResult;
   try {
     const uses: ImageUse[] = [];
+    const uncovered: string[] = [];
     let manifests = 0;
     for (const obj of readManifests(unit.text, unit.file, unit.base)) {
       manifests++;
-      uses.push(...extractImages(obj, unit.context));
+      const found = extractImages(obj, unit.context);
+      if (found.length === 0) warnUncovered(obj, (m) => uncovered.push(m));
+      uses.push(...found);
     }
-    result = { uses, manifests };
+    result = { uses, manifests, ...(uncovered.length > 0 && { uncovered }) };
   } catch (err) {
     const e = err as Error & { code?: string; position?: unknown };
     result = { error: { message: e.message, code: e.code, position: e.position } };

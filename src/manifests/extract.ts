@@ -47,7 +47,9 @@ export function podSpecPath(apiVersion: string, kind: string): string[] | undefi
 export function extractImages(obj: ManifestObject, source?: SourceContext): ImageUse[] {
   const object = obj.object;
   const custom = customResource(String(object.apiVersion), String(object.kind));
-  const specPath = podSpecPath(String(object.apiVersion), String(object.kind)) ?? custom?.podSpec;
+  const builtIn = podSpecPath(String(object.apiVersion), String(object.kind));
+  // A controller outside the tables (OpenKruise CloneSet, OpenShift DeploymentConfig…) is known by its shape.
+  const specPath = builtIn ?? custom?.podSpec ?? (custom?.extractors ? undefined : podSpecByShape(object));
   if (custom?.extractors) {
     const workload = workloadOf(object, []);
     workload.createsPods = true;
@@ -58,7 +60,7 @@ export function extractImages(obj: ManifestObject, source?: SourceContext): Imag
   if (!spec) return [];
 
   const workload = workloadOf(object, specPath);
-  if (custom) workload.createsPods = true;
+  if (!builtIn) workload.createsPods = true;
   const origin = source?.origins?.get(objectKey(object));
   const uses: ImageUse[] = [];
   const add = (image: unknown, container: unknown, field: ImageUse['field'], segments: Segment[]) => {
@@ -101,6 +103,20 @@ export function extractImages(obj: ManifestObject, source?: SourceContext): Imag
     });
   }
   return uses;
+}
+
+/** Where other controllers keep their pod template: Deployment-like, then CronJob-like. */
+const POD_TEMPLATE_PATHS = [
+  ['spec', 'template', 'spec'],
+  ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+];
+
+/** The path of a PodSpec (an object whose `containers` list holds an image) in an object of any kind. */
+function podSpecByShape(object: Record<string, unknown>): string[] | undefined {
+  return POD_TEMPLATE_PATHS.find((p) => {
+    const containers = asRecord(getIn(object, p))?.containers;
+    return Array.isArray(containers) && containers.some((c) => typeof asRecord(c)?.image === 'string');
+  });
 }
 
 /** The workload an object is, whatever its kind (for CEL extractors of custom resources). */

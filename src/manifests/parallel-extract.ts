@@ -21,7 +21,7 @@ export interface ExtractUnit {
   context: SourceContext;
 }
 
-export type UnitResult = { uses: ImageUse[]; manifests: number } | { error: { message: string; code?: string; position?: unknown } };
+export type UnitResult = { uses: ImageUse[]; manifests: number; uncovered?: string[] } | { error: { message: string; code?: string; position?: unknown } };
 
 /** A file's text cut at `---` lines into slices of about `size` characters (whole documents each). */
 export function slices(file: string, text: string, context: SourceContext, size = SLICE_BYTES): ExtractUnit[] {
@@ -48,7 +48,7 @@ export function slices(file: string, text: string, context: SourceContext, size 
  * The results of `units` in their order, read by up to `workers` threads (default: the cores,
  * at most 4). A slice's error is thrown where the sequential reader would have thrown it.
  */
-export async function* extractParallel(units: readonly ExtractUnit[], workers = Math.min(4, availableParallelism())): AsyncGenerator<{ uses: ImageUse[]; manifests: number }> {
+export async function* extractParallel(units: readonly ExtractUnit[], workers = Math.min(4, availableParallelism())): AsyncGenerator<{ uses: ImageUse[]; manifests: number; uncovered?: string[] }> {
   const pool = Array.from({ length: Math.max(1, Math.min(workers, units.length)) }, () => startWorker());
   const pending = new Map<number, { resolve: (r: UnitResult) => void; reject: (e: Error) => void }>();
   const results: Promise<UnitResult>[] = [];

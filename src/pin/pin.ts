@@ -11,7 +11,7 @@ import { repoRoot } from '../config/load.js';
 import { renderChartInputs } from './helm-charts.js';
 import { type HelmMapping, planPins } from './plan.js';
 import type { PinResult } from './types.js';
-import { writeFiles } from './write.js';
+import { removeStaleTempsBeside, writeFiles } from './write.js';
 
 export interface PinOptions extends RunOptions {
   /** Helm values image maps to pin (absolute values files). */
@@ -50,7 +50,9 @@ export async function pinImages(options: PinOptions): Promise<PinOutput> {
     const { files, pin } = applyPlan(plan);
     // Stdin has no file to write: its pinned text is handed back (printed by `pin - --write`).
     const stdin = out.stdin === undefined ? undefined : (files.find((f) => f.path === STDIN_NAME)?.after ?? out.stdin);
-    if (options.write) await writeFiles(files.filter((f) => f.path !== STDIN_NAME), { root: repoRoot(cwd), force: options.force });
+    const onDisk = files.filter((f) => f.path !== STDIN_NAME);
+    if (options.write) await writeFiles(onDisk, { root: repoRoot(cwd), force: options.force });
+    else await removeStaleTempsBeside(onDisk.map((f) => f.path));
     return { ...out, pin, files, ...(stdin !== undefined && { pinnedStdin: stdin }) };
   } finally {
     await charts.cleanup();

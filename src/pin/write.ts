@@ -44,7 +44,11 @@ export async function writeFiles(files: readonly FileWrite[], opts: WriteOptions
   try {
     for (const p of planned) {
       await removeStaleTemps(path.dirname(p.target));
-      temps.push(await writeTemp(p.target, p.after, p.mode));
+      try {
+        temps.push(await writeTemp(p.target, p.after, p.mode));
+      } catch (e) {
+        throw new Error(`cannot write the new text of ${p.file} beside it: ${(e as Error).message}`);
+      }
     }
   } catch (e) {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
@@ -89,13 +93,24 @@ async function writeTemp(target: string, text: string, mode: number): Promise<st
   const temp = path.join(path.dirname(target), `.${path.basename(target)}${TEMP_MARK}${process.pid}-${Date.now().toString(36)}`);
   const handle = await open(temp, 'wx', 0o600);
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await chmod(temp, mode);
+  } catch (e) {
+    // A full disk leaves a partial (often empty) file: it is not left behind.
+    await rm(temp, { force: true });
+    throw e;
   }
-  await chmod(temp, mode);
   return temp;
+}
+
+/** A run that only shows the diff also clears what killed runs left beside the files it would edit. */
+export async function removeStaleTempsBeside(files: readonly string[]): Promise<void> {
+  for (const dir of new Set(files.map((f) => path.dirname(f)))) await removeStaleTemps(dir);
 }
 
 /** Temporary files left by a run that was killed (its process is gone): removed before writing beside them. */

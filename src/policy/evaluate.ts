@@ -49,7 +49,8 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
     case 'all': {
       const outs = req.of.map((r) => evaluate(r, leaf));
       // Any failure decides; otherwise one undecidable child leaves the whole undecided.
-      if (outs.some((o) => o.status === 'fail')) return { status: 'fail', reasons: notPassing(outs) };
+      // (An unsupported sibling still says so: under Audit the failure alone would only warn.)
+      if (outs.some((o) => o.status === 'fail')) return { status: 'fail', reasons: notPassing(outs), ...(outs.some((o) => o.unsupported) && { unsupported: true as const }) };
       if (outs.some((o) => o.status === 'error')) return undecided(outs, notPassing(outs));
       return withWarnings({ status: 'pass', reasons: outs.flatMap((o) => o.reasons) }, outs);
     }

@@ -12,6 +12,12 @@ export interface PolicySource {
   line: number;
 }
 
+/**
+ * The namespace of a namespaced policy written without one: replaced by the namespace the run
+ * applies objects to (`-n`, the hook's destination; else kubectl's `default`) before judging.
+ */
+export const APPLIED_NAMESPACE = '\0applied';
+
 /** A policy document as loaded (one ClusterPolicy, one ClusterImagePolicy…). */
 export interface Policy extends PolicySource {
   format: PolicyFormat;
@@ -46,6 +52,16 @@ export interface ImageMatcher {
 /** What happens when a rule fails. */
 export type RuleMode = 'enforce' | 'audit';
 
+export interface ModeOverride {
+  mode: RuleMode;
+  /** Namespace patterns (`*`, `?`); absent: every namespace the selector admits. */
+  namespaces?: string[];
+  /** Where it is written, e.g. `spec.validationFailureActionOverrides[0]`. */
+  path: string;
+  /** A namespaceSelector is present: whether it admits a namespace cannot be known from manifests. */
+  namespaceSelector?: true;
+}
+
 /** A single verification rule: one Kyverno verifyImages entry, one CIP. */
 export interface PolicyRule extends PolicySource {
   /** Path inside the policy, e.g. `rules[0].verifyImages[0]` or `spec`. */
@@ -56,6 +72,12 @@ export interface PolicyRule extends PolicySource {
   /** Which workloads the rule judges; absent = all. Pure data evaluated by appliesTo(). */
   resources?: ResourceFilter;
   mode: RuleMode;
+  /**
+   * Kyverno `spec.validationFailureActionOverrides`, in order: the first whose namespaces match the
+   * workload's sets the mode. A `namespaceSelector` needs the namespace's labels, which manifests do
+   * not carry: such an override leaves the mode undecided there.
+   */
+  modeOverrides?: ModeOverride[];
   /** Whether an undecidable image (registry/network error) blocks: Kyverno failurePolicy, CIP always. */
   onError: 'block' | 'allow';
   digest: DigestPolicy;
@@ -68,6 +90,8 @@ export interface PolicyRule extends PolicySource {
   skipNamespaces?: string[];
   /** Kyverno `imageRegistryCredentials.secrets` as `namespace/name`: pull secrets read in cluster mode. */
   pullSecrets?: string[];
+  /** The installation's verdict for images no other rule of the policy matches (TAP's allow_unmatched_images: false). */
+  unmatchedDefault?: true;
   /** Kyverno imageExtractors: for objects of these kinds, images at these paths, judged by this rule only. */
   imageExtractors?: { kind: string; extractors: import('../manifests/path-extract.js').PathExtractor[] }[];
 }
@@ -323,6 +347,8 @@ export interface RuleSelection {
   skipped: boolean;
   /** Whether the rule applies could not be evaluated (Kyverno preconditions): the rule reports it as an error. */
   selectionError?: string;
+  /** The mode in the workload's namespace (overrides applied); `undecided` when only the cluster could tell. */
+  mode?: RuleMode | { undecided: string };
 }
 
 export type { Workload };

@@ -3,8 +3,8 @@
 
 import { cipGlobMatch, kyvernoGlobMatch } from '../images/glob.js';
 import { kyvernoName, notationScope, type ImageRef } from '../images/reference.js';
-import { ruleKey, type ImageMatcher, type Policy, type RuleSelection, type Workload } from './model.js';
-import { appliesTo, namespaceOf } from './resources.js';
+import { ruleKey, type ImageMatcher, type Policy, type PolicyRule, type RuleMode, type RuleSelection, type Workload } from './model.js';
+import { appliesTo, namespaceOf, wildcardMatch } from './resources.js';
 
 /** `onlyFor`: the use was found by one rule's own extractors; only that rule judges it. */
 export function selectRules(policies: readonly Policy[], ref: ImageRef, workload: Workload, onlyFor?: string): RuleSelection[] {
@@ -21,10 +21,34 @@ export function selectRules(policies: readonly Policy[], ref: ImageRef, workload
       const applies = rule.cel?.applies?.(workload, ref.raw);
       if (applies === false) continue;
       const skipped = m === 'skip' || (rule.skipNamespaces?.includes(namespaceOf(workload)) ?? false);
-      out.push({ policy, rule, skipped, ...(typeof applies === 'string' && { selectionError: applies }) });
+      const mode = rule.modeOverrides ? modeIn(rule, namespaceOf(workload)) : undefined;
+      out.push({ policy, rule, skipped, ...(typeof applies === 'string' && { selectionError: applies }), ...(mode !== undefined && { mode }) });
     }
   }
   return out;
+}
+
+/**
+ * Kyverno's validationFailureActionOverrides: the first override naming the namespace decides. One
+ * with a namespaceSelector decides only if the namespace's labels match, which manifests cannot
+ * tell: when that could change the mode, the rule is judged as neither (undecided). An override
+ * with neither namespaces nor selector never applies (Kyverno's selector of nothing).
+ */
+export function modeIn(rule: PolicyRule, namespace: string): NonNullable<RuleSelection['mode']> {
+  const possible = new Set<RuleMode>();
+  let why: string | undefined;
+  let decided = false;
+  for (const o of rule.modeOverrides ?? []) {
+    if (o.namespaces ? !o.namespaces.some((p) => wildcardMatch(p, namespace)) : !o.namespaceSelector) continue;
+    possible.add(o.mode);
+    if (!o.namespaceSelector) {
+      decided = true;
+      break;
+    }
+    why ??= `${o.path}.namespaceSelector: whether ${o.mode === 'enforce' ? 'Enforce' : 'Audit'} applies in namespace ${namespace} depends on the namespace's labels, which manifests do not hold`;
+  }
+  if (!decided) possible.add(rule.mode);
+  return possible.size === 1 ? [...possible][0]! : { undecided: why ?? 'validationFailureActionOverrides' };
 }
 
 /** `include` a pattern and no `exclude` one → match; both → skip (Kyverno skipImageReferences). */

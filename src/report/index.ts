@@ -10,6 +10,7 @@ import { format as github } from './github.js';
 import { format as markdown } from './markdown.js';
 import { format as html } from './html.js';
 import { format as name } from './name.js';
+import { escapeResult } from './escape.js';
 
 export interface FormatOptions {
   color: boolean;
@@ -19,17 +20,23 @@ export interface FormatOptions {
 
 type Formatter = (result: Readonly<Result>, options: FormatOptions) => string;
 
+/** Formats read by people (terminals, CI pages, PR comments): control characters from manifests escaped. */
+const shown =
+  (f: Formatter): Formatter =>
+  (r, o) =>
+    f(escapeResult(r), o);
+
 export const formats = new Map<string, Formatter>([
-  ['table', (r, o) => table(r, { color: o.color, noHeaders: o.noHeaders })],
-  ['wide', (r, o) => table(r, { color: o.color, wide: true, noHeaders: o.noHeaders })],
+  ['table', shown((r, o) => table(r, { color: o.color, noHeaders: o.noHeaders }))],
+  ['wide', shown((r, o) => table(r, { color: o.color, wide: true, noHeaders: o.noHeaders }))],
   ['json', (r) => json(r)],
   ['yaml', (r) => yaml(r)],
-  ['sarif', (r) => sarif(r)],
-  ['junit', (r) => junit(r)],
-  ['github', (r) => github(r)],
-  ['markdown', (r) => markdown(r)],
-  ['html', (r) => html(r)],
-  ['name', (r) => name(r)],
+  ['sarif', shown((r) => sarif(r))],
+  ['junit', shown((r) => junit(r))],
+  ['github', shown((r) => github(r))],
+  ['markdown', shown((r) => markdown(r))],
+  ['html', shown((r) => html(r))],
+  ['name', shown((r) => name(r))],
 ]);
 
 /** Names for `-o`, in help order. */

@@ -1,6 +1,6 @@
 // Manifest text from files, directories (recursively), stdin and kustomizations.
 
-import { readFileSync, realpathSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, type Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractImages, objectKey } from '../manifests/extract.js';
@@ -16,29 +16,41 @@ export class SourceError extends Error {
 export interface SourceText extends SourceContext {
   file: string;
   text: string;
+  /** The input (as given to readSources) this text was read for: "nothing to verify in …" names it. */
+  input?: string;
 }
 
 export interface ReadSourcesOptions {
   stdin?: NodeJS.ReadableStream;
   /** Renders a kustomization directory; defaults to renderKustomize (the real kustomize). */
   kustomize?: (dir: string) => Promise<Rendered>;
-  /** Told about what was left out on purpose (a symlink leading outside its input). */
+  /** Told about what was left out on purpose. */
   onWarning?: (message: string) => void;
+  /** A file of this input was already read for an earlier one (`-f a.yaml dir/`): not read again, but the input is not empty. */
+  onRepeated?: (input: string) => void;
+  /**
+   * Inputs given with `-f` (as passed here): read as `kubectl apply -f` reads them, a directory's
+   * top level only unless `recursive` (`-R`). Other paths are read recursively.
+   */
+  kubectl?: { inputs: ReadonlySet<string>; recursive: boolean };
 }
 
 export const STDIN_NAME = '<stdin>';
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const SKIPPED_DIRS = new Set(['node_modules']);
+/** Never manifests: git's own store; installed packages (PATH form only; `-R -f` reads what kubectl reads). */
+const SKIPPED_DIRS = new Set(['.git']);
+const SKIPPED_PATH_DIRS = new Set(['.git', 'node_modules']);
 
 /**
- * Reads every input in order: a file as is, a directory recursively (`*.yaml|*.yml|*.json`, sorted,
- * skipping node_modules and hidden directories), `-` from stdin (read once, however often it is
- * named). A directory holding a kustomization is rendered with kustomize instead (a Helm chart,
- * with Chart.yaml, with `helm template`), and its subtree is not read again.
- * Inside a directory, a symlink whose target leaves that directory is not followed (Argo CD
- * refuses such repositories): it is reported through onWarning and skipped.
- * A missing input, or a file that is not text (NUL bytes, invalid UTF-8), throws SourceError.
+ * Reads every input in order: a file as is, `-` from stdin (read once, however often it is
+ * named), a directory as kubectl reads it (`*.yaml|*.yml|*.json`, sorted, hidden files and
+ * directories included): recursively for a plain PATH and `-R -f`, its top level for `-f` alone.
+ * A directory holding a kustomization is rendered with kustomize instead (a Helm chart, with
+ * Chart.yaml, with `helm template`), and its subtree is not read again.
+ * Symlinks below an input are followed while they stay inside the repository (the git root above
+ * the input; outside git, the input itself); one that leaves it, or leads nowhere, is an input
+ * error (exit 2), never skipped. A missing input, or a file that is not text, throws SourceError.
  */
 export async function readSources(inputs: string[], opts: ReadSourcesOptions = {}): Promise<SourceText[]> {
   const reader = new Reader(opts);
@@ -50,10 +62,12 @@ class Reader {
   readonly out: SourceText[] = [];
   private readonly seen = new Set<string>();
   private stdinRead = false;
+  private current = '';
 
   constructor(private readonly opts: ReadSourcesOptions) {}
 
   async input(input: string): Promise<void> {
+    this.current = input;
     if (input === '-') return this.stdin();
     let info;
     try {
@@ -61,18 +75,25 @@ class Reader {
     } catch {
       throw new SourceError(`no such file or directory: ${input}`);
     }
-    // The input itself was named by the user: followed wherever it points; below it, nothing leaves it.
-    if (info.isDirectory()) return this.directory(input, input, await realpath(input));
-    return this.file(input);
+    // The input itself was named by the user: followed wherever it points; below it, nothing leaves the repository.
+    if (!info.isDirectory()) return this.file(input);
+    const real = await realpath(input);
+    const kubectl = this.opts.kubectl?.inputs.has(input);
+    const walk: Walk = { root: input, bound: repositoryRoot(real) ?? real, recurse: !kubectl || this.opts.kubectl!.recursive, skip: kubectl ? SKIPPED_DIRS : SKIPPED_PATH_DIRS };
+    return this.directory(input, walk);
+  }
+
+  private push(text: SourceText): void {
+    this.out.push({ ...text, input: this.current });
   }
 
   private async stdin(): Promise<void> {
-    if (this.stdinRead) return;
+    if (this.stdinRead) return this.opts.onRepeated?.(this.current);
     this.stdinRead = true;
     const stream = this.opts.stdin ?? process.stdin;
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    this.out.push({ file: STDIN_NAME, text: decodeText(Buffer.concat(chunks), STDIN_NAME) });
+    this.push({ file: STDIN_NAME, text: decodeText(Buffer.concat(chunks), STDIN_NAME) });
   }
 
   private async file(file: string): Promise<void> {
@@ -81,17 +102,16 @@ class Reader {
     // the thread pool (open, stat, read, close) — measurable with a thousand small manifests.
     try {
       const real = realpathSync(file);
-      if (this.seen.has(real)) return;
+      if (this.seen.has(real)) return this.opts.onRepeated?.(this.current);
       this.seen.add(real);
       bytes = readFileSync(file);
     } catch (e) {
       throw new SourceError(`cannot read ${file}: ${(e as Error).message}`);
     }
-    this.out.push({ file, text: decodeText(bytes, file) });
+    this.push({ file, text: decodeText(bytes, file) });
   }
 
-  /** `root` is the input as the user gave it, for naming origin files the same way; `realRoot` bounds symlinks. */
-  private async directory(dir: string, root: string, realRoot: string): Promise<void> {
+  private async directory(dir: string, walk: Walk): Promise<void> {
     const real = await realpath(dir);
     if (this.seen.has(real)) return; // also stops symlink loops
     this.seen.add(real);
@@ -104,41 +124,83 @@ class Reader {
     // Argo CD's detection order: a Helm chart first, then a kustomization, else plain files.
     if (entries.some((e) => e.name === 'Chart.yaml' && !e.isDirectory())) return this.chart(dir);
     if (entries.some((e) => KUSTOMIZATION_FILES.includes(e.name) && !e.isDirectory())) {
-      return this.kustomization(dir, root);
+      return this.kustomization(dir, walk.root);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       let isDir = entry.isDirectory();
+      const manifest = MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase());
       if (entry.isSymbolicLink()) {
         const target = await realpath(full).catch(() => undefined);
-        if (target === undefined) continue; // dangling: nothing to read
-        if (!isInside(realRoot, target)) {
-          this.opts.onWarning?.(`skipped ${full}: a symlink to ${target}, outside ${root}`);
+        if (target === undefined) {
+          // kubectl fails to open it: nothing of the directory is applied.
+          if (manifest) throw new SourceError(`${full}: a symlink to nothing (its target does not exist)`);
           continue;
+        }
+        if (!isInside(walk.bound, target)) {
+          throw new SourceError(`${full}: a symlink to ${target}, outside the repository ${walk.bound}; refused, as Argo CD refuses such repositories (copy the file in, or point the link inside)`);
         }
         isDir = await isDirectory(target);
       }
       if (isDir) {
-        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) await this.directory(full, root, realRoot);
-      } else if (MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        if (walk.recurse && !walk.skip.has(entry.name)) await this.directory(full, walk);
+      } else if (manifest) {
         await this.file(full);
       }
     }
   }
 
-  /** Templates are not YAML: render the chart with its default values (`helm template`). */
+  /** Templates are not YAML: render the chart (`helm template`) with `.argocd-source.yaml`'s Helm settings, as Argo CD would. */
   private async chart(dir: string): Promise<void> {
-    const { helmTemplate } = await import('./helm.js');
-    const text = await helmTemplate({ chartDir: dir, releaseName: path.basename(path.resolve(dir)), helm: {} });
-    this.out.push({ file: dir, text, rendered: true });
+    const { renderHelmDirectory } = await import('./render.js');
+    const text = await renderHelmDirectory(dir, await this.overrides(dir));
+    this.push({ file: dir, text, rendered: true });
   }
 
+  /** Rendered with `.argocd-source.yaml`'s kustomize images on top, as Argo CD renders the app. */
   private async kustomization(dir: string, root: string): Promise<void> {
     const render = this.opts.kustomize ?? (await import('./kustomize.js')).renderKustomize;
-    const rendered = await render(dir);
+    const images = (await this.overrides(dir)).kustomize?.images ?? [];
+    let rendered: Rendered;
+    if (images.length === 0) rendered = await render(dir);
+    else {
+      const { withKustomizeImages } = await import('./render.js');
+      rendered = await withKustomizeImages(dir, images, render);
+    }
     const origins = await traceOrigins(rendered, root);
-    this.out.push({ file: dir, text: rendered.text, rendered: true, origins });
+    this.push({ file: dir, text: rendered.text, rendered: true, origins });
+  }
+
+  /**
+   * The app-independent `.argocd-source.yaml` of a rendered directory (Argo CD merges it into every
+   * app of that path); per-app files cannot be attributed without the app's name: said, not applied.
+   */
+  private async overrides(dir: string): Promise<import('./argocd-source.js').AppSource> {
+    const { applyOverrideFiles } = await import('./argocd-source.js');
+    const names = await readdir(dir);
+    for (const name of names.filter((n) => /^\.argocd-source-.+\.yaml$/.test(n)).sort()) {
+      this.opts.onWarning?.(`${path.join(dir, name)} not applied: it overrides one Argo CD Application's source, and this mode does not know the app (use --repo/--path with --app NAME)`);
+    }
+    return (await applyOverrideFiles(dir, {}, {})).source;
+  }
+}
+
+interface Walk {
+  /** The input as the user gave it, for naming origin files the same way. */
+  root: string;
+  /** Symlinks below the input must stay inside this (real) directory. */
+  bound: string;
+  /** Below the input's top level (PATH, `-R -f`), or not (`-f DIR`). */
+  recurse: boolean;
+  skip: ReadonlySet<string>;
+}
+
+/** The work tree root above `real` (a directory holding `.git`), if any. */
+export function repositoryRoot(real: string): string | undefined {
+  for (let dir = real; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
   }
 }
 

@@ -4,18 +4,17 @@
 // readSources()/run() (so kustomize origins still point at source files) plus a cleanup.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { type AppSource, applyOverrideFiles, type KustomizeImage, parseKustomizeImage } from './argocd-source.js';
-import { readSources, SourceError, type SourceText } from './files.js';
+import { isInside, readSources, SourceError, type SourceText } from './files.js';
 import { helmTemplate } from './helm.js';
 
 export type Tool = 'kustomize' | 'helm' | 'directory';
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const DIRECTORY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 export interface RenderRequest {
   /** Repository root (the checkout). */
@@ -26,6 +25,8 @@ export interface RenderRequest {
   /** `spec.source` settings from the Application or the command line; override files are merged over them. */
   source?: AppSource;
   env?: NodeJS.ProcessEnv;
+  /** Told what was left out (a dangling symlink). */
+  onWarning?: (message: string) => void;
 }
 
 export interface PreparedApp {
@@ -52,6 +53,7 @@ export async function prepareApp(req: RenderRequest): Promise<PreparedApp> {
   const rel = path.relative(root, appDir);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new SourceError(`--path ${req.path}: outside the repository`);
   if (!existsSync(appDir)) throw new SourceError(`--path ${req.path ?? '.'}: no such directory in the repository`);
+  await checkOutOfBoundsSymlinks(root);
   const { source, applied } = await applyOverrideFiles(appDir, req.source ?? {}, req.app ?? {});
   const tool = detectTool(await readdir(appDir));
   const temps: string[] = [];
@@ -71,7 +73,7 @@ export async function prepareApp(req: RenderRequest): Promise<PreparedApp> {
     } else if (tool === 'helm') {
       inputs = [await renderHelm(await temp(), appDir, source, req)];
     } else {
-      inputs = await directoryFiles(appDir, source.directory ?? {});
+      inputs = await directoryFiles(appDir, source.directory ?? {}, root, req.onWarning);
     }
     return { tool, appDir, inputs, overrides: applied, source, cleanup };
   } catch (e) {
@@ -113,6 +115,27 @@ export async function kustomizeWrapper(dir: string, appDir: string, images: Kust
   return dir;
 }
 
+/** A kustomization rendered with extra `images:` (Argo CD's kustomize override), through a wrapper removed afterwards. */
+export async function withKustomizeImages<T>(dir: string, images: string[], render: (dir: string) => Promise<T>): Promise<T> {
+  const wrapper = await realpath(await mkdtemp(path.join(tmpdir(), 'verify-images-render-')));
+  try {
+    return await render(await kustomizeWrapper(wrapper, dir, images.map(parseKustomizeImage)));
+  } finally {
+    await rm(wrapper, { recursive: true, force: true });
+  }
+}
+
+/** A chart directory named as a PATH: `helm template` with the override file's Helm settings. */
+export async function renderHelmDirectory(dir: string, source: AppSource): Promise<string> {
+  const temp = await realpath(await mkdtemp(path.join(tmpdir(), 'verify-images-render-')));
+  try {
+    const out = await renderHelm(temp, dir, source, { root: dir });
+    return await readFile(out, 'utf8');
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
 async function renderHelm(dir: string, appDir: string, source: AppSource, req: RenderRequest): Promise<string> {
   const helm = source.helm ?? {};
   const inline: string[] = [];
@@ -137,14 +160,18 @@ async function renderHelm(dir: string, appDir: string, source: AppSource, req: R
   return out;
 }
 
-/** Argo CD directory apps: top level only unless `recurse`; include/exclude globs on the relative path. */
-export async function directoryFiles(appDir: string, opts: NonNullable<AppSource['directory']>): Promise<string[]> {
-  const { minimatch } = await import('minimatch');
-  const match = (pattern: string | undefined, rel: string) => {
-    if (!pattern) return false;
-    // Argo CD accepts `{a,b}` lists; minimatch expands braces itself.
-    return minimatch(rel, pattern, { dot: true }) || minimatch(path.basename(rel), pattern, { dot: true });
-  };
+/**
+ * Argo CD directory apps, as its repo-server's findManifests walks them: the app directory's top
+ * level, every subdirectory too with `recurse` (hidden ones included: the walk has no dot rule),
+ * files named `*.yaml|*.yml|*.json|*.jsonnet` (case as written; dot-files included), `exclude`
+ * then `include` globs on the path relative to the app. A symlinked file is read when it stays
+ * inside the repository (files.Inbound), refused otherwise; a dangling one is left out, as Argo CD
+ * logs and ignores it; a symlinked directory is not descended (filepath.Walk does not follow it).
+ * Jsonnet is not rendered here: refused, never skipped (Argo CD would apply what it renders).
+ */
+export async function directoryFiles(appDir: string, opts: NonNullable<AppSource['directory']>, repoRoot = appDir, onWarning?: (m: string) => void): Promise<string[]> {
+  const match = (pattern: string | undefined, rel: string) => pattern !== undefined && pattern !== '' && argoGlob(pattern).test(rel);
+  const realRoot = await realpath(repoRoot);
   const out: string[] = [];
   const walk = async (dir: string) => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -152,15 +179,85 @@ export async function directoryFiles(appDir: string, opts: NonNullable<AppSource
       const full = path.join(dir, entry.name);
       const rel = path.relative(appDir, full).split(path.sep).join('/');
       if (entry.isDirectory()) {
-        if (opts.recurse && !entry.name.startsWith('.')) await walk(full);
+        if (opts.recurse) await walk(full);
         continue;
       }
-      if (!DIRECTORY_EXTENSIONS.has(path.extname(entry.name).toLowerCase()) || entry.name.startsWith('.')) continue;
-      if (opts.include && !match(opts.include, rel)) continue;
+      if (!ARGOCD_MANIFEST.test(entry.name)) continue;
       if (match(opts.exclude, rel)) continue;
+      if (opts.include && !match(opts.include, rel)) continue;
+      if (entry.isSymbolicLink()) {
+        const target = await realpath(full).catch(() => undefined);
+        if (target === undefined) {
+          onWarning?.(`ignored ${rel}: a symlink to nothing (Argo CD ignores it too)`);
+          continue;
+        }
+        if (!isInside(realRoot, target)) throw new SourceError(`${rel}: illegal filepath in symlink (${target} is outside the repository), as Argo CD refuses it`);
+      }
+      if (entry.name.endsWith('.jsonnet')) {
+        throw new SourceError(`${rel}: Argo CD renders Jsonnet files of a directory app, and this tool does not; render it to YAML or JSON (or exclude it with --exclude) so what is applied is verified`);
+      }
       out.push(full);
     }
   };
   await walk(appDir);
   return out;
+}
+
+/** Argo CD's manifest file pattern (reposerver manifestFile): case-sensitive. */
+const ARGOCD_MANIFEST = /^.*\.(yaml|yml|json|jsonnet)$/;
+
+/**
+ * Argo CD's `glob.Match` (gobwas/glob compiled without separators): `*` and `**` match any run,
+ * `/` included; `?` one character; `[…]`/`[!…]` classes; `{a,b}` alternatives; `\` escapes.
+ */
+export function argoGlob(pattern: string): RegExp {
+  let re = '';
+  let depth = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
+    else if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end);
+        re += body.startsWith('!') ? `[^${body.slice(1).replace(/[\\\]^]/g, '\\$&')}]` : `[${body.replace(/[\\\]^]/g, '\\$&')}]`;
+        i = end;
+      }
+    } else if (c === '{') {
+      depth++;
+      re += '(?:';
+    } else if (c === '}' && depth > 0) {
+      depth--;
+      re += ')';
+    } else if (c === ',' && depth > 0) re += '|';
+    else re += escapeRe(c);
+  }
+  return new RegExp(`^${re}${')'.repeat(depth)}$`, 's');
+}
+
+const escapeRe = (c: string) => c.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
+
+/**
+ * Argo CD refuses a repository holding a symlink that leads out of it (CheckOutOfBoundsSymlinks,
+ * before any rendering): an absolute target, or a relative one that climbs above the root at any
+ * step. Checked lexically, so a dangling link counts too; directories are not followed.
+ */
+export async function checkOutOfBoundsSymlinks(root: string): Promise<void> {
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isSymbolicLink()) {
+        const target = await readlink(full);
+        const rel = path.relative(root, full).split(path.sep).join('/');
+        let current = dir;
+        const out = path.isAbsolute(target) || target.split('/').some((part) => !isInside(root, (current = path.join(current, part))));
+        if (out) throw new SourceError(`repository contains out-of-bounds symlinks. file: ${rel} (-> ${target}); Argo CD refuses to render it`);
+      }
+    }
+  };
+  await walk(root);
 }

@@ -102,7 +102,7 @@ t.test('entries under another key, swapped or edited are ignored and the image r
   t.equal((await runner(dir, 'a', redis.url)()).byImage.signed, 'pass');
   const db = new Redis(redis.port, '127.0.0.1');
   t.teardown(() => db.quit());
-  const genuine = (await db.get(PREFIX + cacheKey(signed, leaf)))!;
+  const genuine = (await db.get(PREFIX + cacheKey(signed, leaf, `${registry.host}/fleet/forge`)))!;
   t.ok(genuine, 'the pass is in Redis under its key');
 
   // Another fleet's key (or an attacker's): not trusted, verified again, still a pass on its own evidence.
@@ -113,14 +113,14 @@ t.test('entries under another key, swapped or edited are ignored and the image r
 
   // The genuine pass planted under the unsigned digest's key, naming it (the other fleet's run
   // overwrote the signed entry with its own seal: put the genuine one back first).
-  await db.set(PREFIX + cacheKey(signed, leaf), genuine);
-  await db.set(PREFIX + cacheKey(unsigned, leaf), genuine.replaceAll(signed, unsigned));
+  await db.set(PREFIX + cacheKey(signed, leaf, `${registry.host}/fleet/forge`), genuine);
+  await db.set(PREFIX + cacheKey(unsigned, leaf, `${registry.host}/fleet/forge`), genuine.replaceAll(signed, unsigned));
   const swapped = await runner(dir, 'c', redis.url)();
   t.equal(swapped.byImage.unsigned, 'fail', 'a swapped entry is no pass');
   t.equal(swapped.rejected, 1);
 
   // An edited entry (the verdict's reasons changed) no longer opens either.
-  await db.set(PREFIX + cacheKey(signed, leaf), genuine.replace('"reasons":["', '"reasons":["edited '));
+  await db.set(PREFIX + cacheKey(signed, leaf, `${registry.host}/fleet/forge`), genuine.replace('"reasons":["', '"reasons":["edited '));
   const edited = await runner(dir, 'd', redis.url)();
   t.same(edited.byImage, { signed: 'pass', unsigned: 'fail' });
   t.equal(edited.hits, 0, 'the edited pass was not used');
@@ -185,8 +185,8 @@ t.test('entries expire: the seal at the TTL (or the evidence validity, if shorte
     return { store, cache: createVerdictCache([store], secret, { ttlMs: 3_600_000, now: () => clock }) };
   };
   const w = open();
-  w.cache.put('sha256:' + 'a'.repeat(64), { r: 1 }, { reasons: ['ok'] });
-  w.cache.put('sha256:' + 'b'.repeat(64), { r: 1 }, { reasons: ['ok'], until: clock + 60_000 });
+  w.cache.put('sha256:' + 'a'.repeat(64), { r: 1 }, 'r.example/app', { reasons: ['ok'] });
+  w.cache.put('sha256:' + 'b'.repeat(64), { r: 1 }, 'r.example/app', { reasons: ['ok'], until: clock + 60_000 });
   w.cache.putTag('reg/app:1', 'sha256:' + 'a'.repeat(64));
   await w.cache.flush();
   await w.store.close?.();
@@ -199,12 +199,12 @@ t.test('entries expire: the seal at the TTL (or the evidence validity, if shorte
 
   clock += 120_000;
   const r = open();
-  t.ok(await r.cache.get('sha256:' + 'a'.repeat(64), { r: 1 }), 'within the TTL');
-  t.equal(await r.cache.get('sha256:' + 'b'.repeat(64), { r: 1 }), undefined, 'past the evidence validity');
+  t.ok(await r.cache.get('sha256:' + 'a'.repeat(64), { r: 1 }, 'r.example/app'), 'within the TTL');
+  t.equal(await r.cache.get('sha256:' + 'b'.repeat(64), { r: 1 }, 'r.example/app'), undefined, 'past the evidence validity');
   await r.store.close?.();
   clock += 3_600_000;
   const later = open();
-  t.equal(await later.cache.get('sha256:' + 'a'.repeat(64), { r: 1 }), undefined, 'past the TTL, whatever Redis still holds');
+  t.equal(await later.cache.get('sha256:' + 'a'.repeat(64), { r: 1 }, 'r.example/app'), undefined, 'past the TTL, whatever Redis still holds');
   await later.store.close?.();
 });
 
@@ -233,13 +233,13 @@ t.test('a runner waits for another verifying the same digest, and takes over whe
   const digest = 'sha256:' + 'c'.repeat(64);
   const a = runner();
   const b = runner();
-  t.equal(await a.get(digest, { r: 1 }), undefined, 'a: nobody has it, a verifies (and holds the lock)');
-  const waiting = b.get(digest, { r: 1 });
+  t.equal(await a.get(digest, { r: 1 }, 'r.example/app'), undefined, 'a: nobody has it, a verifies (and holds the lock)');
+  const waiting = b.get(digest, { r: 1 }, 'r.example/app');
   let settled = false;
   void waiting.then(() => (settled = true));
   await new Promise((r) => setTimeout(r, 150));
   t.notOk(settled, 'b waits instead of verifying too');
-  a.put(digest, { r: 1 }, { reasons: ['verified by a'] });
+  a.put(digest, { r: 1 }, 'r.example/app', { reasons: ['verified by a'] });
   t.same(await waiting, { reasons: ['verified by a'] }, "b reads a's pass");
   t.equal(b.hits, 1);
 
@@ -247,9 +247,9 @@ t.test('a runner waits for another verifying the same digest, and takes over whe
   const other = 'sha256:' + 'd'.repeat(64);
   const c = runner();
   const d = runner();
-  t.equal(await c.get(other, { r: 1 }), undefined);
+  t.equal(await c.get(other, { r: 1 }, 'r.example/app'), undefined);
   const started = Date.now();
-  const taking = d.get(other, { r: 1 });
+  const taking = d.get(other, { r: 1 }, 'r.example/app');
   await new Promise((r) => setTimeout(r, 100));
   c.settle?.(other);
   t.equal(await taking, undefined, 'd verifies it itself');

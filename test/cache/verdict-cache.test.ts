@@ -22,16 +22,16 @@ t.test('a pass is remembered per (digest, requirement)', async (t) => {
   const dir = await tempDir(t);
   const cache = open(dir);
   const req = { kind: 'key', keys: ['PEM'], annotations: { a: '1' } };
-  t.equal(await cache.get(D1, req), undefined);
-  cache.put(D1, req, { reasons: ['ok'], signer: 'k1' });
+  t.equal(await cache.get(D1, req, 'r.example/app'), undefined);
+  cache.put(D1, req, 'r.example/app', { reasons: ['ok'], signer: 'k1' });
   await cache.flush();
   const next = open(dir);
-  t.same(await next.get(D1, req), { reasons: ['ok'], signer: 'k1' }, 'read back by a new run');
-  t.same(await next.get(D1, req), { reasons: ['ok'], signer: 'k1' }, 'asked twice');
+  t.same(await next.get(D1, req, 'r.example/app'), { reasons: ['ok'], signer: 'k1' }, 'read back by a new run');
+  t.same(await next.get(D1, req, 'r.example/app'), { reasons: ['ok'], signer: 'k1' }, 'asked twice');
   t.equal(next.hits, 1, 'a pair is counted once per run');
-  t.equal(await cache.get(D2, req), undefined, 'another digest misses');
-  t.equal(await cache.get(D1, { ...req, annotations: { a: '2' } }), undefined, 'another requirement misses');
-  t.same(await cache.get(D1, { annotations: { a: '1' }, keys: ['PEM'], kind: 'key' }), { reasons: ['ok'], signer: 'k1' }, 'key order does not matter');
+  t.equal(await cache.get(D2, req, 'r.example/app'), undefined, 'another digest misses');
+  t.equal(await cache.get(D1, { ...req, annotations: { a: '2' } }, 'r.example/app'), undefined, 'another requirement misses');
+  t.same(await cache.get(D1, { annotations: { a: '1' }, keys: ['PEM'], kind: 'key' }, 'r.example/app'), { reasons: ['ok'], signer: 'k1' }, 'key order does not matter');
   t.equal(cache.hits, 0, 'its own writes are not hits');
   const leftovers = (await readdir(path.join(dir, 'v2'))).filter((f) => f.endsWith('.tmp'));
   t.same(leftovers, [], 'no temp files left behind');
@@ -40,10 +40,10 @@ t.test('a pass is remembered per (digest, requirement)', async (t) => {
 t.test('entries cannot be forged: swapped, edited, written under another secret, or plain JSON', async (t) => {
   const dir = await tempDir(t);
   const writer = open(dir);
-  writer.put(D1, { k: 1 }, { reasons: ['signed by the trusted key'] });
-  writer.put(D2, { k: 2 }, { reasons: ['other'] });
+  writer.put(D1, { k: 1 }, 'r.example/app', { reasons: ['signed by the trusted key'] });
+  writer.put(D2, { k: 2 }, 'r.example/app', { reasons: ['other'] });
   await writer.flush();
-  const file = (d: string, r: unknown) => path.join(dir, 'v2', `${cacheKey(d, r)}.json`);
+  const file = (d: string, r: unknown) => path.join(dir, 'v2', `${cacheKey(d, r, 'r.example/app')}.json`);
   const genuine = await readFile(file(D1, { k: 1 }), 'utf8');
 
   // Swapped: a genuine entry copied to another key's name.
@@ -51,19 +51,19 @@ t.test('entries cannot be forged: swapped, edited, written under another secret,
   // Edited: the same entry with another digest claimed inside.
   await writeFile(file(D2, { k: 2 }), genuine.replace('trusted key', 'trusted keyX'));
   const reader = open(dir);
-  t.equal(await reader.get(D2, { k: 1 }), undefined, 'swapped entry ignored');
-  t.equal(await reader.get(D2, { k: 2 }), undefined, 'edited entry ignored');
-  t.same(await reader.get(D1, { k: 1 }), { reasons: ['signed by the trusted key'] }, 'the genuine one still opens');
+  t.equal(await reader.get(D2, { k: 1 }, 'r.example/app'), undefined, 'swapped entry ignored');
+  t.equal(await reader.get(D2, { k: 2 }, 'r.example/app'), undefined, 'edited entry ignored');
+  t.same(await reader.get(D1, { k: 1 }, 'r.example/app'), { reasons: ['signed by the trusted key'] }, 'the genuine one still opens');
   t.equal(reader.rejected, 2, 'both counted as rejected');
 
   // Another secret: nothing opens.
   const stranger = open(dir, OTHER);
-  t.equal(await stranger.get(D1, { k: 1 }), undefined);
+  t.equal(await stranger.get(D1, { k: 1 }, 'r.example/app'), undefined);
   t.equal(stranger.rejected, 1);
 
   // The old, unauthenticated format (plain JSON keyed by public data): never a pass.
   await writeFile(file(D1, { k: 3 }), JSON.stringify({ digest: D1, reasons: ['forged'] }));
-  t.equal(await open(dir).get(D1, { k: 3 }), undefined);
+  t.equal(await open(dir).get(D1, { k: 3 }, 'r.example/app'), undefined);
 });
 
 t.test('tags: the digest last resolved, and when; sealed like verdicts', async (t) => {
@@ -82,11 +82,11 @@ t.test('expired entries are not trusted', async (t) => {
   const dir = await tempDir(t);
   let now = 1_000_000;
   const c = createVerdictCache(directoryStore(dir, { explicit: true })!, SECRET, { ttlMs: 1000, now: () => now });
-  c.put(D1, {}, { reasons: ['ok'] });
+  c.put(D1, {}, 'r.example/app', { reasons: ['ok'] });
   await c.flush();
   const later = (ms: number) => createVerdictCache(directoryStore(dir, { explicit: true })!, SECRET, { now: () => ms });
-  t.ok(await later(now + 999).get(D1, {}));
-  t.equal(await later(now + 1000).get(D1, {}), undefined);
+  t.ok(await later(now + 999).get(D1, {}, 'r.example/app'));
+  t.equal(await later(now + 1000).get(D1, {}, 'r.example/app'), undefined);
   now = 0;
 });
 
@@ -95,8 +95,8 @@ t.test('a cache directory that cannot be created: exit-2 error when named, a war
   const warnings: string[] = [];
   t.equal(directoryStore('/dev/null/nope', { explicit: false, onWarning: (m) => warnings.push(m) }), undefined);
   t.match(warnings[0], /running without the verdict cache/);
-  noCache.put(D1, {}, { reasons: [] });
-  t.equal(await noCache.get(D1, {}), undefined);
+  noCache.put(D1, {}, 'r.example/app', { reasons: [] });
+  t.equal(await noCache.get(D1, {}, 'r.example/app'), undefined);
 });
 
 t.test('the secret: VERIFY_IMAGES_CACHE_KEY, else a 0600 per-user key outside the cache', async (t) => {
@@ -139,8 +139,8 @@ t.test('an eager (shared) store gets each pass within the tick, a lazy one at fl
     },
   });
   const cache = createVerdictCache([store('local', false), store('shared', true)], Buffer.from('k'.repeat(32)));
-  cache.put('sha256:' + 'a'.repeat(64), { r: 1 }, { reasons: ['ok'] });
-  cache.put('sha256:' + 'b'.repeat(64), { r: 1 }, { reasons: ['ok'] });
+  cache.put('sha256:' + 'a'.repeat(64), { r: 1 }, 'r.example/app', { reasons: ['ok'] });
+  cache.put('sha256:' + 'b'.repeat(64), { r: 1 }, 'r.example/app', { reasons: ['ok'] });
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   t.same(writes.map((w) => [w.store, w.keys.length]), [['shared', 2]], 'both passes in one batch, before the run ends');

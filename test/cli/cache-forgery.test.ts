@@ -36,12 +36,12 @@ t.test('a genuine pass copied to another digest (and edited to name it) is not a
   const first = await runCli(dir, ['apps', '-p', 'p', '-o', 'json']);
   t.equal(first.code, 0, first.stderr);
   const verdictFiles = (await files(cacheDir)).filter((f) => f.endsWith('.json'));
-  const genuine = verdictFiles.find((f) => path.basename(f).startsWith(cacheKey(signed, leaf(policy)).slice(0, 16)));
+  const genuine = verdictFiles.find((f) => path.basename(f).startsWith(cacheKey(signed, leaf(policy), `${registry.host}/forge/web`).slice(0, 16)));
   t.ok(genuine, 'the pass was cached');
 
   // The tag moves to an unsigned build; the forger plants the genuine entry under its key, naming it.
   const unsigned = await pushImage(registry.host, 'forge/web', '1.0', { seed: 'forge-unsigned' });
-  const forged = path.join(path.dirname(genuine!), `${cacheKey(unsigned, leaf(policy))}.json`);
+  const forged = path.join(path.dirname(genuine!), `${cacheKey(unsigned, leaf(policy), `${registry.host}/forge/web`)}.json`);
   await writeFile(forged, (await readFile(genuine!, 'utf8')).replaceAll(signed, unsigned));
 
   const r = await runCli(dir, ['apps', '-p', 'p', '-o', 'json', '-v']);

@@ -57,11 +57,11 @@ t.test('policy discovery order: --policy, config, .verify-images/, else exit 2',
   t.throws(() => policyPaths(dir, ['missing.yaml'], {}), { code: 'CONFIG_ERROR' });
 });
 
-t.test('the nearest .verify-images/ up to the repository root wins (per-app policies in a monorepo)', async (t) => {
+t.test("every .verify-images/ from the repository root down: an app's own adds to the root's, never replaces it", async (t) => {
   const dir = await repo(t);
   await mkdir(path.join(dir, '.verify-images'));
   await mkdir(path.join(dir, 'apps', 'web', '.verify-images'), { recursive: true });
-  t.same(policyPaths(path.join(dir, 'apps', 'web'), [], {}), [path.join(dir, 'apps', 'web', '.verify-images')]);
+  t.same(policyPaths(path.join(dir, 'apps', 'web'), [], {}), [path.join(dir, '.verify-images'), path.join(dir, 'apps', 'web', '.verify-images')]);
   t.same(policyPaths(path.join(dir, 'apps'), [], {}), [path.join(dir, '.verify-images')]);
   // Never above the repository root.
   const inner = path.join(dir, 'nested-repo');

@@ -52,19 +52,19 @@ function use(image: string): ImageUse {
 /** A verdict cache in memory, to see what the engine stores. */
 function memoryCache(): VerdictCache & { puts: number } {
   const m = new Map<string, CachedPass>();
-  const key = (d: string, r: unknown) => `${d} ${JSON.stringify(r)}`;
+  const key = (d: string, r: unknown, w: string) => `${w} ${d} ${JSON.stringify(r)}`;
   return {
     puts: 0,
     hits: 0,
-    async get(d, r) {
-      return m.get(key(d, r));
+    async get(d: string, r: unknown, w: string) {
+      return m.get(key(d, r, w));
     },
-    put(d, r, v) {
+    put(this: { puts: number }, d: string, r: unknown, w: string, v: CachedPass) {
       this.puts++;
-      m.set(key(d, r), v);
+      m.set(key(d, r, w), v);
     },
     async flush() {},
-  } as VerdictCache & { puts: number };
+  } as unknown as VerdictCache & { puts: number };
 }
 
 async function judge(registryHost: string, image: string, requirement: Requirement, cache: VerdictCache = noCache) {

@@ -40,7 +40,8 @@ ${indent(images, 4)}
 t.test("TAP's pattern table: * crosses / . and :, a tagless pattern matches any tag", async (t) => {
   const matches = (pattern: string, image: string) => {
     const [p] = loadPolicies([{ file: 'p.yaml', text: tanzu(`- namePattern: ${JSON.stringify(pattern)}\n  keys: [{name: first-key}]`) }]);
-    return selectRules([p!], parseReference(image), { apiVersion: 'v1', kind: 'Pod', labels: {}, annotations: {} }).length === 1;
+    // The pattern's own rule (not the rule for images no pattern matches).
+    return selectRules([p!], parseReference(image), { apiVersion: 'v1', kind: 'Pod', labels: {}, annotations: {} }).filter((s) => !s.rule.unmatchedDefault).length === 1;
   };
   const table: [string, string, boolean][] = [
     ['registry.example.org/myproject/my-image:mytag', 'registry.example.org/myproject/my-image:mytag', true],
@@ -83,11 +84,13 @@ t.test('verified when any one of the pattern’s keys verifies; excluded namespa
   const status = (image: string) => r.result.results.find((x) => x.image === image)?.status;
   t.same(
     [status(bySecond), status(byStranger), status(unsigned), status(`${registry.host}/tanzu/excluded:1.0`), status('docker.io/library/busybox:1.36')],
-    ['pass', 'fail', 'fail', 'skip', 'unmatched'],
+    ['pass', 'fail', 'fail', 'skip', 'fail'],
+    'an image no pattern matches is denied: allow_unmatched_images is false by default',
   );
   t.equal(r.code, 1);
-  const deny = await runScenario(t, { manifests: { 'e.yaml': manifests['e.yaml'] }, policies: { 'p.yaml': policy }, options: { unmatched: 'fail' } });
-  t.equal(deny.code, 1, 'allow_unmatched_images: false (Tanzu’s default) is unmatched: fail');
+  const allow = await runScenario(t, { manifests: { 'e.yaml': manifests['e.yaml'] }, policies: { 'p.yaml': policy }, options: { tanzuAllowUnmatchedImages: true } });
+  t.equal(allow.code, 0, 'allow_unmatched_images: true (tanzuAllowUnmatchedImages) admits it');
+  t.same(allow.result.results.map((x) => x.status), ['unmatched']);
 });
 
 t.test('errors: another name, a second policy, an undefined key; the old API group loads with a note', async (t) => {

@@ -89,10 +89,14 @@ t.test('every pod-creating kind (and the table\'s custom resources), and only th
       'spec.jobTemplate.spec.template.spec.containers[0].image',
     ],
     ['v1', 'ConfigMap', `data:\n  image: img:1\n`, undefined],
-    ['batch.volcano.sh/v1alpha1', 'Job', `spec:\n  template:\n    spec:\n${pod('      ')}`, undefined],
+    // Any other kind holding a PodSpec where controllers keep it is a workload (it creates those pods).
+    ['batch.volcano.sh/v1alpha1', 'Job', `spec:\n  template:\n    spec:\n${pod('      ')}`, 'spec.template.spec.containers[0].image'],
+    ['apps.kruise.io/v1alpha1', 'CloneSet', `spec:\n  template:\n    spec:\n${pod('      ')}`, 'spec.template.spec.containers[0].image'],
+    ['acme.io/v1', 'Nightly', `spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n${pod('          ')}`, 'spec.jobTemplate.spec.template.spec.containers[0].image'],
+    ['acme.io/v1', 'Config', `spec:\n  template:\n    spec:\n      containers: []\n`, undefined],
     // Custom resources of the built-in table (custom-resources.ts) are read like pods.
     ['argoproj.io/v1alpha1', 'Rollout', `spec:\n  template:\n    spec:\n${pod('      ')}`, 'spec.template.spec.containers[0].image'],
-    ['example.com/v1', 'Rollout', `spec:\n  template:\n    spec:\n${pod('      ')}`, undefined],
+    ['example.com/v1', 'Rollout', `spec:\n  template:\n    spec:\n${pod('      ')}`, 'spec.template.spec.containers[0].image'],
   ];
   for (const [apiVersion, kind, body, path] of cases) {
     const uses = usesOf(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: x}\n${body}`);

@@ -15,7 +15,7 @@ async function tree(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-t.test('directories: recursive, sorted, manifest extensions only, skipping hidden and node_modules', async (t) => {
+t.test('directories: recursive, sorted, manifest extensions only, hidden folders read (kubectl -R reads them), .git and node_modules not', async (t) => {
   const root = await tree({
     'b.yaml': 'b',
     'a.yml': 'a',
@@ -23,7 +23,8 @@ t.test('directories: recursive, sorted, manifest extensions only, skipping hidde
     'README.md': 'no',
     'sub/z.YAML': 'z',
     'sub/inner/y.yaml': 'y',
-    '.verify-images/policy.yaml': 'no',
+    '.hidden/h.yaml': 'h',
+    '.verify-images/policy.yaml': 'p',
     '.git/config.yaml': 'no',
     'node_modules/pkg/x.yaml': 'no',
   });
@@ -31,10 +32,14 @@ t.test('directories: recursive, sorted, manifest extensions only, skipping hidde
   const sources = await readSources([root]);
   t.same(
     sources.map((s) => path.relative(root, s.file)),
-    ['a.yml', 'b.yaml', 'c.json', 'sub/inner/y.yaml', 'sub/z.YAML'],
+    ['.hidden/h.yaml', '.verify-images/policy.yaml', 'a.yml', 'b.yaml', 'c.json', 'sub/inner/y.yaml', 'sub/z.YAML'],
   );
-  t.same(sources.map((s) => s.text), ['a', 'b', '{}', 'y', 'z']);
+  t.same(sources.map((s) => s.text), ['h', 'p', 'a', 'b', '{}', 'y', 'z']);
   t.notOk(sources.some((s) => s.rendered), 'plain files are source text');
+  const flat = await readSources([root], { kubectl: { inputs: new Set([root]), recursive: false } });
+  t.same(flat.map((s) => path.relative(root, s.file)), ['a.yml', 'b.yaml', 'c.json'], '-f DIR without -R: the top level, as kubectl');
+  const deep = await readSources([root], { kubectl: { inputs: new Set([root]), recursive: true } });
+  t.ok(deep.some((s) => s.file.endsWith('x.yaml')), '-R -f reads node_modules too, as kubectl does');
 });
 
 t.test('files keep the name as given, are read once, in input order; any extension for explicit files', async (t) => {
@@ -49,7 +54,7 @@ t.test('files keep the name as given, are read once, in input order; any extensi
 
 t.test('stdin is read once for -', async (t) => {
   const sources = await readSources(['-', '-'], { stdin: Readable.from([Buffer.from('kind: '), 'Pod\n']) });
-  t.same(sources, [{ file: STDIN_NAME, text: 'kind: Pod\n' }]);
+  t.same(sources, [{ file: STDIN_NAME, text: 'kind: Pod\n', input: '-' }]);
 });
 
 t.test('a missing path is a SourceError (SOURCE_ERROR)', async (t) => {

@@ -6,6 +6,7 @@ import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
 import { kindForResource } from '../kinds.js';
 import type { CelSelection, Policy, ResourceClause, ResourceFilter, Workload } from '../model.js';
+import { APPLIED_NAMESPACE } from '../model.js';
 import { labelSelector } from '../selector.js';
 import { checkFields } from '../strict.js';
 import { kyvernoSecretRefs } from '../kyverno/load.js';
@@ -166,7 +167,8 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
     file: doc.file,
     line: doc.line,
     name,
-    ...(namespaced ? { namespace: root.at('metadata').at('namespace').string() ?? 'default' } : {}),
+    // Written without a namespace: it lands where it is applied (`-n`, the hook's destination), as the manifests do (run.ts).
+    ...(namespaced && { namespace: root.at('metadata').at('namespace').string() ?? APPLIED_NAMESPACE }),
     rules: [
       {
         file: doc.file,

@@ -3,7 +3,8 @@
 
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
-import type { Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
+import type { ModeOverride, Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
+import { APPLIED_NAMESPACE } from '../model.js';
 import type { PathExtractor } from '../../manifests/path-extract.js';
 import { jmesCompile } from '../jmespath.js';
 import { verifyImageRequirement } from './attestors.js';
@@ -47,6 +48,7 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
   const failurePolicy = spec.has('failurePolicy') ? spec.at('failurePolicy') : spec.at('webhookConfiguration').at('failurePolicy');
   const onError = onErrorOf(failurePolicy);
   const controllers = autogenControllers(root);
+  const overrides = modeOverrides(spec.at('validationFailureActionOverrides'));
 
   const rules: PolicyRule[] = [];
   for (const rule of spec.at('rules').list()) {
@@ -57,11 +59,6 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     // request knows they cannot: the rule applies and says why it cannot decide (never dropped).
     const pre = preconditions(rule);
     const extras: Requirement[] = pre && 'unsupported' in pre ? [{ kind: 'unsupported', path: 'preconditions', field: pre.unsupported }] : [];
-    // Per-namespace Enforce/Audit overrides: judging with the policy-wide action could turn a
-    // block into a warning, so the rule says it cannot decide instead.
-    if (spec.at('validationFailureActionOverrides').list().length > 0) {
-      extras.push({ kind: 'unsupported', path: 'spec.validationFailureActionOverrides', field: 'validationFailureActionOverrides' });
-    }
     const extractors = imageExtractors(rule.at('imageExtractors'));
     for (const iv of verifyImages) {
       const include = imageReferences(iv);
@@ -75,6 +72,8 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
         images: { flavour: 'kyverno', include, exclude: iv.at('skipImageReferences').stringList() },
         resources,
         mode: failureAction(iv.at('failureAction')) ?? specMode,
+        // A rule's own failureAction beats the policy's overrides, as in Kyverno.
+        ...(overrides.length > 0 && !iv.has('failureAction') && { modeOverrides: overrides }),
         onError,
         digest: {
           mutateDigest: iv.at('mutateDigest').bool(true),
@@ -97,8 +96,8 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     file: root.file,
     line: root.line,
     name: meta.at('name').string() ?? '(unnamed)',
-    // A namespaced Policy written without a namespace lands in kubectl's `default`.
-    ...(namespaced ? { namespace: meta.at('namespace').string() ?? 'default' } : {}),
+    // Written without a namespace: it lands where it is applied (`-n`, the hook's destination), as the manifests do (run.ts).
+    ...(namespaced && { namespace: meta.at('namespace').string() ?? APPLIED_NAMESPACE }),
     rules,
   };
 }
@@ -122,6 +121,20 @@ function failureAction(f: Field): RuleMode | undefined {
   const lower = v.toLowerCase();
   if (lower === 'enforce' || lower === 'audit') return lower;
   throw f.error(`must be Enforce or Audit, not ${v}`);
+}
+
+/** `validationFailureActionOverrides[]`: `{action, namespaces, namespaceSelector}`, evaluated per workload (select.ts modeIn). */
+function modeOverrides(f: Field): ModeOverride[] {
+  return f.list().map((o) => {
+    const mode = failureAction(o.at('action'));
+    if (mode === undefined) throw o.at('action').error('is required (Enforce or Audit)');
+    return {
+      mode,
+      path: o.rel(),
+      ...(o.has('namespaces') && { namespaces: o.at('namespaces').stringList() }),
+      ...(o.has('namespaceSelector') && { namespaceSelector: true as const }),
+    };
+  });
 }
 
 function onErrorOf(f: Field): 'block' | 'allow' {

@@ -76,6 +76,30 @@ export function load(doc: PolicyDocument): Policy | null {
       requirement: leaves.length === 1 ? leaves[0]! : { kind: 'any', path: `${img.rel(root)}.keys`, of: leaves },
     };
   });
+  // TAP's webhook denies an image no pattern matches unless its install value allow_unmatched_images
+  // is true (default false): a rule of its own, for those images only; the config's
+  // tanzuAllowUnmatchedImages drops it (run.ts).
+  const patterns = rules.flatMap((r) => r.images.include);
+  rules.push({
+    file: doc.file,
+    line: v.at('images').line,
+    path: 'spec.verification.images',
+    ruleName: '(no namePattern matches)',
+    images: { flavour: 'tanzu', include: ['*'], exclude: [], deferTo: patterns },
+    resources: { match: [[{ kinds: KINDS }]], exclude: [] },
+    ...(excluded.length > 0 && { skipNamespaces: excluded }),
+    mode: 'enforce',
+    onError: 'block',
+    digest: { mutateDigest: false, verifyDigest: false, required: false },
+    unmatchedDefault: true,
+    requirement: {
+      kind: 'static',
+      path: '',
+      action: 'fail',
+      message:
+        'no namePattern of spec.verification.images matches this image, and TAP\'s webhook denies such images unless it was installed with allow_unmatched_images: true (the default is false); if yours was, set tanzuAllowUnmatchedImages: true in .verify-imagesrc.yaml',
+    },
+  });
   return {
     format: 'tanzu',
     file: doc.file,

@@ -1,3 +1,5 @@
+import { modeIn } from '../../../src/policy/select.js';
+import { APPLIED_NAMESPACE } from '../../../src/policy/model.js';
 import t from 'tap';
 import type { KeyRequirement, Requirement } from '../../../src/policy/model.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -560,7 +562,7 @@ t.test('placeholder keys from documentation load as unsupported', async (t) => {
 
 t.test('namespaced Policy keeps its namespace', async (t) => {
   t.equal(load(policy(keyEntry(), { kind: 'Policy', meta: '  namespace: team-a\n' }))[0]!.namespace, 'team-a');
-  t.equal(load(policy(keyEntry(), { kind: 'Policy' }))[0]!.namespace, 'default', 'none written: kubectl default');
+  t.equal(load(policy(keyEntry(), { kind: 'Policy' }))[0]!.namespace, APPLIED_NAMESPACE, 'none written: where the run applies objects (-n, else default)');
 });
 
 t.test('preconditions select the rule; over what only admission knows they are unsupported, ANDed with the attestors', async (t) => {
@@ -630,10 +632,21 @@ spec:
   t.equal(load(expr)[0]!.rules[0]!.cel!.images!('ghcr.io/x/y'), true, 'a CEL match over ref');
 });
 
-t.test('validationFailureActionOverrides are never ignored: the rule cannot decide', async (t) => {
-  const spec = '  validationFailureAction: Audit\n  validationFailureActionOverrides:\n    - action: Enforce\n      namespaces: [prod]\n';
+t.test('validationFailureActionOverrides: evaluated per namespace, a namespaceSelector undecided', async (t) => {
+  const spec =
+    '  validationFailureAction: Audit\n  validationFailureActionOverrides:\n    - action: Enforce\n      namespaces: [shop, "pay-*"]\n' +
+    '    - action: Enforce\n      namespaceSelector: {matchLabels: {tier: prod}}\n';
   const rule = load(policy(keyEntry(), { spec }))[0]!.rules[0]!;
-  const req = only(rule.requirement, 'all');
-  t.match(req.of[0], { kind: 'unsupported', field: 'validationFailureActionOverrides' });
-  t.notMatch(JSON.stringify(load(policy(keyEntry()))[0]!.rules[0]!.requirement), /unsupported/, 'without overrides: the attestors alone');
+  t.notMatch(JSON.stringify(rule.requirement), /unsupported/, 'the attestors alone: the overrides decide the mode');
+  t.same(rule.modeOverrides, [
+    { mode: 'enforce', path: 'spec.validationFailureActionOverrides[0]', namespaces: ['shop', 'pay-*'] },
+    { mode: 'enforce', path: 'spec.validationFailureActionOverrides[1]', namespaceSelector: true },
+  ]);
+  t.equal(modeIn(rule, 'shop'), 'enforce');
+  t.equal(modeIn(rule, 'pay-eu'), 'enforce', 'wildcards as Kyverno matches them');
+  t.match(modeIn(rule, 'dev'), { undecided: /validationFailureActionOverrides\[1\]\.namespaceSelector: whether Enforce applies in namespace dev/ });
+  const own = load(policy(keyEntry('          failureAction: Audit\n'), { spec }))[0]!.rules[0]!;
+  t.equal(own.modeOverrides, undefined, "a verifyImages entry's own failureAction beats the policy's overrides");
+  const plain = load(policy(keyEntry(), { spec: '  validationFailureAction: Audit\n  validationFailureActionOverrides:\n    - action: Enforce\n' }))[0]!.rules[0]!;
+  t.equal(modeIn(plain, 'shop'), 'audit', 'an override naming no namespace and no selector applies nowhere');
 });
