@@ -65,7 +65,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Stable key: where the evidence was found, the digest, and a canonical (key-sorted) rendering of the requirement. */
-export function cacheKey(digest: string, requirement: unknown, where = ''): string {
+export function cacheKey(digest: string, requirement: unknown, where: string): string {
   return createHash('sha256').update(`verdict\n${where}\n${digest}\n${canonicalOf(requirement)}`).digest('hex');
 }
 

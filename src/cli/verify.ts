@@ -183,9 +183,16 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const inputs = { inputs: options.inputs, filenames: options.filenames, recursive: options.recursive, requireObjects: options.named && !prepared };
   // No input named: the current directory is verified. Manifests piped in meanwhile would be ignored: refuse them.
   const piped = options.named || prepared ? undefined : watchStdin(io.stdin, io.stdinIsTTY);
-  const verified = run({ ...inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() => progress.stop());
-  const { result, stats, warnings, policyDigest } = await verified;
-  if (piped && (await piped.settle())) throw new UsageError('stdin has data, but no input was named, so the current directory was verified instead: add `-` to verify what is piped in');
+  let output;
+  try {
+    output = await run({ ...inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() => progress.stop());
+  } finally {
+    // Settled whatever happened: a listener left on a pipe nobody closes would keep the process alive.
+    if (piped && (await piped.settle())) {
+      throw new UsageError('manifests are piped in, but no input is named, so they would be ignored and the current directory verified: add `-` (`… | kubectl verify-images -`)');
+    }
+  }
+  const { result, stats, warnings, policyDigest } = output;
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   io.stdout(formatter(result, { color: options.color, noHeaders: (argv as { headers?: boolean }).headers === false }));
   if (options.output === 'github' && io.env.GITHUB_STEP_SUMMARY) {

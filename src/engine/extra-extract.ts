@@ -15,7 +15,9 @@ export type ConfigExtractors = Record<string, PathExtractor[]>;
 
 /** All the extractors in force, or undefined when there are none. */
 export function extraExtractor(policies: readonly Policy[], config: ConfigExtractors = {}): Extractor | undefined {
-  const kyverno = policies.flatMap((p) => p.rules.flatMap((r) => (r.imageExtractors ?? []).map((x) => ({ ...x, onlyFor: ruleKey(p, r) }))));
+  const kyverno = policies.flatMap((p) =>
+    p.rules.flatMap((r) => (r.imageExtractors ?? []).map((x) => ({ ...x, onlyFor: ruleKey(p, r), owner: `the imageExtractors of policy ${p.name} (${r.file}, ${r.path}) for ${x.kind}` }))),
+  );
   const fromConfig = Object.entries(config);
   const cel = celExtractor(policies);
   if (kyverno.length === 0 && fromConfig.length === 0 && !cel) return undefined;
@@ -25,7 +27,7 @@ export function extraExtractor(policies: readonly Policy[], config: ConfigExtrac
     const workload = workloadFor(obj.object);
     for (const x of kyverno) {
       if (!kindMatches(x.kind, workload)) continue;
-      for (const u of extractEach(obj, x.extractors, workload, extractorOwner(x.onlyFor, x.kind))) {
+      for (const u of extractEach(obj, x.extractors, workload, x.owner)) {
         if (fresh({ ...u, onlyFor: x.onlyFor })) out.push({ ...u, onlyFor: x.onlyFor });
       }
     }
@@ -41,12 +43,6 @@ export function extraExtractor(policies: readonly Policy[], config: ConfigExtrac
 }
 
 export type Extractor = (obj: ManifestObject, known: readonly ImageUse[]) => ImageUse[];
-
-/** `the imageExtractors of policy P (file, rules[0].verifyImages[0]) for Kind`, from a rule key. */
-function extractorOwner(ruleKey: string, kind: string): string {
-  const [file, name, path] = ruleKey.split('#');
-  return `the imageExtractors of policy ${name} (${file}, ${path}) for ${kind}`;
-}
 
 /**
  * Each extractor's images in an object it applies to. One that finds none there is a manifest error

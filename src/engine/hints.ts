@@ -21,7 +21,11 @@ export function hintsFor(image: Readonly<ImageResult>, policyFiles: readonly str
     if (/access denied \(40[13]\)/.test(text)) hints.add(`give this run pull access to ${registryOf(image.normalized)}: docker login, or a pull secret (a Kyverno policy's imageRegistryCredentials.secrets or credentials.secrets are read only with --cluster)`);
     if (/timed out after .*--timeout/.test(text)) hints.add('the registry was too slow for the deadline: check it, or raise --timeout');
     if (/offline: no cached/.test(text)) hints.add('run once with the network (without --offline) to record a verdict for it');
-    if (/unsupported: /.test(text)) hints.add('this policy uses a feature the tool cannot evaluate yet (see the README support tables); the image is blocked rather than passed');
+    if (/no namePattern of spec\.verification\.images matches/.test(text)) hints.add(`cover it in ${p.file}: a namePattern for ${repositoryOf(image.normalized)} with the keys that sign it (TAP denies images no pattern matches)`);
+    if (/namespaceSelector: whether (Enforce|Audit) applies/.test(text)) {
+      // Not a missing feature: only the cluster knows the namespace's labels. A passing image passes in either mode.
+      hints.add(`whether ${p.policy} enforces in this namespace depends on the namespace's labels, which only the cluster knows: make the image pass the policy (sign it as it asks), and it passes in either mode`);
+    } else if (/unsupported: /.test(text)) hints.add('this policy uses a feature the tool cannot evaluate yet (see the README support tables); the image is blocked rather than passed');
   }
   return [...hints];
 }

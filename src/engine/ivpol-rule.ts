@@ -30,11 +30,11 @@ export async function judgeCelRule(s: RuleSelection, ref: ImageRef, uses: ImageU
   const req = rule.requirement as CelRequirement;
   const p = req.program;
   const base = { policy: policy.name, file: rule.file, line: rule.line, rule: rule.path, mode: rule.mode, onError: rule.onError } as const;
-  const done = (status: 'pass' | 'fail' | 'error', reasons: string[], signers: string[] = []): PolicyVerdict => ({
+  const done = (status: 'pass' | 'fail' | 'error', reasons: string[], signers: string[] = [], unsupported = false): PolicyVerdict => ({
     ...base,
     status: status === 'fail' && rule.mode === 'audit' ? 'warn' : status,
     // Undecided because an attestor cannot be evaluated here: blocks under Audit and failurePolicy Ignore too.
-    ...(status === 'error' && reasons.some((r) => /(^|: )unsupported: /.test(r)) && { onError: 'block' as const, unsupported: true as const }),
+    ...(status === 'error' && unsupported && { onError: 'block' as const, unsupported: true as const }),
     reasons,
     ...(signers.length > 0 && { signers: [...new Set(signers)] }),
   });
@@ -85,7 +85,7 @@ export async function judgeCelRule(s: RuleSelection, ref: ImageRef, uses: ImageU
     if (!touched) return done('fail', [`image ${ref.raw} is not verified: it failed signature or attestation verification (validationConfigurations.required)`, ...notes]);
   }
   if (worst === 'pass') return done('pass', [`validations passed (${p.validations.length})`, ...new Set(evaluation.passed), ...notes], evaluation.signers);
-  return done(worst, [...reasons, ...notes]);
+  return done(worst, [...reasons, ...notes], [], evaluation.unsupported);
 }
 
 /** One image's evaluations under one policy: the functions' answers, what was touched and who signed. */
@@ -94,6 +94,8 @@ class Evaluation {
   readonly touched = new Map<string, boolean>();
   readonly signers: string[] = [];
   readonly passed: string[] = [];
+  /** A validation read the answer of a requirement this tool cannot evaluate. */
+  unsupported = false;
   private readonly payloads = new Map<string, unknown>();
 
   constructor(
@@ -180,6 +182,7 @@ class Evaluation {
     const answer = (key: string, make: () => Promise<Answer>): Answer | undefined => {
       const a = settled.get(key);
       if (!a) pending.set(key, make);
+      if (a?.unsupported) this.unsupported = true;
       return a;
     };
     const count = (image: string, keys: [string, () => Promise<Answer>, string][]): number => {
@@ -314,6 +317,6 @@ async function peek<T>(p: Promise<T>): Promise<T | undefined> {
 const ids = new WeakMap<object, string>();
 function leafId(req: Requirement): string {
   let id = ids.get(req);
-  if (!id) ids.set(req, (id = cacheKey('', req)));
+  if (!id) ids.set(req, (id = cacheKey('', req, '')));
   return id;
 }

@@ -282,7 +282,8 @@ async function judgeRule(
     onError: rule.onError,
   } as const;
   const verdict = await judgeSelectedRule(s, rule, base, ref, repo, digest, resolveError, deps);
-  if (undecidedMode && (verdict.status === 'fail' || verdict.status === 'error')) {
+  // What the mode decides: a failure, and an error under failurePolicy Fail (Ignore lets it through in either mode).
+  if (undecidedMode && (verdict.status === 'fail' || (verdict.status === 'error' && verdict.onError === 'block'))) {
     const note = 'this tool cannot tell whether the policy enforces or audits here, so the image is not let through';
     return { ...verdict, status: 'error', onError: 'block', unsupported: true, reasons: [...verdict.reasons, `unsupported: ${undecidedMode}`, note] };
   }

@@ -2,6 +2,7 @@
 // policy match → verify → one canonical Result. Nothing here prints.
 
 import { setMaxListeners } from 'node:events';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { createVerdictCache, defaultCacheDir, noCache, type EntryStore, type VerdictCache } from '../cache/verdict-cache.js';
 import { directoryStore } from '../cache/directory-store.js';
@@ -15,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { ManifestError, type ImageUse, type Workload } from '../manifests/types.js';
 import { parseReference } from '../images/reference.js';
 import { loadPolicies, prepareLoaders } from '../policy/loaders.js';
-import { APPLIED_NAMESPACE, type Policy } from '../policy/model.js';
+import type { Policy } from '../policy/model.js';
+import { asInstalled } from '../policy/installed.js';
 import { registryClientFor } from '../registry/from-settings.js';
 import type { CredentialStore } from '../registry/types.js';
 import type { RegistryClient } from '../registry/types.js';
@@ -149,6 +151,7 @@ export async function collectUses(
   const absolute = inputs.map((i) => (i === '-' ? i : path.resolve(cwd, i)));
   const onWarning = opts.onWarning && ((m: string) => opts.onWarning!(m.replaceAll(cwd + path.sep, '')));
   const kubectl = opts.filenames?.length ? { inputs: new Set(opts.filenames.map((i) => (i === '-' ? i : path.resolve(cwd, i)))), recursive: opts.recursive === true } : undefined;
+  const flatInputs: ReadonlySet<string> = kubectl && !kubectl.recursive ? kubectl.inputs : new Set();
   // Objects read per input, to refuse a named input that holds none (a failed `helm template |`, a wrong path).
   const perInput = new Map<string | undefined, number>(absolute.map((i) => [i, 0]));
   const count = (input: string | undefined, n: number) => perInput.set(input, (perInput.get(input) ?? 0) + n);
@@ -185,10 +188,11 @@ export async function collectUses(
   const bytes = sources.reduce((n, s) => n + s.text.length, 0);
   const workers = opts.parallel?.workers ?? Math.min(4, availableParallelism());
   if (!opts.extract && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
+    // The input each slice was read for, in the order the results come back.
     const inputOf: (string | undefined)[] = [];
     const units = sources.flatMap((source) => {
       const parts = slices(displayPath(cwd, source.file), source.text, { ...(source.rendered && { rendered: true }), ...(source.origins && { origins: source.origins }) });
-      for (const _ of parts) inputOf.push(source.input);
+      inputOf.push(...parts.map(() => source.input));
       return parts;
     });
     let unit = 0;
@@ -198,7 +202,7 @@ export async function collectUses(
       count(inputOf[unit++], part.manifests);
       accept(part.uses);
     }
-    if (opts.requireObjects) requireObjects(perInput, cwd);
+    if (opts.requireObjects) refuseEmptyInputs(perInput, cwd, flatInputs);
     return { uses, manifests, sources };
   }
   for (const source of sources) {
@@ -214,16 +218,30 @@ export async function collectUses(
       if (opts.onUse && manifests % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  if (opts.requireObjects) requireObjects(perInput, cwd);
+  if (opts.requireObjects) refuseEmptyInputs(perInput, cwd, flatInputs);
   return { uses, manifests, sources };
 }
 
 /** A named input with no Kubernetes object in it: nothing was verified there, which must not read as a pass. */
-function requireObjects(perInput: ReadonlyMap<string | undefined, number>, cwd: string): void {
+function refuseEmptyInputs(perInput: ReadonlyMap<string | undefined, number>, cwd: string, flat: ReadonlySet<string>): void {
   for (const [input, n] of perInput) {
     if (input === undefined || n > 0) continue;
-    const what = input === '-' ? 'stdin (it was empty or held no Kubernetes object: did the command piping into it fail?)' : `${displayPath(cwd, input)}: no Kubernetes object there (no apiVersion/kind document in a *.yaml, *.yml or *.json file)`;
-    throw new SourceError(`nothing to verify in ${what}`);
+    if (input === '-') throw new SourceError('nothing to verify on stdin: it was empty or held no Kubernetes object (did the command piping into it fail? `set -o pipefail` makes the shell say so)');
+    const shown = displayPath(cwd, input);
+    const what = !isDirectory(input)
+      ? 'no document in it has an apiVersion and a kind'
+      : flat.has(input)
+        ? 'no *.yaml, *.yml or *.json file at its top level holds a document with an apiVersion and a kind (-f reads the top level only; add -R for the folders below, as kubectl)'
+        : 'no *.yaml, *.yml or *.json file below it holds a document with an apiVersion and a kind';
+    throw new SourceError(`nothing to verify in ${shown}: ${what}`);
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -232,11 +250,6 @@ function placeIn(workload: Workload, namespace: string): void {
   workload.namespace = namespace;
   const meta = (workload.object as { metadata?: Record<string, unknown> } | undefined)?.metadata;
   if (meta && typeof meta === 'object' && meta.namespace === undefined) meta.namespace = namespace;
-}
-
-/** Namespaced policies written without a namespace land where the run applies objects, as `kubectl apply -n` and kustomize's `namespace:` place them. */
-export function placePolicies(policies: Policy[], namespace = 'default'): Policy[] {
-  return policies.map((p) => (p.namespace === APPLIED_NAMESPACE ? { ...p, namespace } : p));
 }
 
 /** Kubernetes rejects such a pod (InvalidImageName): a manifest error at the image's file:line, exit 2. */
@@ -404,8 +417,10 @@ async function pipeline(
   // Policies first (small), so each image can be prefetched the moment it is parsed.
   const set = await loadPolicySet(options.policyPaths, options.cwd);
   requireImageRules(set, options.policyPaths, options.policies, options.cwd);
-  let policies = placePolicies([...set.policies, ...(options.policies ?? [])], options.defaultNamespace);
-  if (options.tanzuAllowUnmatchedImages) policies = policies.map((p) => (p.format === 'tanzu' ? { ...p, rules: p.rules.filter((r) => !r.unmatchedDefault) } : p));
+  const policies = asInstalled([...set.policies, ...(options.policies ?? [])], {
+    ...(options.defaultNamespace && { namespace: options.defaultNamespace }),
+    ...(options.tanzuAllowUnmatchedImages && { allowUnmatchedImages: true }),
+  });
   for (const p of policies) warnings.push(...(p.warnings ?? []));
   const seen = new Set<string>();
   const onUse = (use: ImageUse) => {

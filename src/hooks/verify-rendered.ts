@@ -117,7 +117,7 @@ export async function verifyRendered(
   }
 }
 
-/** `.verify-images/` at the root we were given (the CMP's tree may have no `.git` to find it by). */
+/** None found: policyPaths() says so (the root is passed explicitly: the CMP's tree may have no `.git` to find it by). */
 function nonEmpty(list: string[]): string[] | undefined {
   return list.length > 0 ? list : undefined;
 }

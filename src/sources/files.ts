@@ -7,6 +7,7 @@ import { extractImages, objectKey } from '../manifests/extract.js';
 import { parseManifests } from '../manifests/parse.js';
 import type { ManifestObject, ObjectOrigin, SourceContext, SourcePosition } from '../manifests/types.js';
 import type { Rendered } from './kustomize.js';
+import { repoRoot } from '../config/load.js';
 
 export class SourceError extends Error {
   readonly code = 'SOURCE_ERROR';
@@ -79,7 +80,7 @@ class Reader {
     if (!info.isDirectory()) return this.file(input);
     const real = await realpath(input);
     const kubectl = this.opts.kubectl?.inputs.has(input);
-    const walk: Walk = { root: input, bound: repositoryRoot(real) ?? real, recurse: !kubectl || this.opts.kubectl!.recursive, skip: kubectl ? SKIPPED_DIRS : SKIPPED_PATH_DIRS };
+    const walk: Walk = { root: input, bound: repoRoot(real), recurse: !kubectl || this.opts.kubectl!.recursive, skip: kubectl ? SKIPPED_DIRS : SKIPPED_PATH_DIRS };
     return this.directory(input, walk);
   }
 
@@ -122,9 +123,10 @@ class Reader {
       throw new SourceError(`cannot read directory ${dir}: ${(e as Error).message}`);
     }
     // Argo CD's detection order: a Helm chart first, then a kustomization, else plain files.
-    if (entries.some((e) => e.name === 'Chart.yaml' && !e.isDirectory())) return this.chart(dir);
+    const names = entries.map((e) => e.name);
+    if (entries.some((e) => e.name === 'Chart.yaml' && !e.isDirectory())) return this.chart(dir, names);
     if (entries.some((e) => KUSTOMIZATION_FILES.includes(e.name) && !e.isDirectory())) {
-      return this.kustomization(dir, walk.root);
+      return this.kustomization(dir, walk.root, names);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -139,7 +141,8 @@ class Reader {
           continue;
         }
         if (!isInside(walk.bound, target)) {
-          throw new SourceError(`${full}: a symlink to ${target}, outside the repository ${walk.bound}; refused, as Argo CD refuses such repositories (copy the file in, or point the link inside)`);
+          const bound = existsSync(path.join(walk.bound, '.git')) ? `the repository ${walk.bound}` : `${walk.root} (not in a git repository, so links must stay inside the input)`;
+          throw new SourceError(`${full}: a symlink to ${target}, outside ${bound}; refused, as Argo CD refuses such repositories (copy the file in, or point the link inside)`);
         }
         isDir = await isDirectory(target);
       }
@@ -152,16 +155,16 @@ class Reader {
   }
 
   /** Templates are not YAML: render the chart (`helm template`) with `.argocd-source.yaml`'s Helm settings, as Argo CD would. */
-  private async chart(dir: string): Promise<void> {
+  private async chart(dir: string, names: string[]): Promise<void> {
     const { renderHelmDirectory } = await import('./render.js');
-    const text = await renderHelmDirectory(dir, await this.overrides(dir));
+    const text = await renderHelmDirectory(dir, await this.overrides(dir, names));
     this.push({ file: dir, text, rendered: true });
   }
 
   /** Rendered with `.argocd-source.yaml`'s kustomize images on top, as Argo CD renders the app. */
-  private async kustomization(dir: string, root: string): Promise<void> {
+  private async kustomization(dir: string, root: string, names: string[]): Promise<void> {
     const render = this.opts.kustomize ?? (await import('./kustomize.js')).renderKustomize;
-    const images = (await this.overrides(dir)).kustomize?.images ?? [];
+    const images = (await this.overrides(dir, names)).kustomize?.images ?? [];
     let rendered: Rendered;
     if (images.length === 0) rendered = await render(dir);
     else {
@@ -176,9 +179,8 @@ class Reader {
    * The app-independent `.argocd-source.yaml` of a rendered directory (Argo CD merges it into every
    * app of that path); per-app files cannot be attributed without the app's name: said, not applied.
    */
-  private async overrides(dir: string): Promise<import('./argocd-source.js').AppSource> {
+  private async overrides(dir: string, names: string[]): Promise<import('./argocd-source.js').AppSource> {
     const { applyOverrideFiles } = await import('./argocd-source.js');
-    const names = await readdir(dir);
     for (const name of names.filter((n) => /^\.argocd-source-.+\.yaml$/.test(n)).sort()) {
       this.opts.onWarning?.(`${path.join(dir, name)} not applied: it overrides one Argo CD Application's source, and this mode does not know the app (use --repo/--path with --app NAME)`);
     }
@@ -196,13 +198,6 @@ interface Walk {
   skip: ReadonlySet<string>;
 }
 
-/** The work tree root above `real` (a directory holding `.git`), if any. */
-export function repositoryRoot(real: string): string | undefined {
-  for (let dir = real; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, '.git'))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
 
 /** Whether `target` is `root` or below it (both real paths). */
 export function isInside(root: string, target: string): boolean {

@@ -4,7 +4,7 @@
 // readSources()/run() (so kustomize origins still point at source files) plus a cleanup.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -117,26 +117,33 @@ export async function kustomizeWrapper(dir: string, appDir: string, images: Kust
 
 /** A kustomization rendered with extra `images:` (Argo CD's kustomize override), through a wrapper removed afterwards. */
 export async function withKustomizeImages<T>(dir: string, images: string[], render: (dir: string) => Promise<T>): Promise<T> {
-  const wrapper = await realpath(await mkdtemp(path.join(tmpdir(), 'verify-images-render-')));
-  try {
-    return await render(await kustomizeWrapper(wrapper, dir, images.map(parseKustomizeImage)));
-  } finally {
-    await rm(wrapper, { recursive: true, force: true });
-  }
+  return inTempDir((wrapper) => kustomizeWrapper(wrapper, dir, images.map(parseKustomizeImage)).then(render));
 }
 
 /** A chart directory named as a PATH: `helm template` with the override file's Helm settings. */
 export async function renderHelmDirectory(dir: string, source: AppSource): Promise<string> {
-  const temp = await realpath(await mkdtemp(path.join(tmpdir(), 'verify-images-render-')));
+  return inTempDir((temp) => helmText(temp, dir, source, { root: dir }));
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await realpath(await mkdtemp(path.join(tmpdir(), 'verify-images-render-')));
   try {
-    const out = await renderHelm(temp, dir, source, { root: dir });
-    return await readFile(out, 'utf8');
+    return await fn(dir);
   } finally {
-    await rm(temp, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** The app rendered to a file in `dir` (read as an input, so verdicts name it). */
 async function renderHelm(dir: string, appDir: string, source: AppSource, req: RenderRequest): Promise<string> {
+  const out = path.join(dir, `${path.basename(appDir)}.helm.yaml`);
+  await writeFile(out, await helmText(dir, appDir, source, req));
+  return out;
+}
+
+/** `helm template` with the source's Helm settings; inline values are written to files in `dir`. */
+async function helmText(dir: string, appDir: string, source: AppSource, req: RenderRequest): Promise<string> {
   const helm = source.helm ?? {};
   const inline: string[] = [];
   if (helm.values) {
@@ -147,7 +154,7 @@ async function renderHelm(dir: string, appDir: string, source: AppSource, req: R
     inline.push(path.join(dir, 'values-object.yaml'));
     await writeFile(inline.at(-1)!, stringify(helm.valuesObject));
   }
-  const text = await helmTemplate({
+  return helmTemplate({
     chartDir: appDir,
     releaseName: helm.releaseName ?? req.app?.name ?? path.basename(appDir),
     namespace: req.app?.namespace,
@@ -155,9 +162,6 @@ async function renderHelm(dir: string, appDir: string, source: AppSource, req: R
     inlineValueFiles: inline,
     env: req.env,
   });
-  const out = path.join(dir, `${path.basename(appDir)}.helm.yaml`);
-  await writeFile(out, text);
-  return out;
 }
 
 /**

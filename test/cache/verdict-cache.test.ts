@@ -123,8 +123,9 @@ t.test('default directory honours XDG_CACHE_HOME', async (t) => {
 t.test('where a requirement is written does not change its key (a policy edit above it keeps the verdict)', async (t) => {
   const a = { kind: 'key', path: 'attestors[0]', line: 12, keys: ['PEM'], signers: { kind: 'all', path: 'x', line: 3, of: [] } };
   const b = { ...a, path: 'attestors[1]', line: 40, signers: { ...a.signers, line: 9 } };
-  t.equal(cacheKey(D1, a), cacheKey(D1, b));
-  t.not(cacheKey(D1, a), cacheKey(D1, { ...a, keys: ['OTHER'] }));
+  t.equal(cacheKey(D1, a, 'r.example/app'), cacheKey(D1, b, 'r.example/app'));
+  t.not(cacheKey(D1, a, 'r.example/app'), cacheKey(D1, { ...a, keys: ['OTHER'] }, 'r.example/app'));
+  t.not(cacheKey(D1, a, 'r.example/app'), cacheKey(D1, a, 'r.example/promoted'), 'evidence found in another repository: another key');
 });
 
 t.test('an eager (shared) store gets each pass within the tick, a lazy one at flush', async (t) => {

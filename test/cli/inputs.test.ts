@@ -25,7 +25,7 @@ async function emptyCase(t: { teardown: (fn: () => unknown) => void }) {
 }
 
 /** The real launcher, as kubectl runs it, with `stdin` piped. */
-function plugin(cwd: string, args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function plugin(cwd: string, args: string[], stdin: string | null): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'plugin', 'kubectl-verify_images'), ...args], {
       cwd,
@@ -37,9 +37,23 @@ function plugin(cwd: string, args: string[], stdin: string): Promise<{ code: num
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
+    // null: the pipe stays open and empty until the launcher has exited (a CI step that never closes it).
+    if (stdin === null) child.on('exit', () => child.stdin.end());
+    else child.stdin.end(stdin);
   });
 }
+
+t.test('an open, empty stdin never keeps the launcher alive, also when the run fails (a policy error)', async (t) => {
+  const { cwd } = await emptyCase(t);
+  await writeFile(path.join(cwd, 'pod.yaml'), POD);
+  await mkdir(path.join(cwd, '.git'));
+  await mkdir(path.join(cwd, '.verify-images'));
+  await writeFile(path.join(cwd, '.verify-images', 'p.yaml'), DENY.replace('spec:', 'spec:\n  imagez: []'));
+  // Had the launcher kept listening on stdin, this would never settle: stdin is closed only once it has exited.
+  const failed = await plugin(cwd, [], null);
+  t.equal(failed.code, 2);
+  t.match(failed.stderr, /imagez/);
+});
 
 t.test('`-` reads stdin: the real launcher, from an empty directory, blocks the piped image', async (t) => {
   const { cwd, policies } = await emptyCase(t);
@@ -84,7 +98,7 @@ t.test('below an input, a symlink leaving the repository (outside git: the input
     await symlink(target, path.join(cwd, 'apps', name));
     const out = await runCli(cwd, ['apps', '-p', policies, '-o', 'json']);
     t.equal(out.code, 2, `${name} -> ${target}`);
-    t.match(out.stderr, new RegExp(`apps/${name.replace('.', '\\.')}: a symlink to .*, outside the repository`));
+    t.match(out.stderr, new RegExp(`apps/${name.replace('.', '\\.')}: a symlink to .*, outside .*not in a git repository, so links must stay inside the input`));
     t.equal(out.stdout, '', 'nothing verified');
     await rm(path.join(cwd, 'apps', name));
   }

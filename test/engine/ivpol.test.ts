@@ -347,3 +347,22 @@ validations:
   t.match(json.reasons(img), /unsupported: evaluation\.mode JSON/);
   t.equal(json.code, 3);
 });
+
+t.test('an attestor this tool cannot evaluate blocks under validationActions Audit too (exit 3), marked unsupported', async (t) => {
+  const img = await image({ keys: [production] });
+  const policy = ivpol(`validationActions: [Audit]
+validationConfigurations:
+  verifyDigest: false
+attestors:
+  - name: k
+    cosign:
+      key:
+        expression: '"not a key"'
+validations:
+  - expression: images.containers.all(i, verifyImageSignatures(i, [attestors.k]) > 0)`);
+  const r = await judge(t, { 'a.yaml': pod('a', [img.ref]) }, policy);
+  t.equal(r.status(img), 'error');
+  t.match(r.reasons(img), /unsupported: key\.expression did not give a PEM public key/);
+  t.match(r.image(img.repo)?.policies[0], { mode: 'audit', onError: 'block', unsupported: true });
+  t.equal(r.code, 3, 'Audit would only report a failure; an undecidable check is not let through');
+});

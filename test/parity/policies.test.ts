@@ -35,6 +35,25 @@ t.test('an override decided by a namespaceSelector is undecided without the clus
   t.equal(run.code, 3);
   t.same(run.verdicts, { 'apps/rogue:1.0': 'error', 'apps/web:1.0': 'pass' }, 'only the image that would be blocked is undecided');
   t.match(run.stdout, /namespaceSelector: whether Enforce applies in namespace shop/);
+  const rogue = JSON.parse(run.stdout).results.find((r: { image: string }) => r.image === b.unsigned);
+  t.match(rogue.hints.join('\n'), /depends on the namespace's labels, which only the cluster knows/, 'the hint says why, not "a feature the tool cannot evaluate yet"');
+  t.notMatch(rogue.hints.join('\n'), /cannot evaluate yet/);
+});
+
+t.test('an undecided mode changes nothing where the mode would not: registry trouble under failurePolicy Ignore stays allowed', async (t) => {
+  const selector = '  validationFailureActionOverrides:\n    - action: Enforce\n      namespaceSelector:\n        matchLabels: {tier: prod}\n';
+  const missing = `${b.registry.host}/apps/missing:1.0`;
+  const dir = await repo(t, { 'd.yaml': deployment('gone', missing, 'shop') });
+  await (await import('node:fs/promises')).mkdir(`${dir}/.verify-images`);
+  const write = (spec: string) => (import('node:fs/promises')).then((fs) => fs.writeFile(`${dir}/.verify-images/p.yaml`, kyvernoPolicy(b, { spec })));
+  await write(`  validationFailureAction: Audit\n  failurePolicy: Ignore\n${selector}`);
+  const ignore = await verify(dir, ['d.yaml']);
+  t.same(ignore.verdicts, { 'apps/missing:1.0': 'error' });
+  t.equal(ignore.code, 0, 'Ignore lets registry trouble through in either mode');
+  await write(`  validationFailureAction: Audit\n  failurePolicy: Fail\n${selector}`);
+  const fail = await verify(dir, ['d.yaml']);
+  t.equal(fail.code, 3, 'under Fail, Enforce would block it: undecided blocks');
+  t.match(fail.stdout, /namespaceSelector: whether Enforce applies in namespace shop/);
 });
 
 t.test('an unsupported requirement under an Audit policy blocks (exit 3), as the report says', async (t) => {
@@ -92,6 +111,8 @@ ${b.key.publicKeyPem.trim().split('\n').map((l) => `          ${l}`).join('\n')}
   t.equal(run.code, 1);
   t.same(run.verdicts, { 'apps/web:1.0': 'pass', 'apps/rogue:1.0': 'fail' });
   t.match(run.stdout, /allow_unmatched_images/);
+  const rogue = JSON.parse(run.stdout).results.find((r: { image: string }) => r.image === b.unsigned);
+  t.match(rogue.hints, [/^cover it in \.verify-images\/tanzu\.yaml: a namePattern for .*\/apps\/rogue with the keys that sign it/], 'the fix names the file to edit');
   await (await import('node:fs/promises')).writeFile(`${dir}/.verify-imagesrc.yaml`, 'tanzuAllowUnmatchedImages: true\n');
   const allowed = await verify(dir, ['d.yaml']);
   t.equal(allowed.code, 0, 'an install with allow_unmatched_images: true admits it');
