@@ -17,14 +17,29 @@ export function escapeControls(text: string): string {
   });
 }
 
-/** The result with every string escaped (a copy; the original is what JSON prints). */
+/** The result with every string escaped: the same objects where nothing needs it (the usual case costs a walk, not a copy). */
 export function escapeResult(result: Readonly<Result>): Result {
   return escapeValue(result) as Result;
 }
 
 function escapeValue(value: unknown): unknown {
   if (typeof value === 'string') return HAS_CONTROL.test(value) ? escapeControls(value) : value;
-  if (Array.isArray(value)) return value.map(escapeValue);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeValue(v)]));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = escapeValue(value[i]);
+      if (v !== value[i]) (out ??= [...value])[i] = v;
+    }
+    return out ?? value;
+  }
+  if (value && typeof value === 'object') {
+    let out: Record<string, unknown> | undefined;
+    for (const k in value) {
+      const old = (value as Record<string, unknown>)[k];
+      const v = escapeValue(old);
+      if (v !== old) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
+    }
+    return out ?? value;
+  }
   return value;
 }
