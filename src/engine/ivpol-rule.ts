@@ -7,7 +7,7 @@
 import { cacheKey, noCache } from '../cache/verdict-cache.js';
 import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
 import type { ImageUse } from '../manifests/types.js';
-import type { LeafOutcome } from '../policy/evaluate.js';
+import { invalidReason, type LeafOutcome } from '../policy/evaluate.js';
 import { CelRuntimeError, type EvalContext } from '../policy/ivpol/cel.js';
 import { matchBindings } from '../policy/ivpol/load.js';
 import { attestationLeaf, type IvpolProgram } from '../policy/ivpol/program.js';
@@ -229,7 +229,11 @@ class Evaluation {
           names.map((name) => {
             const signer = attestor(name).leaf(vars);
             const req: Requirement =
-              'unsupported' in signer ? { kind: 'unsupported', path: `attestors.${name}`, field: signer.unsupported } : attestationLeaf(att, signer, `attestations.${attestation}`, 0);
+              'unsupported' in signer
+                ? { kind: 'unsupported', path: `attestors.${name}`, field: signer.unsupported }
+                : signer.kind === 'invalid'
+                  ? signer
+                  : attestationLeaf(att, signer, `attestations.${attestation}`, 0);
             return [`att\0${image}\0${attestation}\0${name}\0${leafId(req)}`, () => this.check(req, image), `attestations.${attestation} by attestors.${name}`];
           }),
         );
@@ -255,9 +259,10 @@ class Evaluation {
   /** One leaf against one image (resolved to its digest once per run). */
   private async check(req: Requirement, image: string): Promise<Answer> {
     if (req.kind === 'unsupported') return { status: 'error', reasons: [`unsupported: ${req.field}`], unsupported: true };
+    if (req.kind === 'invalid') return { status: 'error', reasons: [invalidReason(req)], unsupported: true };
     const target = await this.target(image);
     if ('error' in target) return { status: 'error', reasons: [target.error] };
-    const leaf = req as Exclude<Requirement, { kind: 'all' | 'any' | 'count' | 'static' | 'unsupported' | 'cel' }>;
+    const leaf = req as Exclude<Requirement, { kind: 'all' | 'any' | 'count' | 'static' | 'unsupported' | 'invalid' | 'cel' }>;
     // Payloads are read from a fresh verification (a cached pass carries no statement).
     const deps = leaf.kind === 'attestation' || (leaf.kind === 'notation' && leaf.referrer) ? { ...this.deps, cache: noCache } : this.deps;
     const outcome = await checkLeaf(leaf as AttestationRequirement | NotationRequirement, target.ref, target.repo, target.digest, undefined, deps);

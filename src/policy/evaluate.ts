@@ -43,6 +43,9 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
       return { status: req.action, reasons: [at(req.path, req.message ?? `static ${req.action}`)] };
     case 'unsupported':
       return { status: 'error', reasons: [at(req.path, `unsupported: ${req.field}`)], unsupported: true };
+    case 'invalid':
+      // Blocks like an unsupported requirement: nothing this rule trusts can verify.
+      return { status: 'error', reasons: [at(req.path, invalidReason(req))], unsupported: true };
     case 'cel':
       // ImageValidatingPolicy validations are judged by the engine per workload (engine/ivpol-rule.ts).
       return { status: 'error', reasons: [at(req.path, 'CEL validations are judged per workload, not here')] };
@@ -98,6 +101,11 @@ function undecided(outs: Outcome[], reasons: string[]): Outcome {
 
 function notPassing(outs: Outcome[]): string[] {
   return outs.filter((o) => o.status !== 'pass').flatMap((o) => o.reasons);
+}
+
+/** What an image covered by a rule with broken trust material is told: the problem and where to fix it. */
+export function invalidReason(req: Extract<Requirement, { kind: 'invalid' }>): string {
+  return `${req.problem} at ${req.file}:${req.line}`;
 }
 
 function at(path: string, message: string): string {

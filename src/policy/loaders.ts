@@ -7,7 +7,7 @@ import { parsePolicyDocuments, type LoadContext, type PolicyDocument } from './d
 import * as ivpol from './ivpol/load.js';
 import { loadCel } from './ivpol/cel-runtime.js';
 import * as kyverno from './kyverno/load.js';
-import { PolicyError, type Policy } from './model.js';
+import { PolicyError, type InvalidRequirement, type Policy, type Requirement } from './model.js';
 import * as notation from './notation/load.js';
 import * as tanzu from './tanzu/load.js';
 
@@ -52,6 +52,7 @@ export function loadPolicies(
     if (policy) policies.push(policy);
     else if (!isTrustRoot(doc)) refuseUnknownPolicy(doc);
   }
+  warnInvalid(policies);
   // Tanzu reads one policy (named image-policy): a second one would be a different cluster's.
   const tanzuPolicies = policies.filter((p) => p.format === 'tanzu');
   if (tanzuPolicies.length > 1) {
@@ -59,6 +60,30 @@ export function loadPolicies(
     throw new PolicyError(`a second Tanzu SCST-Sign ClusterImagePolicy (the first is ${tanzuPolicies[0]!.file}:${tanzuPolicies[0]!.line}): the webhook reads exactly one`, second);
   }
   return policies;
+}
+
+/** Trust material that does not parse is said once per place it is written (a warning), not once per image. */
+function warnInvalid(policies: Policy[]): void {
+  const said = new Set<string>();
+  for (const policy of policies) {
+    for (const rule of policy.rules) {
+      const found = invalidLeaves(rule.requirement);
+      if (rule.requirement.kind === 'cel') found.push(...[...rule.requirement.program.attestors.values()].flatMap((a) => (a.invalid ? [a.invalid] : [])));
+      for (const leaf of found) {
+        const where = `${leaf.file}:${leaf.line}`;
+        if (said.has(where)) continue;
+        said.add(where);
+        (policy.warnings ??= []).push(`${where}: ${leaf.path}: ${leaf.problem}; images this rule covers are blocked (error), other images are not affected`);
+      }
+    }
+  }
+}
+
+function invalidLeaves(req: Requirement): InvalidRequirement[] {
+  if (req.kind === 'invalid') return [req];
+  if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(invalidLeaves);
+  if (req.kind === 'attestation') return invalidLeaves(req.signers);
+  return [];
 }
 
 function loadOne(doc: PolicyDocument, ctx: LoadContext): Policy | null {

@@ -157,7 +157,22 @@ export type Requirement =
   | AttestationRequirement
   | NotationRequirement
   | CelRequirement
+  | InvalidRequirement
   | { kind: 'unsupported'; path: string; field: string };
+
+/**
+ * Trust material written in a rule that does not parse (a template placeholder left in, a key cut
+ * short): the rule cannot verify anything, so each image it covers is \`error\` (blocked, whatever
+ * the mode), as Kyverno fails only the images the rule matches; other rules are unaffected.
+ */
+export interface InvalidRequirement {
+  kind: 'invalid';
+  path: string;
+  file: string;
+  line: number;
+  /** What is wrong, e.g. "does not parse as a PEM public key — a placeholder? (no PEM block)". */
+  problem: string;
+}
 
 /**
  * An ImageValidatingPolicy's validations (CEL): evaluated per workload and image by the engine,

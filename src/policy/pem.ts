@@ -1,58 +1,75 @@
-// Public keys written inline in a policy: parsed once at load time, so a broken
-// key is a policy error (exit 2) and not a failed verification.
+// Trust material written inline in a policy (public keys, certificates, trusted roots): parsed
+// once at load time. What does not parse is not a reason to refuse the whole run (Kyverno admits
+// such a policy and fails only the images the rule matches): the loader turns it into an
+// `invalid` leaf for that rule, unless the format's own admission check refuses it (CIP key.data).
 
 import { X509Certificate } from 'node:crypto';
 import { parsePublicKeys, splitPem } from '../verify/keys.js';
+import { TrustRootError, trustMaterialFromJson } from '../verify/trusted-root.js';
 import type { Field } from './field.js';
+import type { InvalidRequirement } from './model.js';
 
-export type InlineKeys = { kind: 'keys'; keys: string[] } | { kind: 'placeholder' };
+export type InlineKeys = { kind: 'keys'; keys: string[] } | { kind: 'invalid'; problem: string };
 
-/**
- * The PEM keys in `field` (a string). Documentation examples ship blocks whose body is `...`:
- * those are placeholders, reported as unsupported on use rather than failing the whole file,
- * because the upstream corpus must load. Anything else that does not parse is a PolicyError.
- */
+/** The PEM public keys in `field` (a string, required), or why they do not parse. */
 export function inlineKeys(field: Field): InlineKeys {
   const text = field.requiredString();
-  const blocks = splitPem(text);
-  if (blocks.length > 0 && blocks.every((b) => isPlaceholder(b.pem))) return { kind: 'placeholder' };
   try {
     return { kind: 'keys', keys: parsePublicKeys(text) };
   } catch (err) {
-    throw field.error(`invalid public key: ${(err as Error).message}`);
+    return { kind: 'invalid', problem: `does not parse as a PEM public key — a placeholder? (${detail(text, (err as Error).message)})` };
   }
 }
 
-/** A documentation placeholder: an empty body, `...`, or base64 cut short with `...` (never in a real PEM). */
-function isPlaceholder(pem: string): boolean {
-  const body = pem.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').replace(/\s+/g, '');
-  return /^[.…]*$/.test(body) || /\.\.\.|…/.test(body);
+export type InlineCertificates = { kind: 'certificates'; certificates: string[] } | { kind: 'invalid'; problem: string };
+
+/** The PEM certificates in `field` (roots, chains, a leaf), each parsed now, or why they do not parse. */
+export function inlineCertificates(field: Field): InlineCertificates {
+  const text = field.requiredString();
+  const certs = splitPem(text).filter((b) => b.type === 'CERTIFICATE');
+  const fail = (why: string): InlineCertificates => ({ kind: 'invalid', problem: `does not parse as a PEM certificate — a placeholder? (${detail(text, why)})` });
+  if (certs.length === 0) return fail('no PEM CERTIFICATE found');
+  for (const [i, b] of certs.entries()) {
+    try {
+      new X509Certificate(b.pem);
+    } catch (err) {
+      return fail(`certificate ${i + 1}: ${(err as Error).message}`);
+    }
+  }
+  return { kind: 'certificates', certificates: certs.map((b) => b.pem) };
+}
+
+/** A `trusted_root.json` text written in the policy, or why it does not parse. */
+export function inlineTrustedRoot(field: Field): { kind: 'trustedRoot'; json: string } | { kind: 'invalid'; problem: string } {
+  const text = field.requiredString();
+  try {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw new TrustRootError('not JSON');
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new TrustRootError('not a JSON object');
+    trustMaterialFromJson(text, 'trusted root');
+    return { kind: 'trustedRoot', json: text };
+  } catch (err) {
+    return { kind: 'invalid', problem: `does not parse as a trusted_root.json — a placeholder? (${detail(text, (err as Error).message)})` };
+  }
+}
+
+/** The leaf a rule gets for trust material that does not parse (see InvalidRequirement). */
+export function invalidLeaf(field: Field, from: Field, problem: string): InvalidRequirement {
+  return { kind: 'invalid', path: field.rel(from), file: field.file, line: field.line, problem };
+}
+
+/** The parser's reason in words (not OpenSSL's codes), and the text itself when it is short and has no PEM (`REPLACE_WITH_…`). */
+function detail(text: string, why: string): string {
+  const t = text.trim();
+  const reason = why.replace(/error:[0-9A-F]+:(DECODER|PEM|asn1 encoding|ASN1) routines::[\w ]+/i, 'the text between the BEGIN and END lines is not base64 DER');
+  return !t.includes('-----') && t.length <= 60 && !t.includes('\n') ? `${reason}: ${JSON.stringify(t)}` : reason;
 }
 
 /** `{{ ... }}` Kyverno variables: resolved only at admission from context we do not have. */
 export function hasVariable(text: string): boolean {
   return /\{\{.*\}\}/s.test(text);
-}
-
-export type InlineCertificates = { kind: 'certificates'; certificates: string[] } | { kind: 'placeholder' };
-
-/**
- * The PEM certificates in `field` (roots, chains, a leaf), each parsed now so a broken one is
- * a PolicyError (exit 2) with the line. Documentation placeholders (`...` bodies) are reported
- * like placeholder keys.
- */
-export function inlineCertificates(field: Field): InlineCertificates {
-  const text = field.requiredString();
-  const blocks = splitPem(text);
-  if (blocks.length > 0 && blocks.every((b) => isPlaceholder(b.pem))) return { kind: 'placeholder' };
-  const certs = blocks.filter((b) => b.type === 'CERTIFICATE');
-  if (certs.length === 0) throw field.error('invalid certificate: no PEM CERTIFICATE found');
-  certs.forEach((b, i) => {
-    try {
-      new X509Certificate(b.pem);
-    } catch (err) {
-      throw field.error(`invalid certificate ${i + 1}: ${(err as Error).message}`);
-    }
-  });
-  return { kind: 'certificates', certificates: certs.map((b) => b.pem) };
 }

@@ -67,7 +67,7 @@ spec:
     ['a CIP of an unknown version', { 'p/cip.yaml': deny.replace('v1beta1', 'v2') }, /cip\.yaml:1: apiVersion: unsupported apiVersion policy\.sigstore\.dev\/v2/],
     ['an IVPOL of an unknown version', { 'p/iv.yaml': 'apiVersion: policies.kyverno.io/v9\nkind: ImageValidatingPolicy\nmetadata: {name: x}\nspec: {}\n' }, /iv\.yaml:1: apiVersion: unsupported apiVersion policies\.kyverno\.io\/v9/],
     ['an unknown *ImagePolicy kind', { 'p/x.yaml': 'apiVersion: example.com/v1\nkind: ImagePolicy\nmetadata: {name: x}\n', 'p/deny.yaml': deny }, /x\.yaml:1: example\.com\/v1 ImagePolicy: a policy no loader reads/],
-    ['a trustpolicy.json of another version', { 'p/trustpolicy.json': '{"version": "2.0", "trustPolicies": []}' }, /trustpolicy\.json:1: version: unsupported Notation trust policy version "2\.0"/],
+    ['a trustpolicy.json of another version', { 'p/trustpolicy.json': '{"version": "2.0", "trustPolicies": []}' }, /trustpolicy\.json:1: version: trust policy document uses unsupported version "2\.0"/],
     ['a trustpolicy.json that is no trust policy', { 'p/trustpolicy.json': '{"policies": []}', 'p/deny.yaml': deny }, /trustpolicy\.json:1: not a Notation trust policy this tool reads/],
   ];
   for (const [name, files, message] of cases) {

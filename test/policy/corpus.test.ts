@@ -11,6 +11,7 @@ const dir = path.join(fixturesDir, 'policies');
 
 function unsupportedFields(r: Requirement): string[] {
   if (r.kind === 'unsupported') return [r.field];
+  if (r.kind === 'invalid') return [`invalid: ${r.problem}`];
   if (r.kind === 'all' || r.kind === 'any' || r.kind === 'count') return r.of.flatMap(unsupportedFields);
   if (r.kind === 'attestation') return unsupportedFields(r.signers);
   return [];

@@ -6,7 +6,7 @@ import type { LoadContext } from '../document.js';
 import type { Field } from '../field.js';
 import { checkRegExp } from '../kyverno/certificates.js';
 import type { AttestationRequirement, CertificateIdentity, CertificateRequirement, KeyRequirement, Requirement } from '../model.js';
-import { inlineCertificates, inlineKeys } from '../pem.js';
+import { inlineCertificates, inlineKeys, invalidLeaf } from '../pem.js';
 import { expandPredicateType } from '../predicate-types.js';
 import { compileTrustRoot } from './trust-root.js';
 
@@ -19,10 +19,10 @@ const CONTROLLER_NAMESPACE = 'cosign-system';
 /** Paths are relative to `spec`: `authorities[1]`, `authorities[1].key`. */
 export function authorityRequirement(spec: Field, a: Field, ctx: LoadContext): Requirement {
   const kinds = ['key', 'keyless', 'static'].filter((k) => a.has(k));
-  if (kinds.length !== 1) throw a.error('needs exactly one of key, keyless, static');
+  if (kinds.length !== 1) throw a.error(oneOf(kinds, ['key', 'keyless', 'static']));
   a.at('name').string(); // only type-checked: paths name the authority by index (`authority-<i>` upstream)
   const sources = a.at('source').list();
-  if (sources.length > 1) throw a.at('source').error('at most one source is allowed');
+  if (sources.length > 1) throw a.at('source').error('invalid value: only single source is supported');
   const source = sources[0];
 
   if (kinds[0] === 'static') {
@@ -30,7 +30,7 @@ export function authorityRequirement(spec: Field, a: Field, ctx: LoadContext): R
     if (clash) throw a.at(clash).error('cannot be combined with static');
     const st = a.at('static');
     const action = st.at('action').requiredString();
-    if (action !== 'pass' && action !== 'fail') throw st.at('action').error(`must be pass or fail, not ${action}`);
+    if (action !== 'pass' && action !== 'fail') throw st.at('action').error(`invalid value: ${action}: unsupported action (pass or fail)`);
     const message = st.at('message').string();
     return { kind: 'static', path: st.rel(spec), action, ...(message ? { message } : {}) };
   }
@@ -51,10 +51,10 @@ export function authorityRequirement(spec: Field, a: Field, ctx: LoadContext): R
 function keyRequirement(spec: Field, a: Field, ctx: LoadContext): Requirement {
   const key = a.at('key');
   const refs = ['data', 'secretRef', 'kms'].filter((k) => key.has(k));
-  if (refs.length !== 1) throw key.error('needs exactly one of data, secretRef, kms');
+  if (refs.length !== 1) throw key.error(oneOf(refs, ['data', 'kms', 'secretRef']));
   const hashField = key.at('hashAlgorithm');
   const hash = hashField.string() ?? 'sha256';
-  if (!(HASHES as readonly string[]).includes(hash)) throw hashField.error(`unknown hash algorithm ${hash}`);
+  if (!(HASHES as readonly string[]).includes(hash)) throw hashField.error(`invalid value: ${hash} (${HASHES.join(', ')})`);
   const leaf: KeyRequirement = {
     kind: 'key',
     path: key.rel(spec),
@@ -71,12 +71,13 @@ function keyRequirement(spec: Field, a: Field, ctx: LoadContext): Requirement {
     const f = key.at('kms');
     const uri = f.requiredString();
     if (!KMS_SCHEMES.some((p) => uri.startsWith(p) && uri.length > p.length)) {
-      throw f.error(`must be a KMS URI (${KMS_SCHEMES.join(', ')}), not ${uri}`);
+      throw f.error(`malformed KMS format, should be prefixed by any of the supported providers: [${KMS_SCHEMES.join(' ')}] (not ${uri})`);
     }
     leaf.keyRef = { type: 'kms', uri };
   } else {
     const parsed = inlineKeys(key.at('data'));
-    if (parsed.kind === 'placeholder') return unsupported(spec, key.at('data'), 'placeholder public key');
+    // policy-controller's webhook refuses the whole ClusterImagePolicy (KeyRef.Validate parses `data`).
+    if (parsed.kind === 'invalid') throw key.at('data').error(`invalid value: ${parsed.problem.replace(' — a placeholder?', '')}; policy-controller's webhook refuses this ClusterImagePolicy (KeyRef.Validate)`);
     // Several keys in `data`: any one verifying satisfies the authority.
     leaf.keys = parsed.keys;
   }
@@ -109,10 +110,10 @@ function keylessRequirement(spec: Field, a: Field, ctx: LoadContext): Requiremen
   if (caCert.exists) {
     // A custom Fulcio-like CA: certificates must chain to these roots instead of the trusted root's.
     const refs = ['data', 'secretRef', 'kms'].filter((k) => caCert.has(k));
-    if (refs.length !== 1) throw caCert.error('needs exactly one of data, secretRef, kms');
+    if (refs.length !== 1) throw caCert.error(oneOf(refs, ['data', 'kms', 'secretRef']));
     if (refs[0] !== 'data') return unsupported(spec, caCert.at(refs[0]!), `keyless.ca-cert.${refs[0]}`);
     const certs = inlineCertificates(caCert.at('data'));
-    if (certs.kind === 'placeholder') return unsupported(spec, caCert.at('data'), 'placeholder certificate');
+    if (certs.kind === 'invalid') return invalidLeaf(caCert.at('data'), spec, certs.problem);
     leaf.roots = certs.certificates;
   }
   const refs = [kl.at('trustRootRef'), a.at('ctlog').at('trustRootRef')].filter((f) => f.exists);
@@ -140,7 +141,8 @@ function identities(f: Field): CertificateIdentity[] {
     ] as const) {
       const p = id.at(plain).string();
       const r = id.at(re).string();
-      if ((p === undefined || p === '') === (r === undefined || r === '')) throw id.error(`needs exactly one of ${plain}, ${re}`);
+      const given = [p ? plain : '', r ? re : ''].filter(Boolean);
+      if (given.length !== 1) throw id.error(oneOf(given, [plain, re]));
       if (p) out[plain] = p;
       if (r) {
         checkRegExp(id.at(re), r);
@@ -164,6 +166,8 @@ function trustRoot(spec: Field, ref: Field, ctx: LoadContext): RootLookup {
 
 function attestationRequirement(spec: Field, att: Field, signer: Requirement, a: Field): Requirement {
   const type = att.at('predicateType').requiredString();
+  // Attestation.Validate: a cosign short name, else it must parse as a URL (url.ParseRequestURI).
+  if (expandPredicateType(type) === type && !isRequestUri(type)) throw att.at('predicateType').error(`invalid value: ${type}: unsupported precicate type`);
   att.at('name').requiredString();
   const req: AttestationRequirement = {
     kind: 'attestation',
@@ -184,8 +188,25 @@ function attestationRequirement(spec: Field, att: Field, signer: Requirement, a:
 /** `policy{type: cue|rego, …}`: no CUE or Rego evaluator runs here, so it is named as unsupported. */
 export function policyRequirement(policy: Field, spec: Field): Requirement {
   const type = policy.at('type').requiredString();
-  if (type !== 'cue' && type !== 'rego') throw policy.at('type').error(`must be cue or rego, not ${type}`);
+  if (type !== 'cue' && type !== 'rego') throw policy.at('type').error(`invalid value: ${type}: only [cue,rego] are supported at the moment`);
   return unsupported(spec, policy, `${type} policy`);
+}
+
+/** knative's one-of errors, as policy-controller's Validate methods return them (ErrMissingOneOf / ErrMultipleOneOf). */
+function oneOf(given: string[], fields: string[]): string {
+  return given.length === 0 ? `expected exactly one, got neither: ${fields.join(', ')}` : `expected exactly one, got both: ${given.join(', ')}`;
+}
+
+/** Go's url.ParseRequestURI: an absolute URI with a scheme, or an absolute path. */
+function isRequestUri(text: string): boolean {
+  if (text.startsWith('/')) return !/\s/.test(text);
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function unsupported(spec: Field, at: Field, field: string): Requirement {

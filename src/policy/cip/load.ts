@@ -25,7 +25,7 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
 
   const resources = matchFilter(spec.at('match'));
   const mode = spec.at('mode').string() ?? 'enforce';
-  if (mode !== 'enforce' && mode !== 'warn') throw spec.at('mode').error(`must be enforce or warn, not ${mode}`);
+  if (mode !== 'enforce' && mode !== 'warn') throw spec.at('mode').error(`invalid value: ${mode}: unsupported mode (enforce or warn)`);
 
   const requirement = cipRequirement(spec, ctx);
   return {
@@ -52,14 +52,14 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
 
 function globs(spec: Field): string[] {
   const images = spec.at('images').list();
-  if (images.length === 0) throw spec.at('images').error('needs at least one glob');
+  if (images.length === 0) throw (spec.has('images') ? spec.at('images') : spec).error('missing field(s): images');
   return images.map((img) => {
     const f = img.at('glob');
     const glob = f.requiredString();
     try {
       validateCipGlob(glob);
     } catch (err) {
-      throw f.error(`invalid glob: ${(err as Error).message}`);
+      throw f.error(`invalid value: ${glob}: glob is invalid: ${(err as Error).message}`);
     }
     return glob;
   });

@@ -5,26 +5,30 @@
 // annotations; notary: certs, tsaCerts, run as Kyverno runs notation-go. What needs the network
 // (tuf, ctlog.url lookups) or a registry feature this tool lacks (source.tagPrefix) is unsupported.
 
-import type { Field } from '../field.js';
-import type { CertificateIdentity, CertificateRequirement, KeyRequirement, NotationRequirement } from '../model.js';
+import { Field } from '../field.js';
+import type { CertificateIdentity, CertificateRequirement, InvalidRequirement, KeyRequirement, NotationRequirement } from '../model.js';
 import { LEVELS } from '../notation/levels.js';
-import { inlineCertificates, inlineKeys } from '../pem.js';
+import { inlineCertificates, inlineKeys, inlineTrustedRoot, invalidLeaf } from '../pem.js';
 import type { CompiledExpr } from './cel.js';
 import type { Attestor, AttestorLeaf } from './program.js';
 
 const KMS = /^(awskms|gcpkms|azurekms|hashivault):\/\/./;
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'];
 
-/** Documentation placeholders (`...` bodies) load as an attestor that cannot verify. */
-class Placeholder extends Error {}
+/** Trust material that does not parse: the attestor loads, and every image it is asked about is `error`. */
+class Invalid extends Error {
+  constructor(readonly leaf: InvalidRequirement) {
+    super(leaf.problem);
+  }
+}
 
 export function compileAttestor(a: Field, root: Field, compileAt: (f: Field) => CompiledExpr): Attestor {
   const name = a.at('name').requiredString();
   try {
     return attestor(a, name, root, compileAt);
   } catch (err) {
-    if (!(err instanceof Placeholder)) throw err;
-    return { name, kind: a.has('notary') ? 'notary' : 'cosign', path: a.rel(root), line: a.line, leaf: () => ({ unsupported: `placeholder ${err.message}` }) };
+    if (!(err instanceof Invalid)) throw err;
+    return { name, kind: a.has('notary') ? 'notary' : 'cosign', path: a.rel(root), line: a.line, invalid: err.leaf, leaf: () => err.leaf };
   }
 }
 
@@ -109,13 +113,16 @@ function attestor(a: Field, name: string, root: Field, compileAt: (f: Field) => 
     ...common,
     ...(ctlogPublicKeys && { ctlogPublicKeys }),
     ...(tsaCertChain && { tsaCertChain }),
-    ...(trustedRoot.has('value') && { trustedRoot: trustedRoot.at('value').requiredString() }),
+    ...(trustedRoot.has('value') && { trustedRoot: trustedRootOf(trustedRoot.at('value')) }),
   };
   let leaf: CertificateRequirement;
   if (c.has('keyless')) {
     const kl = c.at('keyless');
+    // In the CRD, so a valid policy; Kyverno 1.19 does not evaluate it: its images are undecided, never passed.
+    if (kl.at('identities').list().some((id) => id.has('subjectExpression'))) {
+      return { name, kind: 'cosign', path, line: a.line, leaf: () => ({ unsupported: 'cosign.keyless.identities[].subjectExpression (in the CRD, not evaluated by Kyverno; use subject or subjectRegExp)' }) };
+    }
     const identities = kl.at('identities').list().map((id): CertificateIdentity => {
-      if (id.has('subjectExpression')) throw id.at('subjectExpression').error('subjectExpression is in the CRD but Kyverno does not evaluate it; use subject or subjectRegExp');
       const out: CertificateIdentity = { match: 'cosign' };
       for (const k of ['issuer', 'issuerRegExp', 'subject', 'subjectRegExp'] as const) {
         const v = id.at(k).string();
@@ -204,12 +211,18 @@ function notary(n: Field, path: string, name: string, ca: string[], tsa: string[
 
 function keysOf(f: Field): string[] {
   const parsed = inlineKeys(f);
-  if (parsed.kind === 'placeholder') throw new Placeholder(f.path.join('.'));
+  if (parsed.kind === 'invalid') throw new Invalid(invalidLeaf(f, Field.root(f.doc), parsed.problem));
   return parsed.keys;
 }
 
 function certificatesOf(f: Field): string[] {
   const parsed = inlineCertificates(f);
-  if (parsed.kind === 'placeholder') throw new Placeholder(f.path.join('.'));
+  if (parsed.kind === 'invalid') throw new Invalid(invalidLeaf(f, Field.root(f.doc), parsed.problem));
   return parsed.certificates;
+}
+
+function trustedRootOf(f: Field): string {
+  const parsed = inlineTrustedRoot(f);
+  if (parsed.kind === 'invalid') throw new Invalid(invalidLeaf(f, Field.root(f.doc), parsed.problem));
+  return parsed.json;
 }

@@ -41,18 +41,28 @@ export class CelRuntimeError extends Error {}
 const BUILTIN_IDENTS = new Set(['@result', 'null', 'true', 'false', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'type', 'null_type', 'dyn']);
 
 /**
- * Parses `source` and checks it only calls known functions and names known variables; throws
- * Error with the reason (the loader turns it into a PolicyError at the field's line).
+ * Parses `source` and checks it only calls known functions and names known variables (and, with
+ * `output`, that a literal result has that type); throws Error with the reason in Kubernetes'
+ * field-error words, as Kyverno's policy webhook refuses the policy: `Invalid value: "<expr>":
+ * ERROR: <input>:line:column: …` (the loader puts it at the field's file:line).
  */
-export function compile(source: string, variables: readonly string[]): CompiledExpr {
+export function compile(source: string, variables: readonly string[], output?: 'bool' | 'string'): CompiledExpr {
+  const refuse = (detail: string) => new Error(`Invalid value: ${JSON.stringify(source)}: ${detail}`);
   let parsed;
   try {
     parsed = parse(source);
   } catch (err) {
-    throw new Error(`CEL does not compile: ${firstLine((err as Error).message)}`);
+    const m = /^<input>:(\d+):(\d+): (.*)/.exec(firstLine((err as Error).message));
+    throw refuse(m ? `ERROR: <input>:${m[1]}:${m[2]}: Syntax error: ${m[3]}` : `ERROR: <input>: Syntax error: ${firstLine((err as Error).message)}`);
   }
   const problem = checkNames(parsed.expr, new Set(variables));
-  if (problem) throw new Error(`CEL does not compile: ${problem}`);
+  if (problem) {
+    const offset = Number((parsed.sourceInfo?.positions as Record<string, number> | undefined)?.[String(problem.id)] ?? 0);
+    const before = source.slice(0, offset).split('\n');
+    throw refuse(`ERROR: <input>:${before.length}:${before.at(-1)!.length + 1}: ${problem.message}`);
+  }
+  const literal = output && literalType(parsed.expr);
+  if (literal && literal !== output) throw refuse(`output is expected to be of type ${output}, not ${literal}`);
   const program = plan(environment(), parsed);
   return {
     source,
@@ -78,12 +88,28 @@ interface ExprNode {
   exprKind: { case?: string; value?: any };
 }
 
-function checkNames(expr: ExprNode | undefined, known: ReadonlySet<string>, bound: ReadonlySet<string> = new Set()): string | undefined {
+interface NameProblem {
+  message: string;
+  id: unknown;
+}
+
+/** The type of a result CEL knows without type-checking: a literal, a list or a map at the top. */
+function literalType(expr: ExprNode | undefined): string | undefined {
+  const { case: kind, value } = expr?.exprKind ?? {};
+  if (kind === 'listExpr') return 'list';
+  if (kind === 'structExpr') return value.messageName ? value.messageName : 'map';
+  if (kind !== 'constExpr') return undefined;
+  const c: string | undefined = value.constantKind?.case;
+  return ({ boolValue: 'bool', stringValue: 'string', int64Value: 'int', uint64Value: 'uint', doubleValue: 'double', bytesValue: 'bytes', nullValue: 'null_type' } as Record<string, string>)[c ?? ''];
+}
+
+function checkNames(expr: ExprNode | undefined, known: ReadonlySet<string>, bound: ReadonlySet<string> = new Set()): NameProblem | undefined {
   if (!expr) return undefined;
+  const at = (message: string): NameProblem => ({ message, id: (expr as { id?: unknown }).id });
   const { case: kind, value } = expr.exprKind;
   switch (kind) {
     case 'identExpr':
-      return known.has(value.name) || bound.has(value.name) || BUILTIN_IDENTS.has(value.name) ? undefined : `undeclared reference to '${value.name}'`;
+      return known.has(value.name) || bound.has(value.name) || BUILTIN_IDENTS.has(value.name) ? undefined : at(`undeclared reference to '${value.name}' (in container '')`);
     case 'selectExpr':
       // `a.b.c` may name a qualified function's namespace only in call position: a plain select reads a variable.
       return checkNames(value.operand, known, bound);
@@ -94,7 +120,7 @@ function checkNames(expr: ExprNode | undefined, known: ReadonlySet<string>, boun
       if (qualified && isFunction(`${qualified}.${name}`) && !known.has(qualified.split('.')[0]!)) {
         return first(value.args.map((a: ExprNode) => checkNames(a, known, bound)));
       }
-      if (!isFunction(name)) return `undeclared reference to function '${qualified ? `${qualified}.` : ''}${name}'`;
+      if (!isFunction(name)) return at(`undeclared reference to '${qualified ? `${qualified}.` : ''}${name}' (in container '')`);
       return first([checkNames(value.target, known, bound), ...value.args.map((a: ExprNode) => checkNames(a, known, bound))]);
     }
     case 'listExpr':
@@ -126,7 +152,7 @@ function qualifiedName(expr: ExprNode): string | undefined {
   return undefined;
 }
 
-function first(problems: (string | undefined)[]): string | undefined {
+function first(problems: (NameProblem | undefined)[]): NameProblem | undefined {
   return problems.find((p) => p !== undefined);
 }
 

@@ -61,9 +61,9 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   const pullSecrets = kyvernoSecretRefs(spec.at('credentials').at('secrets').stringList());
 
   const policyVariables = spec.at('variables').list().map((v) => v.at('name').requiredString());
-  const compileAt = (f: Field, extra: string[] = []): CompiledExpr => {
+  const compileAt = (f: Field, extra: string[] = [], output?: 'bool' | 'string'): CompiledExpr => {
     try {
-      return celRuntime().compile(f.requiredString(), [...POLICY_VARIABLES, ...extra]);
+      return celRuntime().compile(f.requiredString(), [...POLICY_VARIABLES, ...extra], output);
     } catch (err) {
       throw f.error((err as Error).message);
     }
@@ -97,9 +97,9 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   const validations: Validation[] = spec.at('validations').list().map((v, index) => ({
     index,
     line: v.line,
-    expression: compileAt(v.at('expression')),
+    expression: compileAt(v.at('expression'), [], 'bool'),
     ...(v.at('message').string() !== undefined && { message: v.at('message').string()! }),
-    ...(v.has('messageExpression') && { messageExpression: compileAt(v.at('messageExpression')) }),
+    ...(v.has('messageExpression') && { messageExpression: compileAt(v.at('messageExpression'), [], 'string') }),
   }));
   if (validations.length === 0) throw spec.at('validations').error('is required: an ImageValidatingPolicy without validations checks nothing');
 
@@ -113,7 +113,7 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
     // `expression`: a tiny environment whose only variable is `ref`.
     let expr: CompiledExpr;
     try {
-      expr = celRuntime().compile(r.at('expression').requiredString(), ['ref']);
+      expr = celRuntime().compile(r.at('expression').requiredString(), ['ref'], 'bool');
     } catch (err) {
       throw r.at('expression').error((err as Error).message);
     }
@@ -121,7 +121,7 @@ export function loadImageValidatingPolicy(doc: PolicyDocument): Policy {
   });
   const matchesImage = (image: string) => references.length === 0 || references.some((m) => m(image));
 
-  const conditions = spec.at('matchConditions').list().map((c) => ({ name: c.at('name').requiredString(), expression: compileAt(c.at('expression')) }));
+  const conditions = spec.at('matchConditions').list().map((c) => ({ name: c.at('name').requiredString(), expression: compileAt(c.at('expression'), [], 'bool') }));
   const cel: CelSelection = {
     images: (image) => {
       try {

@@ -1,6 +1,6 @@
 // A compiled ImageValidatingPolicy: what the engine evaluates per workload and image.
 
-import type { AttestationRequirement, CertificateRequirement, KeyRequirement, NotationRequirement, Requirement } from '../model.js';
+import type { AttestationRequirement, CertificateRequirement, InvalidRequirement, KeyRequirement, NotationRequirement, Requirement } from '../model.js';
 import type { CompiledExpr } from './cel.js';
 
 /** A signer an attestor stands for; `expression` keys are built per evaluation from CEL. */
@@ -11,8 +11,10 @@ export interface Attestor {
   kind: 'cosign' | 'notary';
   path: string;
   line: number;
+  /** Trust material written in the attestor that does not parse: what leaf() gives, said once at load. */
+  invalid?: InvalidRequirement;
   /** The leaf, given the evaluation's variables (a `key.expression` / `trustedRoot.expression` is evaluated there). */
-  leaf(vars: Record<string, unknown>): AttestorLeaf | { unsupported: string };
+  leaf(vars: Record<string, unknown>): AttestorLeaf | InvalidRequirement | { unsupported: string };
 }
 
 export interface Attestation {

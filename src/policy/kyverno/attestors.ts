@@ -4,7 +4,7 @@
 
 import type { Field } from '../field.js';
 import type { KeyReference, KeyRequirement, Requirement } from '../model.js';
-import { hasVariable, inlineKeys } from '../pem.js';
+import { hasVariable, inlineKeys, invalidLeaf } from '../pem.js';
 import { attestationRequirement } from './attestations.js';
 import { certificatesLeaf, keylessLeaf } from './certificates.js';
 import { notaryRequirement } from './notary.js';
@@ -74,7 +74,7 @@ function attestorSet(iv: Field, set: Field, repository: string | undefined): Req
 
 function entry(iv: Field, e: Field, ruleRepository: string | undefined): Requirement[] {
   const kinds = ['keys', 'certificates', 'keyless', 'attestor'].filter((k) => e.has(k));
-  if (kinds.length !== 1) throw e.error('needs exactly one of keys, certificates, keyless, attestor');
+  if (kinds.length !== 1) throw e.error('keys, certificates, keyless, or a nested attestor is required (exactly one; Kyverno Attestor.Validate)');
   const kind = kinds[0]!;
   const repository = e.at('repository').string() ?? ruleRepository;
   const annotations = e.at('annotations').stringMap();
@@ -103,13 +103,15 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
   const isShorthand = publicKeys === keys; // deprecated `key: <pem>` has no sub-fields
   if (!isShorthand) {
     const sources = ['publicKeys', 'kms', 'secret'].filter((s) => keys.has(s));
-    if (sources.length === 0) throw keys.error('needs one of publicKeys, kms, secret');
+    if (sources.length === 0) throw keys.error('A key is required (publicKeys, kms or secret; Kyverno StaticKeyAttestor.Validate)');
     if (sources.length > 1) throw keys.error(`has both ${sources.join(' and ')}; choose one`);
     if (keys.at('ctlog').has('tsaCertChain')) return [unsupported(iv, keys.at('ctlog').at('tsaCertChain'), 'ctlog.tsaCertChain')];
   }
   let ref: KeyReference | undefined;
   let parsed: ReturnType<typeof inlineKeys>;
   if (!isShorthand && keys.has('kms')) {
+    // Variables are resolved at admission from the request: valid, but not evaluable from manifests.
+    if (hasVariable(keys.at('kms').requiredString())) return [unsupported(iv, keys.at('kms'), 'variables in kms')];
     ref = kmsReference(keys.at('kms'));
     parsed = { kind: 'keys', keys: [] };
   } else if (!isShorthand && keys.has('secret')) {
@@ -126,7 +128,7 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
       parsed = { kind: 'keys', keys: [] };
     } else {
       parsed = inlineKeys(publicKeys);
-      if (parsed.kind === 'placeholder') return [unsupported(iv, publicKeys, 'placeholder public key')];
+      if (parsed.kind === 'invalid') return [invalidLeaf(publicKeys, iv, parsed.problem)];
     }
   }
 
@@ -135,7 +137,7 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
   if (rekorKey?.exists) {
     if (hasVariable(rekorKey.requiredString())) return [unsupported(iv, rekorKey, 'variables in rekor.pubkey')];
     const r = inlineKeys(rekorKey);
-    if (r.kind === 'placeholder') return [unsupported(iv, rekorKey, 'placeholder rekor.pubkey')];
+    if (r.kind === 'invalid') return [invalidLeaf(rekorKey, iv, r.problem)];
     rekorPublicKeys = r.keys;
   }
   const base = keys.rel(iv);
@@ -163,7 +165,6 @@ function keyLeaves(iv: Field, publicKeys: Field, keys: Field, opts: KeyOptions):
 
 function kmsReference(f: Field): KeyReference {
   const uri = f.requiredString();
-  if (hasVariable(uri)) throw f.error('variables are not supported in kms');
   if (!KMS_SCHEMES.some((p) => uri.startsWith(p) && uri.length > p.length)) {
     throw f.error(`must be a KMS URI (${KMS_SCHEMES.join(', ')}), not ${uri}`);
   }

@@ -3,7 +3,7 @@
 
 import type { Field } from '../field.js';
 import type { CertificateIdentity, CertificateRequirement, Requirement } from '../model.js';
-import { hasVariable, inlineCertificates, inlineKeys } from '../pem.js';
+import { hasVariable, inlineCertificates, inlineKeys, invalidLeaf } from '../pem.js';
 import { goRegExp } from '../regexp.js';
 
 export interface SignerOptions {
@@ -108,7 +108,7 @@ export function transparency(iv: Field, holder: Field): Transparency | Requireme
     if (!f.exists) continue;
     if (hasVariable(f.requiredString())) return unsupported(iv, f, `variables in ${f.rel(holder)}`);
     const keys = inlineKeys(f);
-    if (keys.kind === 'placeholder') return unsupported(iv, f, `placeholder ${f.rel(holder)}`);
+    if (keys.kind === 'invalid') return invalidLeaf(f, iv, keys.problem);
     out[into] = keys.keys;
   }
   if (ctlog.has('tsaCertChain')) {
@@ -119,12 +119,12 @@ export function transparency(iv: Field, holder: Field): Transparency | Requireme
   return out;
 }
 
-/** PEM certificates of a field, or the unsupported leaf for variables and placeholders. */
+/** PEM certificates of a field, or the leaf that says why not (variables: unsupported; no parse: invalid). */
 function certificates(iv: Field, f: Field): string[] | Requirement {
   const text = f.requiredString();
   if (hasVariable(text)) return unsupported(iv, f, `variables in ${String(f.path[f.path.length - 1])}`);
   const parsed = inlineCertificates(f);
-  if (parsed.kind === 'placeholder') return unsupported(iv, f, 'placeholder certificate');
+  if (parsed.kind === 'invalid') return invalidLeaf(f, iv, parsed.problem);
   return parsed.certificates;
 }
 

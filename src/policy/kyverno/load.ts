@@ -54,6 +54,7 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
   for (const rule of spec.at('rules').list()) {
     const verifyImages = rule.at('verifyImages').list();
     if (verifyImages.length === 0) continue;
+    oneOperation(rule);
     const resources = resourceFilter(rule, controllers);
     // Preconditions over the manifest and the image select the rule; over what only the admission
     // request knows they cannot: the rule applies and says why it cannot decide (never dropped).
@@ -62,6 +63,8 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     const extractors = imageExtractors(rule.at('imageExtractors'));
     for (const iv of verifyImages) {
       const include = imageReferences(iv);
+      const mode = failureAction(iv.at('failureAction')) ?? specMode;
+      auditWithoutMutation(iv, mode);
       const base = verifyImageRequirement(iv);
       const requirement: Requirement = extras.length > 0 ? { kind: 'all', path: '', of: [...extras, base] } : base;
       const compiled: PolicyRule = {
@@ -71,7 +74,7 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
         ruleName: rule.at('name').string(),
         images: { flavour: 'kyverno', include, exclude: iv.at('skipImageReferences').stringList() },
         resources,
-        mode: failureAction(iv.at('failureAction')) ?? specMode,
+        mode,
         // A rule's own failureAction beats the policy's overrides, as in Kyverno.
         ...(overrides.length > 0 && !iv.has('failureAction') && { modeOverrides: overrides }),
         onError,
@@ -106,13 +109,34 @@ function imageReferences(iv: Field): string[] {
   const refs = iv.at('imageReferences').stringList();
   const legacy = iv.at('image').string(); // deprecated single `image`
   if (legacy) refs.push(legacy);
-  if (refs.length === 0) throw iv.at('imageReferences').error('is required');
+  if (refs.length === 0) throw iv.at('imageReferences').error('An image reference is required (Kyverno ImageVerification.Validate)');
   const bad = iv
     .at('imageReferences')
     .list()
     .find((f) => /\{\{/.test(String(f.value)));
   if (bad) throw bad.error('variables are not allowed in imageReferences');
   return refs;
+}
+
+/**
+ * Kyverno's policy webhook (api/kyverno/v1/image_verification_types.go ImageVerification.Validate,
+ * called from pkg/validation/policy/validate.go): Audit cannot mutate digests. Refused when written
+ * so; an unset mutateDigest is left alone, as the kyverno/policies library ships Audit policies
+ * without it that its own end-to-end tests apply.
+ */
+function auditWithoutMutation(iv: Field, mode: RuleMode): void {
+  if (mode !== 'audit' || !iv.has('mutateDigest') || !iv.at('mutateDigest').bool(true)) return;
+  throw iv.at('mutateDigest').error(`mutateDigest must be set to false for 'Audit' failure action: Kyverno refuses this policy; set mutateDigest: false, or use Enforce`);
+}
+
+/** pkg/validation/policy/validate.go: a rule does one thing; a verifyImages rule with validate, mutate or generate is refused. */
+function oneOperation(rule: Field): void {
+  const ops = ['mutate', 'validate', 'generate', 'verifyImages'].filter((k) => rule.has(k));
+  if (ops.length > 1) {
+    throw rule.at(ops.find((o) => o !== 'verifyImages')!).error(
+      `multiple operations defined in the rule '${rule.at('name').string() ?? ''}', only one operation (mutate,validate,generate,verifyImages) is allowed per rule`,
+    );
+  }
 }
 
 function failureAction(f: Field): RuleMode | undefined {

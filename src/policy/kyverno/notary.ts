@@ -5,7 +5,7 @@
 
 import type { Field } from '../field.js';
 import type { NotationRequirement, Requirement } from '../model.js';
-import { hasVariable, inlineCertificates } from '../pem.js';
+import { hasVariable, inlineCertificates, invalidLeaf } from '../pem.js';
 import { LEVELS } from '../notation/levels.js';
 import { conditionBlocks } from './attestations.js';
 
@@ -41,6 +41,9 @@ function attestorSet(iv: Field, set: Field, repository: string | undefined, refe
 
 function entry(iv: Field, e: Field, repository: string | undefined, referrer: NotationRequirement['referrer']): Requirement {
   if (e.has('attestor')) return attestorSet(iv, e.at('attestor'), e.at('repository').string() ?? repository, referrer);
+  // Kyverno ImageVerification.Validate: type Notary verifies with certificates only.
+  if (e.has('keyless')) throw e.at('keyless').error('Keyless field is not allowed for type notary');
+  if (e.has('keys')) throw e.at('keys').error('Keys field is not allowed for type notary');
   const certs = e.at('certificates');
   if (!certs.exists) throw e.error('type Notary verifies with certificates: use certificates.cert / certChain');
   const pems: string[] = [];
@@ -49,7 +52,7 @@ function entry(iv: Field, e: Field, repository: string | undefined, referrer: No
     if (!f.exists) continue;
     if (hasVariable(f.requiredString())) return { kind: 'unsupported', path: f.rel(iv), field: `variables in certificates.${name}` };
     const parsed = inlineCertificates(f);
-    if (parsed.kind === 'placeholder') return { kind: 'unsupported', path: f.rel(iv), field: `placeholder certificates.${name}` };
+    if (parsed.kind === 'invalid') return invalidLeaf(f, iv, parsed.problem);
     pems.push(...parsed.certificates);
   }
   if (pems.length === 0) throw certs.error('needs cert or certChain');
@@ -57,7 +60,7 @@ function entry(iv: Field, e: Field, repository: string | undefined, referrer: No
   const tsaField = certs.at('ctlog').at('tsaCertChain');
   if (tsaField.exists) {
     const parsed = inlineCertificates(tsaField);
-    if (parsed.kind === 'placeholder') return { kind: 'unsupported', path: tsaField.rel(iv), field: 'placeholder ctlog.tsaCertChain' };
+    if (parsed.kind === 'invalid') return invalidLeaf(tsaField, iv, parsed.problem);
     tsa.push(...parsed.certificates);
   }
   const leaf: NotationRequirement = {

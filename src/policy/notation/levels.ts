@@ -19,10 +19,10 @@ export function levelChecks(level: keyof typeof LEVELS, overrides: Record<string
   const checks: Checks = { ...LEVELS[level] };
   for (const [name, f] of Object.entries(overrides)) {
     const value = f.requiredString();
-    if (name === 'integrity') throw f.error('integrity cannot be overridden: it is always enforced');
-    if (!(name in checks)) throw f.error(`unknown check "${name}" (authenticity, authenticTimestamp, expiry, revocation)`);
-    if (!ACTIONS.includes(value as NotationAction)) throw f.error(`"${value}" is not enforce, log or skip`);
-    if (value === 'skip' && name !== 'revocation') throw f.error(`${name} cannot be skipped; only revocation can`);
+    if (name === 'integrity') throw f.error(`"integrity" verification can not be overridden in custom signature verification (it is always enforced)`);
+    if (!(name in checks)) throw f.error(`verification type "${name}" in custom signature verification is not supported, supported values are "authenticity", "authenticTimestamp", "expiry", "revocation"`);
+    if (!ACTIONS.includes(value as NotationAction)) throw f.error(`verification action "${value}" in custom signature verification is not supported, supported values are "enforce", "log", "skip"`);
+    if (value === 'skip' && name !== 'revocation') throw f.error(`"${name}" verification can not be skipped in custom signature verification (only "revocation" can)`);
     checks[name as keyof Checks] = value as NotationAction;
   }
   return checks;

@@ -4,9 +4,10 @@
 // statement; an exact registry scope beats `*`, so the `*` statement excludes the others' scopes.
 
 import { X509Certificate } from 'node:crypto';
+import path from 'node:path';
 import type { LoadContext, PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
-import type { NotationRequirement, Policy, PolicyRule } from '../model.js';
+import type { NotationRequirement, Policy, PolicyRule, Requirement } from '../model.js';
 import { checkFields, list, map, obj, S } from '../strict.js';
 import { isSelfSigned, parseDn, readCertificates } from '../../verify/notation/x509.js';
 import { levelChecks } from './levels.js';
@@ -34,21 +35,22 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
   const { version, trustPolicies, apiVersion } = doc.value;
   if (apiVersion !== undefined || version === undefined || trustPolicies === undefined) return null;
   const root = Field.root(doc);
-  if (version !== '1.0') throw root.at('version').error(`unsupported Notation trust policy version ${JSON.stringify(version)} (notation reads "1.0")`);
+  if (version !== '1.0') throw root.at('version').error(`trust policy document uses unsupported version ${JSON.stringify(version)} (notation reads "1.0")`);
   checkFields(doc, trustPolicyShape, 'a Notation trust policy');
   const statements = root.at('trustPolicies').list();
-  if (statements.length === 0) throw root.at('trustPolicies').error('needs at least one trust policy statement');
+  if (statements.length === 0) throw root.at('trustPolicies').error('trust policy document can not have zero trust policy statements');
 
   const names = new Set<string>();
   const scopeOwner = new Map<string, string>();
   for (const st of statements) {
-    const name = st.at('name').requiredString();
-    if (names.has(name)) throw st.at('name').error(`duplicate trust policy statement name "${name}"`);
+    const name = st.at('name').string();
+    if (!name) throw (st.has('name') ? st.at('name') : st).error('a trust policy statement is missing a name, every statement requires a name');
+    if (names.has(name)) throw st.at('name').error(`multiple trust policy statements use the same name "${name}", statement names must be unique`);
     names.add(name);
     for (const scope of scopesOf(st)) {
       const owner = scopeOwner.get(scope);
       if (owner !== undefined) {
-        throw st.at('registryScopes').error(scope === '*' ? `only one statement may use the wildcard scope "*" (also in "${owner}")` : `registry scope "${scope}" is also in statement "${owner}"`);
+        throw st.at('registryScopes').error(`registry scope "${scope}" is present in multiple trust policy statements, one registry scope value can only be associated with one statement (also in "${owner}")`);
       }
       scopeOwner.set(scope, name);
     }
@@ -80,15 +82,25 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
   return { format: 'notation', file: doc.file, line: doc.line, name: 'trustpolicy', rules };
 }
 
+/** Which plugin a non-x509 identity is for, in words: AWS Signer's ARNs are the common case. */
+function pluginIdentity(values: string[]): string {
+  const v = values[0]!;
+  const plugin = v.startsWith('arn:aws:signer:')
+    ? 'AWS Signer plugin (com.amazonaws.signer.notation.plugin)'
+    : `verification plugin that evaluates "${v.slice(0, v.indexOf(':'))}:" identities`;
+  return `signing-authority identity "${v}" needs the ${plugin}; this tool runs no Notation plugins, so no signature can pass this statement here`;
+}
+
 function scopesOf(st: Field): string[] {
   const f = st.at('registryScopes');
   const scopes = f.stringList();
-  if (scopes.length === 0) throw f.error('needs at least one registry scope');
-  if (scopes.includes('*') && scopes.length > 1) throw f.error('the wildcard scope "*" must be the only scope of its statement');
+  const name = st.at('name').string() ?? '';
+  if (scopes.length === 0) throw f.error(`trust policy statement "${name}" has zero registry scopes, it must specify registry scopes with at least one value`);
+  if (scopes.includes('*') && scopes.length > 1) throw f.error(`trust policy statement "${name}" uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values`);
   for (const [i, s] of scopes.entries()) {
     if (s === '*') continue;
-    if (s.includes('*')) throw f.at(i).error(`registry scope "${s}" with wild card(s) is not valid; use "*" alone or an exact registry/repository`);
-    if (!SCOPE.test(s)) throw f.at(i).error(`registry scope "${s}" is not a valid registry/repository`);
+    if (s.includes('*')) throw f.at(i).error(`registry scope "${s}" with wild card(s) is not valid, make sure it is a fully qualified registry, with no wildcards (use "*" alone for every registry)`);
+    if (!SCOPE.test(s)) throw f.at(i).error(`registry scope "${s}" is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag (e.g. registry.example/app)`);
   }
   return scopes;
 }
@@ -99,40 +111,61 @@ function statementRequirement(
   root: Field,
   stores: ReadonlyMap<string, readonly { file: string; bytes: Uint8Array }[]> | undefined,
   file: string,
-): NotationRequirement | undefined {
+): Requirement | undefined {
   const sv = st.at('signatureVerification');
   const levelField = sv.at('level');
   const level = levelField.requiredString();
-  if (!['strict', 'permissive', 'audit', 'skip'].includes(level)) throw levelField.error(`unknown verification level "${level}" (strict, permissive, audit or skip)`);
+  const name = st.at('name').string() ?? '';
+  if (!['strict', 'permissive', 'audit', 'skip'].includes(level)) throw levelField.error(`trust policy statement "${name}" uses invalid signatureVerification value "${level}" (strict, permissive, audit or skip)`);
   const overrides = Object.fromEntries(sv.at('override').entries().map(([k, f]) => [k, f]));
   const storeRefs = st.at('trustStores').stringList();
-  const identities = st.at('trustedIdentities').stringList();
+  // An empty identity is notation-go's own error (below), not a missing field.
+  const identities = st.at('trustedIdentities').list().map((f) => f.string() ?? '');
   if (level === 'skip') {
-    if (Object.keys(overrides).length > 0) throw sv.at('override').error('level "skip" cannot be customised with overrides');
+    if (Object.keys(overrides).length > 0) throw sv.at('override').error(`trust policy statement "${name}": signature verification level "skip" can't be used to customize signature verification`);
     if (storeRefs.length > 0 || identities.length > 0) {
-      throw (storeRefs.length > 0 ? st.at('trustStores') : st.at('trustedIdentities')).error('level "skip" must not have trust stores or trusted identities');
+      throw (storeRefs.length > 0 ? st.at('trustStores') : st.at('trustedIdentities')).error(
+        `trust policy statement "${name}" is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped`,
+      );
     }
     return undefined;
   }
-  if (storeRefs.length === 0) throw st.at('trustStores').error(`level "${level}" needs trust stores`);
-  if (identities.length === 0) throw st.at('trustedIdentities').error(`level "${level}" needs trusted identities`);
+  const both = `trust policy statement "${name}" is either missing trust stores or trusted identities, both must be specified (level "${level}")`;
+  if (storeRefs.length === 0) throw st.at('trustStores').error(both);
+  if (identities.length === 0) throw st.at('trustedIdentities').error(both);
   const checks = levelChecks(level as 'strict' | 'permissive' | 'audit', overrides);
   const verifyTimestamp = sv.at('verifyTimestamp').string() ?? 'always';
   if (verifyTimestamp !== 'always' && verifyTimestamp !== 'afterCertExpiry') {
-    throw sv.at('verifyTimestamp').error('must be "always" or "afterCertExpiry"');
+    throw sv.at('verifyTimestamp').error(`trust policy statement "${name}" has invalid signatureVerification.verifyTimestamp value "${verifyTimestamp}". The valid values are "always" and "afterCertExpiry"`);
   }
 
   const certs: Record<'ca' | 'signingAuthority' | 'tsa', string[]> = { ca: [], signingAuthority: [], tsa: [] };
   for (const [i, ref] of storeRefs.entries()) {
     const m = STORE.exec(ref);
     const f = st.at('trustStores').at(i);
-    if (!m) throw f.error(`trust store "${ref}" must be ca:<name>, signingAuthority:<name> or tsa:<name> (name: letters, digits, _ . -)`);
+    if (!m) {
+      const [type, storeName] = ref.includes(':') ? [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)] : [ref, ''];
+      throw f.error(
+        ['ca', 'signingAuthority', 'tsa'].includes(type!)
+          ? `trust policy statement "${name}" uses an unsupported trust store name "${storeName}" in trust store value "${ref}". Named store name needs to follow [a-zA-Z0-9_.-]+ format`
+          : `trust policy statement "${name}" uses an unsupported trust store type "${type}" in trust store value "${ref}" (ca:<name>, signingAuthority:<name> or tsa:<name>)`,
+      );
+    }
     const found = stores?.get(ref);
     if (!found || found.length === 0) {
-      throw f.error(`trust store "${ref}" has no certificates: expected files in truststore/x509/${m[1]}/${m[2]}/ beside ${file}`);
+      // Configuration the deployer must add: notation's own store is per user, never read here.
+      const dir = `${path.posix.join(path.dirname(file).split(path.sep).join('/'), 'truststore/x509', m[1]!, m[2]!)}/`;
+      throw f.error(
+        `trust store "${ref}" has no certificates: this check reads them from ${dir} (beside ${file}); put the ${m[1] === 'tsa' ? 'TSA root' : 'CA or signing'} certificates there, in PEM or DER. ` +
+          `\`notation cert add --type ${m[1]} --store ${m[2]} <cert>\` would put them in your own notation store (~/.config/notation/truststore), which a repository check does not read`,
+      );
     }
     for (const cert of found) certs[m[1] as keyof typeof certs].push(...storeCertificates(cert, f));
   }
+  const trusted = trustedIdentities(st.at('trustedIdentities'), identities);
+  // Only identities a verification plugin evaluates (AWS Signer's profile ARN…): a valid statement,
+  // but no signature can pass it without that plugin, which this tool does not run.
+  if (typeof trusted === 'object' && 'plugin' in trusted) return { kind: 'unsupported', path: st.rel(root), field: pluginIdentity(trusted.plugin) };
   return {
     kind: 'notation',
     path: st.rel(root),
@@ -143,7 +176,7 @@ function statementRequirement(
     verifyTimestamp,
     ...certs,
     hasTsaStore: storeRefs.some((r) => r.startsWith('tsa:')),
-    identities: trustedIdentities(st.at('trustedIdentities'), identities),
+    identities: trusted,
     maxSignatures: MAX_SIGNATURES,
   };
 }
@@ -158,40 +191,46 @@ function storeCertificates(cert: { file: string; bytes: Uint8Array }, at: Field)
   }
   if (parsed.length === 0) throw at.error(`${cert.file}: holds no certificate`);
   for (const c of parsed) {
-    if (!c.ca && !isSelfSigned(c)) throw at.error(`${cert.file}: ${c.subject.split('\n').join(', ')} is not a CA certificate or a self-signed signing certificate`);
+    if (!c.ca && !isSelfSigned(c)) throw at.error(`${cert.file}: certificate with subject "${c.subject.split('\n').join(', ')}" is not a CA certificate or self-signed signing certificate`);
   }
   return parsed.map((c) => c.toString());
 }
 
-/** `*` alone, or `x509.subject:` DNs with C, ST and O, none overlapping another (notation-go pkix). */
-function trustedIdentities(f: Field, values: string[]): '*' | Record<string, string>[] {
+/**
+ * `*` alone, or `x509.subject:` DNs with C, ST and O, none overlapping another (notation-go pkix).
+ * Other `<prefix>:<value>` identities are for plugins (notation-go validates only their form); a
+ * statement with no x509.subject identity is reported as needing its plugin.
+ */
+function trustedIdentities(f: Field, values: string[]): '*' | Record<string, string>[] | { plugin: string[] } {
   if (values.includes('*')) {
-    if (values.length > 1) throw f.error('the wildcard identity "*" must be the only trusted identity');
+    if (values.length > 1) throw f.error(`uses a wildcard trusted identity '*', a wildcard identity must be used alone`);
     return '*';
   }
   const dns: Record<string, string>[] = [];
   const written: string[] = [];
   for (const [i, v] of values.entries()) {
+    if (v === '') throw f.at(i).error('has an empty trusted identity');
     const colon = v.indexOf(':');
-    if (colon <= 0) throw f.at(i).error(`trusted identity "${v}" must be "*" or <prefix>:<value>, e.g. x509.subject:C=US, ST=WA, O=example`);
+    if (colon < 0) throw f.at(i).error(`has trusted identity "${v}" missing separator (it must be "*" or <prefix>:<value>, e.g. x509.subject:C=US, ST=WA, O=example)`);
+    if (v.slice(0, colon) === 'x509.subject' && colon === v.length - 1) throw f.at(i).error(`has trusted identity "${v}" without an identity value`);
     if (v.slice(0, colon) !== 'x509.subject') continue; // other prefixes are for plugins
     let dn: Record<string, string>;
     try {
       dn = parseDn(v.slice(colon + 1));
     } catch (err) {
-      throw f.at(i).error(`trusted identity "${v}": invalid distinguished name: ${(err as Error).message}`);
+      throw f.at(i).error(`has trusted identity "${v}" with invalid identity value: ${(err as Error).message}`);
     }
     const missing = ['C', 'ST', 'O'].filter((k) => !(k in dn));
-    if (missing.length > 0) throw f.at(i).error(`trusted identity "${v}" must name at least C, ST and O (missing ${missing.join(', ')})`);
+    if (missing.length > 0) throw f.at(i).error(`distinguished name (DN) "${v.slice(colon + 1)}" has no mandatory RDN attribute for "${missing[0]}", it must contain 'C', 'ST', and 'O' RDN attributes at a minimum`);
     dns.push(dn);
     written.push(v);
   }
-  if (dns.length === 0) throw f.error('no x509 trusted identities are configured (only x509.subject: identities are evaluated)');
+  if (dns.length === 0) return { plugin: values };
   for (let i = 0; i < dns.length; i++) {
     for (let j = i + 1; j < dns.length; j++) {
       const [a, b] = [dns[i]!, dns[j]!];
       const subset = (x: Record<string, string>, y: Record<string, string>) => Object.entries(x).every(([k, v]) => y[k] === v);
-      if (subset(a, b) || subset(b, a)) throw f.error(`trusted identities "${written[i]}" and "${written[j]}" overlap`);
+      if (subset(a, b) || subset(b, a)) throw f.error(`has overlapping x509 trustedIdentities, "${written[i]}" overlaps with "${written[j]}"`);
     }
   }
   return dns;

@@ -5,8 +5,8 @@
 
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
-import type { KeyRequirement, Policy, PolicyRule } from '../model.js';
-import { inlineKeys } from '../pem.js';
+import type { InvalidRequirement, KeyRequirement, Policy, PolicyRule } from '../model.js';
+import { inlineKeys, invalidLeaf } from '../pem.js';
 import { checkFields, list, obj, OPAQUE, S } from '../strict.js';
 
 const CURRENT = 'signing.apps.tanzu.vmware.com/v1beta1';
@@ -39,13 +39,13 @@ export function load(doc: PolicyDocument): Policy | null {
     throw root.at('metadata').at('name').error(`the Tanzu webhook reads only the ClusterImagePolicy named "image-policy"; "${name ?? ''}" would be ignored in the cluster, so nothing would be verified`);
   }
   const v = root.at('spec').at('verification');
-  const keys = new Map<string, { pem: string; line: number }>();
+  // A key that does not parse fails the patterns that name it, not the whole policy (as a broken key in one Kyverno rule).
+  const keys = new Map<string, { pem: string; line: number } | InvalidRequirement>();
   for (const k of v.at('keys').list()) {
     const keyName = k.at('name').requiredString();
     if (keys.has(keyName)) throw k.at('name').error(`duplicate key name "${keyName}"`);
     const parsed = inlineKeys(k.at('publicKey'));
-    if (parsed.kind === 'placeholder') throw k.at('publicKey').error('is a placeholder, not a public key');
-    keys.set(keyName, { pem: parsed.keys[0]!, line: k.at('publicKey').line });
+    keys.set(keyName, parsed.kind === 'invalid' ? invalidLeaf(k.at('publicKey'), root, parsed.problem) : { pem: parsed.keys[0]!, line: k.at('publicKey').line });
   }
   const excluded = v.at('exclude').at('resources').at('namespaces').stringList();
   const images = v.at('images').list();
@@ -54,10 +54,11 @@ export function load(doc: PolicyDocument): Policy | null {
     const pattern = img.at('namePattern').requiredString();
     const refs = img.at('keys').list();
     if (refs.length === 0) throw img.at('keys').error('needs at least one key name');
-    const leaves = refs.map((r): KeyRequirement => {
+    const leaves = refs.map((r): KeyRequirement | InvalidRequirement => {
       const keyName = r.at('name').requiredString();
       const key = keys.get(keyName);
       if (!key) throw r.at('name').error(`no key named "${keyName}" in spec.verification.keys (${[...keys.keys()].join(', ') || 'none'})`);
+      if ('kind' in key) return key;
       // cosign 1.x key verification, as the webhook ran it: no transparency log.
       return { kind: 'key', path: `${img.rel(root)}.keys[${keyName}]`, line: key.line, keys: [key.pem], hashAlgorithm: 'sha256', annotations: {}, tlog: 'ignore' };
     });

@@ -276,6 +276,13 @@ t.test('v1alpha1 loads too; other policy.sigstore.dev versions are errors', asyn
   t.throws(() => load(cip(keyAuthority(), 'policy.sigstore.dev/v2')), { code: 'POLICY_ERROR', source: { line: 1 } });
 });
 
+t.test('a ca-cert that does not parse is an invalid leaf of its authority; a key.data that does not parse is refused as the webhook refuses it', async (t) => {
+  const text = cip('  images:\n  - glob: "**"\n  authorities:\n  - keyless:\n      identities: [{issuer: i, subject: s}]\n      ca-cert:\n        data: |\n          -----BEGIN CERTIFICATE-----\n          bm90IGEgY2VydA==\n          -----END CERTIFICATE-----\n');
+  t.match(load(text)[0]!.rules[0]!.requirement, { kind: 'any', of: [{ kind: 'invalid', path: 'authorities[0].keyless.ca-cert.data', line: lineOf(text, '  data: |'), problem: /does not parse as a PEM certificate/ }] });
+  const bad = cip('  images:\n  - glob: "**"\n  authorities:\n  - key:\n      data: REPLACE_WITH_COSIGN_PUBLIC_KEY\n');
+  t.throws(() => load(bad), { code: 'POLICY_ERROR', message: /:10: spec\.authorities\[0\]\.key\.data: invalid value: does not parse as a PEM public key \(no PEM public key found: "REPLACE_WITH_COSIGN_PUBLIC_KEY"\); policy-controller's webhook refuses this ClusterImagePolicy \(KeyRef\.Validate\)/ });
+});
+
 t.test('policy errors carry the offending line', async (t) => {
   const cases: [string, string, string][] = [
     ['invalid glob', '  images:\n  - glob: "[a-z]*"\n  authorities:\n  - static: {action: pass}\n', 'glob:'],
@@ -291,7 +298,6 @@ t.test('policy errors carry the offending line', async (t) => {
     ['identity with subject and subjectRegExp', '  images:\n  - glob: "**"\n  authorities:\n  - keyless:\n      identities:\n      - {issuer: i, subject: s, subjectRegExp: s.*}\n', '- {issuer'],
     ['keyless without identities', '  images:\n  - glob: "**"\n  authorities:\n  - keyless:\n      url: https://fulcio.example\n', '- keyless:'],
     ['bad identity regexp', '  images:\n  - glob: "**"\n  authorities:\n  - keyless:\n      identities:\n      - issuer: i\n        subjectRegExp: "(unclosed"\n', 'subjectRegExp'],
-    ['bad ca-cert PEM', '  images:\n  - glob: "**"\n  authorities:\n  - keyless:\n      identities: [{issuer: i, subject: s}]\n      ca-cert:\n        data: |\n          -----BEGIN CERTIFICATE-----\n          bm90IGEgY2VydA==\n          -----END CERTIFICATE-----\n', '  data: |'],
     ['bad kms URI', '  images:\n  - glob: "**"\n  authorities:\n  - key: {kms: "file:///k.pub"}\n', 'kms:'],
     ['unknown policy type', `${keyAuthority()}  policy:\n    type: python\n`, 'type: python'],
     ['attestation without predicateType', `${keyAuthority()}    attestations:\n    - name: a\n`, '- name: a'],

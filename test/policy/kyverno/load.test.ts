@@ -344,29 +344,6 @@ t.test('condition, regexp and certificate errors are policy errors at their line
       'subjectRegExp',
     ],
     [
-      'bad certificate PEM',
-      `        - imageReferences: ['*']
-          attestors:
-            - entries:
-                - certificates:
-                    certChain: |-
-                      -----BEGIN CERTIFICATE-----
-                      bm90IGEgY2VydA==
-                      -----END CERTIFICATE-----
-`,
-      'certChain',
-    ],
-    [
-      'no certificate at all',
-      `        - imageReferences: ['*']
-          attestors:
-            - entries:
-                - keyless:
-                    roots: not a pem
-`,
-      'roots',
-    ],
-    [
       'bad KMS URI',
       `        - imageReferences: ['*']
           attestors:
@@ -401,15 +378,15 @@ t.test('condition, regexp and certificate errors are policy errors at their line
   }
 });
 
-t.test('type Notary: a certificate that does not parse is a policy error; keys are not Notary attestors', async (t) => {
+t.test('type Notary: a certificate that does not parse is an invalid leaf; keys are not Notary attestors', async (t) => {
   const notary = (entry: string) => `        - type: Notary
           imageReferences: ['*']
           attestors:
             - entries:
                 - ${entry}
 `;
-  t.throws(() => load(policy(notary('certificates: {cert: x}'))), { code: 'POLICY_ERROR', message: /certificates\.cert: invalid certificate: no PEM CERTIFICATE found/ });
-  t.throws(() => load(policy(notary('keys: {publicKeys: x}'))), { code: 'POLICY_ERROR', message: /type Notary verifies with certificates/ });
+  t.match(load(policy(notary('certificates: {cert: x}')))[0]!.rules[0]!.requirement, { kind: 'all', of: [{ kind: 'invalid', path: 'attestors[0].entries[0].certificates.cert', problem: /does not parse as a PEM certificate — a placeholder\? \(no PEM CERTIFICATE found: "x"\)/ }] });
+  t.throws(() => load(policy(notary('keys: {publicKeys: x}'))), { code: 'POLICY_ERROR', message: /keys: Keys field is not allowed for type notary/ });
 });
 
 t.test('type SigstoreBundle: the same attestors over bundles only; validate.deny compiles to the rule deny check; an empty deny is a policy error', async (t) => {
@@ -489,19 +466,6 @@ t.test('policy errors carry the offending line', async (t) => {
       '{{ request.image }}',
     ],
     [
-      'bad PEM',
-      `        - imageReferences: ['*']
-          attestors:
-            - entries:
-                - keys:
-                    publicKeys: |-
-                      -----BEGIN PUBLIC KEY-----
-                      bm90IGEga2V5
-                      -----END PUBLIC KEY-----
-`,
-      'publicKeys',
-    ],
-    [
       'keys with neither publicKeys, kms nor secret',
       `        - imageReferences: ['*']
           attestors:
@@ -546,7 +510,53 @@ ${KEY}
   t.throws(() => load(selectorText), { code: 'POLICY_ERROR', source: { line: lineOf(selectorText, 'operator: Near') } }, 'unknown selector operator');
 });
 
-t.test('placeholder keys from documentation load as unsupported', async (t) => {
+t.test('keys and certificates that do not parse are invalid leaves of their rule, at their line (Kyverno admits them)', async (t) => {
+  const cases: [string, string, string][] = [
+    [
+      'bad certificate PEM',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - certificates:
+                    certChain: |-
+                      -----BEGIN CERTIFICATE-----
+                      bm90IGEgY2VydA==
+                      -----END CERTIFICATE-----
+`,
+      'certChain',
+    ],
+    [
+      'no certificate at all',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - keyless:
+                    roots: not a pem
+`,
+      'roots',
+    ],
+    [
+      'bad PEM',
+      `        - imageReferences: ['*']
+          attestors:
+            - entries:
+                - keys:
+                    publicKeys: |-
+                      -----BEGIN PUBLIC KEY-----
+                      bm90IGEga2V5
+                      -----END PUBLIC KEY-----
+`,
+      'publicKeys',
+    ],
+  ];
+  for (const [name, entry, needle] of cases) {
+    const text = policy(entry);
+    const found = JSON.stringify(load(text)[0]!.rules[0]!.requirement);
+    t.match(JSON.parse(found), { of: [{ kind: 'invalid', file: 'policy.yaml', line: lineOf(text, needle), problem: /does not parse as a PEM (public key|certificate) — a placeholder\?/ }] }, name);
+  }
+});
+
+t.test('placeholder keys from documentation load as an invalid leaf of their rule (not a policy error)', async (t) => {
   const entry = `        - imageReferences: ['*']
           attestors:
             - entries:
@@ -557,7 +567,7 @@ t.test('placeholder keys from documentation load as unsupported', async (t) => {
                       -----END PUBLIC KEY-----
 `;
   const req = only(load(policy(entry))[0]!.rules[0]!.requirement, 'all');
-  t.match(req.of[0], { kind: 'unsupported', field: 'placeholder public key' });
+  t.match(req.of[0], { kind: 'invalid', file: 'policy.yaml', problem: /does not parse as a PEM public key — a placeholder\?/ });
 });
 
 t.test('namespaced Policy keeps its namespace', async (t) => {

@@ -70,32 +70,37 @@ t.test('an exact scope beats *: the wildcard statement excludes the scopes other
   t.equal(selectRules([exact!], parseReference('index.docker.io/library/nginx:1.25'), w).length, 0, 'no other normalisation');
 });
 
-t.test('validation errors are exit-2 policy errors at the JSON path', async (t) => {
+t.test('what `notation policy import` refuses (notation-go verifier/trustpolicy/trustpolicy.go Validate, internal/pkix/pkix.go): exit-2 policy errors at the JSON path, in notation-go words', async (t) => {
   const cases: [string, string, RegExp][] = [
-    ['duplicate names', policy([statement(), statement({ registryScopes: ['r.example/b'] })]), /trustPolicies\[1\]\.name: duplicate trust policy statement name "prod"/],
-    ['a scope in two statements', policy([statement(), statement({ name: 'b' })]), /trustPolicies\[1\]\.registryScopes: registry scope "registry\.example\/acme\/app" is also in statement "prod"/],
-    ['two * statements', policy([statement({ registryScopes: ['*'] }), statement({ name: 'b', registryScopes: ['*'] })]), /only one statement may use the wildcard scope/],
-    ['* with others', policy([statement({ registryScopes: ['*', 'r.example/a'] })]), /the wildcard scope "\*" must be the only scope/],
-    ['a wildcard inside a scope', policy([statement({ registryScopes: ['registry.example/*'] })]), /registry scope "registry\.example\/\*" with wild card\(s\) is not valid/],
-    ['a scope that is no repository', policy([statement({ registryScopes: ['registry.example'] })]), /registry scope "registry\.example" is not a valid registry\/repository/],
-    ['skip with stores', policy([statement({ signatureVerification: { level: 'skip' } })]), /level "skip" must not have trust stores or trusted identities/],
-    ['strict without identities', policy([statement({ trustedIdentities: [] })]), /level "strict" needs trusted identities/],
-    ['strict without stores', policy([statement({ trustStores: [] })]), /level "strict" needs trust stores/],
-    ['a store that does not exist', policy([statement({ trustStores: ['ca:nope'] })]), /trust store "ca:nope" has no certificates: expected files in truststore\/x509\/ca\/nope\//],
-    ['a malformed store reference', policy([statement({ trustStores: ['x509:acme'] })]), /trust store "x509:acme" must be ca:<name>/],
-    ['* among identities', policy([statement({ trustedIdentities: ['*', 'x509.subject: C=US, ST=WA, O=A'] })]), /the wildcard identity "\*" must be the only trusted identity/],
-    ['a DN without ST', policy([statement({ trustedIdentities: ['x509.subject: C=US, O=Acme'] })]), /must name at least C, ST and O \(missing ST\)/],
-    ['a hex DN value', policy([statement({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=#4142'] })]), /hex-encoded \(=#\) values are not supported/],
-    ['overlapping DNs', policy([statement({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=Acme', 'x509.subject: C=US, ST=WA, O=Acme, CN=x'] })]), /overlap/],
-    ['no x509 identities', policy([statement({ trustedIdentities: ['plugin.x:y'] })]), /no x509 trusted identities are configured/],
-    ['unknown level', policy([statement({ signatureVerification: { level: 'paranoid' } })]), /unknown verification level "paranoid"/],
-    ['overriding integrity', policy([statement({ signatureVerification: { level: 'strict', override: { integrity: 'log' } } })]), /integrity cannot be overridden/],
-    ['skipping expiry', policy([statement({ signatureVerification: { level: 'strict', override: { expiry: 'skip' } } })]), /expiry cannot be skipped; only revocation can/],
-    ['overrides on skip', policy([{ name: 's', registryScopes: ['*'], signatureVerification: { level: 'skip', override: { revocation: 'skip' } } }]), /level "skip" cannot be customised/],
-    ['verifyTimestamp', policy([statement({ signatureVerification: { level: 'strict', verifyTimestamp: 'sometimes' } })]), /must be "always" or "afterCertExpiry"/],
-    ['an unknown field', policy([statement({ trustStore: ['ca:acme'] })]), /trustPolicies\[0\]\.trustStore: unknown field "trustStore".*did you mean "trustStores"/],
-    ['no statements', policy([]), /needs at least one trust policy statement/],
-    ['version 1.1', policy([statement()], '1.1'), /unsupported Notation trust policy version "1\.1"/],
+    ['trustpolicy.go: duplicate names', policy([statement(), statement({ registryScopes: ['r.example/b'] })]), /trustPolicies\[1\]\.name: multiple trust policy statements use the same name "prod", statement names must be unique/],
+    ['trustpolicy.go: a statement without a name', policy([statement({ name: '' })]), /a trust policy statement is missing a name, every statement requires a name/],
+    ['trustpolicy.go: a scope in two statements', policy([statement(), statement({ name: 'b' })]), /trustPolicies\[1\]\.registryScopes: registry scope "registry\.example\/acme\/app" is present in multiple trust policy statements, one registry scope value can only be associated with one statement/],
+    ['trustpolicy.go: two * statements', policy([statement({ registryScopes: ['*'] }), statement({ name: 'b', registryScopes: ['*'] })]), /registry scope "\*" is present in multiple trust policy statements/],
+    ['trustpolicy.go: * with others', policy([statement({ registryScopes: ['*', 'r.example/a'] })]), /uses wildcard registry scope '\*', a wildcard scope cannot be used in conjunction with other scope values/],
+    ['trustpolicy.go: no scopes', policy([statement({ registryScopes: [] })]), /has zero registry scopes, it must specify registry scopes with at least one value/],
+    ['trustpolicy.go: a wildcard inside a scope', policy([statement({ registryScopes: ['registry.example/*'] })]), /registry scope "registry\.example\/\*" with wild card\(s\) is not valid/],
+    ['trustpolicy.go: a scope that is no repository', policy([statement({ registryScopes: ['registry.example'] })]), /registry scope "registry\.example" is not valid, make sure it is a fully qualified repository/],
+    ['trustpolicy.go: skip with stores', policy([statement({ signatureVerification: { level: 'skip' } })]), /is set to skip signature verification but configured with trust stores and\/or trusted identities/],
+    ['trustpolicy.go: strict without identities', policy([statement({ trustedIdentities: [] })]), /is either missing trust stores or trusted identities, both must be specified/],
+    ['trustpolicy.go: strict without stores', policy([statement({ trustStores: [] })]), /is either missing trust stores or trusted identities, both must be specified/],
+    ['trustpolicy.go: a store type notation does not know', policy([statement({ trustStores: ['x509:acme'] })]), /uses an unsupported trust store type "x509" in trust store value "x509:acme"/],
+    ['trustpolicy.go: a store name outside [a-zA-Z0-9_.-]+', policy([statement({ trustStores: ['ca:ac me'] })]), /uses an unsupported trust store name "ac me" in trust store value "ca:ac me"\. Named store name needs to follow \[a-zA-Z0-9_\.-\]\+ format/],
+    ['trustpolicy.go: * among identities', policy([statement({ trustedIdentities: ['*', 'x509.subject: C=US, ST=WA, O=A'] })]), /uses a wildcard trusted identity '\*', a wildcard identity must be used alone/],
+    ['trustpolicy.go: an empty identity', policy([statement({ trustedIdentities: [''] })]), /has an empty trusted identity/],
+    ['trustpolicy.go: an identity without a separator', policy([statement({ trustedIdentities: ['acme'] })]), /has trusted identity "acme" missing separator/],
+    ['trustpolicy.go: x509.subject without a value', policy([statement({ trustedIdentities: ['x509.subject:'] })]), /has trusted identity "x509\.subject:" without an identity value/],
+    ['pkix.go: a DN without ST', policy([statement({ trustedIdentities: ['x509.subject: C=US, O=Acme'] })]), /distinguished name \(DN\) " C=US, O=Acme" has no mandatory RDN attribute for "ST", it must contain 'C', 'ST', and 'O' RDN attributes at a minimum/],
+    ['pkix.go: a hex DN value', policy([statement({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=#4142'] })]), /with invalid identity value: .*hex-encoded \(=#\) values are not supported/],
+    ['trustpolicy.go: overlapping DNs', policy([statement({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=Acme', 'x509.subject: C=US, ST=WA, O=Acme, CN=x'] })]), /has overlapping x509 trustedIdentities, "x509\.subject: C=US, ST=WA, O=Acme" overlaps with/],
+    ['trustpolicy.go: unknown level', policy([statement({ signatureVerification: { level: 'paranoid' } })]), /uses invalid signatureVerification value "paranoid"/],
+    ['trustpolicy.go: overriding integrity', policy([statement({ signatureVerification: { level: 'strict', override: { integrity: 'log' } } })]), /"integrity" verification can not be overridden in custom signature verification/],
+    ['trustpolicy.go: skipping expiry', policy([statement({ signatureVerification: { level: 'strict', override: { expiry: 'skip' } } })]), /"expiry" verification can not be skipped in custom signature verification/],
+    ['trustpolicy.go: an unknown override action', policy([statement({ signatureVerification: { level: 'strict', override: { expiry: 'ignore' } } })]), /verification action "ignore" in custom signature verification is not supported/],
+    ['trustpolicy.go: overrides on skip', policy([{ name: 's', registryScopes: ['*'], signatureVerification: { level: 'skip', override: { revocation: 'skip' } } }]), /signature verification level "skip" can't be used to customize signature verification/],
+    ['trustpolicy.go: verifyTimestamp', policy([statement({ signatureVerification: { level: 'strict', verifyTimestamp: 'sometimes' } })]), /has invalid signatureVerification\.verifyTimestamp value "sometimes"\. The valid values are "always" and "afterCertExpiry"/],
+    ['an unknown field (encoding/json DisallowUnknownFields in notation policy import)', policy([statement({ trustStore: ['ca:acme'] })]), /trustPolicies\[0\]\.trustStore: unknown field "trustStore".*did you mean "trustStores"/],
+    ['trustpolicy.go: no statements', policy([]), /trust policy document can not have zero trust policy statements/],
+    ['trustpolicy.go: version 1.1', policy([statement()], '1.1'), /trust policy document uses unsupported version "1\.1"/],
   ];
   for (const [name, text, message] of cases) t.throws(() => load(text), { code: 'POLICY_ERROR', message: new RegExp(`^p/trustpolicy\\.json:\\d+: .*${message.source}`) }, name);
   t.throws(() => load(cases[0]![1]), { message: /^p\/trustpolicy\.json:20: /, source: { line: 20 } }, 'the line of the JSON path');
@@ -103,7 +108,7 @@ t.test('validation errors are exit-2 policy errors at the JSON path', async (t) 
 
 t.test('trust store certificates: CA or self-signed only, and certificates at all', async (t) => {
   t.throws(() => load(policy([statement()]), { 'ca:acme': [{ file: 'p/truststore/x509/ca/acme/leaf.pem', bytes: Buffer.from(leaf.pem) }] }), {
-    message: /leaf\.pem: C=US, ST=WA, L=Seattle, O=Acme, CN=signer is not a CA certificate or a self-signed signing certificate/,
+    message: /leaf\.pem: certificate with subject "C=US, ST=WA, L=Seattle, O=Acme, CN=signer" is not a CA certificate or self-signed signing certificate/,
   });
   t.throws(() => load(policy([statement()]), { 'ca:acme': [{ file: 'p/truststore/x509/ca/acme/x.crt', bytes: Buffer.from('not a certificate') }] }), {
     message: /x\.crt: not a certificate \(PEM or DER\)/,
