@@ -9,11 +9,18 @@
 // (a SEA blob must come from the same Node build as the binary it goes into).
 // Usage: node scripts/package.mjs [--out DIR] [--skip-tsc] [--manifest-only]
 import { execFileSync } from 'node:child_process';
+import { nodeBinary } from './node-runtime.mjs';
 import { createHash } from 'node:crypto';
 import { copyFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+
+// The single binary embeds the Node that builds it: Node 24, from the npm registry when the system one is another.
+if (process.versions.node.split('.')[0] !== '24') {
+  execFileSync(nodeBinary(24), [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(0);
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

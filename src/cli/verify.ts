@@ -201,6 +201,7 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
     await appendFile(io.env.GITHUB_STEP_SUMMARY, summary(result));
   }
   if (argv.verbose) {
+    for (const n of output.notes) io.stderr(`verify-images: ${n}\n`);
     io.stderr(
       `verify-images: ${stats.manifests} manifests, ${stats.uses} image uses, ${result.summary.images} images, ` +
         `${stats.registryRequests ?? 0} registry requests, ${stats.cacheHits} cache hits` +

@@ -108,6 +108,8 @@ export interface RunOutput {
   stdin?: string;
   /** Said on stderr, not errors: a symlink left out, no image found. */
   warnings: string[];
+  /** Said at -v: what was learnt about registries on the way (a referrers API that is not usable). */
+  notes: string[];
   stats: {
     manifests: number;
     uses: number;
@@ -316,6 +318,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export async function run(options: RunOptions): Promise<RunOutput> {
   const started = performance.now();
   const warnings: string[] = [];
+  const notes: string[] = [];
   const env = options.env ?? process.env;
   const cache = await openCache(options, env, (m) => warnings.push(m));
   // One deadline for the whole run: requests in flight are aborted, undecided images become errors.
@@ -340,6 +343,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         concurrency: options.concurrency,
         timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         signal: stop.signal,
+        onNote: (m) => notes.push(m),
         ...(options.credentials && { credentials: options.credentials }),
       })));
   let trust: TrustMaterial | undefined;
@@ -355,7 +359,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     ...(options.progress && { progress: options.progress }),
   };
   try {
-    const out = await withCelClock(options.now, () => pipeline(options, registry, cache, deps, started, warnings));
+    const out = { ...(await withCelClock(options.now, () => pipeline(options, registry, cache, deps, started, warnings))), notes };
     // What keyless checks were judged against: `verify-images test --record` keeps it with the fixtures.
     return trust?.trustedRootJson !== undefined ? { ...out, trustedRootJson: trust.trustedRootJson } : out;
   } finally {
@@ -413,7 +417,7 @@ async function pipeline(
   deps: JudgeDeps,
   started: number,
   warnings: string[],
-): Promise<RunOutput> {
+): Promise<Omit<RunOutput, 'notes'>> {
   // Policies first (small), so each image can be prefetched the moment it is parsed.
   const set = await loadPolicySet(options.policyPaths, options.cwd);
   requireImageRules(set, options.policyPaths, options.policies, options.cwd);

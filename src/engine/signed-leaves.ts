@@ -77,11 +77,14 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
   } catch (err) {
     return trustRootUnavailable(err);
   }
-  let bundles: FoundBundle[];
+  // A bundle listing that fails leaves the legacy `.sig` tag to decide, as cosign does
+  // (security-profiles-operator#3449); with nothing there either, the image is undecided, not failed.
+  let bundles: FoundBundle[] = [];
+  let listing: string | undefined;
   try {
     bundles = (await deps.evidence.bundles(sigRepo, digest)).filter(isSignatureBundle);
   } catch (err) {
-    return { status: 'error', reasons: [`cannot fetch signature bundles: ${(err as Error).message}`] };
+    listing = (err as Error).message;
   }
 
   let result: { ok: boolean; reasons: string[]; signer?: string };
@@ -99,6 +102,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
     }
     if (!result.ok) result = { ok: false, reasons: [...new Set(failures)].slice(0, MAX_REASONS) };
   } else if (leaf.bundlesOnly) {
+    if (listing !== undefined) return { status: 'error', reasons: [`cannot fetch signature bundles: ${listing}`] };
     return { status: 'fail', reasons: [`no Sigstore bundle refers to the image (type SigstoreBundle reads only bundles found as OCI referrers of ${digest})`] };
   } else {
     let layers;
@@ -108,6 +112,9 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
       return { status: 'error', reasons: [`cannot fetch signatures: ${(err as Error).message}`] };
     }
     if (layers.length === 0) {
+      if (listing !== undefined) {
+        return { status: 'error', reasons: [`cannot list signature bundles (${listing}), and there is no legacy signature at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)}`] };
+      }
       return { status: 'fail', reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`] };
     }
     result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust, ...(deps.now && { now: deps.now() }) });
@@ -163,14 +170,25 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
   if (cached) return { status: 'pass', reasons: cached.reasons, ...(cached.signer !== undefined && { signer: cached.signer }) };
 
   let evidence: AttestationEvidence[];
+  // As for signatures: a bundle listing that fails leaves the `.att` tag to decide.
+  let listing: string | undefined;
   try {
-    const [layers, bundles] = await Promise.all([leaf.bundlesOnly ? Promise.resolve([]) : deps.evidence.attestationLayers(sigRepo, digest), deps.evidence.bundles(sigRepo, digest)]);
+    const [layers, bundles] = await Promise.all([
+      leaf.bundlesOnly ? Promise.resolve([]) : deps.evidence.attestationLayers(sigRepo, digest),
+      deps.evidence.bundles(sigRepo, digest).catch((err: Error): FoundBundle[] => {
+        listing = err.message;
+        return [];
+      }),
+    ]);
     evidence = [...layerEvidence(layers), ...bundleEvidence(bundles.filter((b) => !isSignatureBundle(b)))];
   } catch (err) {
     return { status: 'error', reasons: [`cannot fetch attestations: ${(err as Error).message}`] };
   }
   const candidates = evidence.filter((e) => e.predicateType === leaf.predicateType);
   const signedBy = describeSigners(leaf.signers);
+  if (candidates.length === 0 && listing !== undefined) {
+    return { status: 'error', reasons: [`cannot list attestation bundles (${listing}), and no attestation of type ${leaf.predicateType} is at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest, 'att')}`] };
+  }
   if (candidates.length === 0) {
     const others = [...new Set(evidence.flatMap((e) => (e.predicateType ? [e.predicateType] : [])))];
     const found = others.length > 0 ? ` (found: ${others.slice(0, 5).join(', ')})` : ` (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest, 'att')} and attestation bundles)`;

@@ -32,6 +32,8 @@ export interface RegistryOptions {
   userAgent?: string;
   /** Host name → IP overrides (like curl --resolve), e.g. to test TLS by certificate name. */
   resolve?: Record<string, string>;
+  /** Said at -v: what the client learnt about a registry (no referrers API: the tag schema is read). */
+  onNote?: (message: string) => void;
 }
 
 export type StatsRegistryClient = RegistryClient & RegistryWriter & {
@@ -53,6 +55,9 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
   const transport = createTransport({ ...opts, insecureHosts });
   const auth = createAuthenticator({ transport, credentials: opts.credentials });
   const schemes = new Map<string, Scheme>();
+  /** Registries found without a usable referrers API this run (why): the tag schema is read there. */
+  const withoutReferrersApi = new Map<string, string>();
+  const probingReferrers = new Map<string, Promise<void>>();
   const maxBlobBytes = opts.maxBlobBytes ?? 64 * 1024 * 1024;
 
   /**
@@ -66,6 +71,7 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
     accept?: string,
     maxBytes?: number,
     write?: { body?: Uint8Array; contentType?: string },
+    redirects: 'follow' | 'same-origin' = 'follow',
   ): Promise<HttpResponse> {
     checkRepository(repo.repository);
     const host = repo.registry;
@@ -82,7 +88,7 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
       if (write?.contentType) headers['content-type'] = write.contentType;
       if (write) headers['content-length'] = String(write.body?.byteLength ?? 0);
       try {
-        return await transport.send({ method, url, headers, maxBytes, ...(write?.body && { body: write.body }) });
+        return await transport.send({ method, url, headers, maxBytes, redirects, ...(write?.body && { body: write.body }) });
       } catch (err) {
         if (err instanceof NetworkFailure && scheme === 'https-insecure' && NOT_TLS.has(err.code)) {
           schemes.set(host, 'http'); // an insecure registry that only speaks HTTP
@@ -171,10 +177,30 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
     },
 
     async referrers(repo, digest, artifactType): Promise<Descriptor[]> {
-      return listReferrers(repo.repository, digest, artifactType, {
-        get: (path) => call(repo, 'GET', path, OCI_INDEX, MAX_MANIFEST_BYTES),
+      // The first call to a registry finds out whether its API is usable; calls made meanwhile wait for it.
+      const probe = probingReferrers.get(repo.registry);
+      if (probe) await probe;
+      const known = withoutReferrersApi.get(repo.registry);
+      const listed = listReferrers(repo.repository, digest, artifactType, {
+        get: async (path) => {
+          try {
+            return await call(repo, 'GET', path, OCI_INDEX, MAX_MANIFEST_BYTES, undefined, 'same-origin');
+          } catch (err) {
+            // Still 429 after the retries: an answer about this registry's API, not a failed image.
+            if (err instanceof RegistryError && err.code === 'RATE_LIMITED') return { status: 429, headers: {}, body: new Uint8Array(), url: path, attempts: 0 };
+            throw err;
+          }
+        },
         manifest: (tag) => manifest(repo, tag),
+        ...(known !== undefined && { knownWithoutApi: known }),
+        withoutApi: (reason) => {
+          if (withoutReferrersApi.has(repo.registry)) return;
+          withoutReferrersApi.set(repo.registry, reason);
+          opts.onNote?.(`${repo.registry}: ${reason}; reading referrers from the sha256-<hex> tag schema for the rest of the run`);
+        },
       });
+      if (!probe) probingReferrers.set(repo.registry, listed.then(noop, noop));
+      return listed;
     },
 
     async pushBlob(repo, bytes) {
@@ -217,3 +243,5 @@ function unexpected(res: HttpResponse, what: string): RegistryError {
   const words = res.status >= 500 ? ' (the registry is failing; try again later)' : '';
   return new RegistryError('PROTOCOL', `${what}: unexpected status ${res.status}${tries}${words}`, { status: res.status });
 }
+
+function noop(): void {}

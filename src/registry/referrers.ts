@@ -12,19 +12,31 @@ const UNSUPPORTED = new Set([400, 404, 405, 501]);
 const MAX_PAGES = 100;
 
 export interface ReferrersDeps {
-  /** GET an absolute path (with query) on the registry, with the OCI index Accept header. */
+  /** GET an absolute path (with query) on the registry, with the OCI index Accept header; redirects off the registry are returned, not followed. */
   get(pathAndQuery: string): Promise<HttpResponse>;
   /** Fetch a manifest by tag in the same repository; null on 404. */
   manifest(tag: string): Promise<FetchedManifest | null>;
+  /** Why this registry has no usable referrers API, when an earlier call found out: go to the tag schema at once. */
+  knownWithoutApi?: string;
+  /** Told the first time an answer shows the API is not usable here (remembered per registry by the client). */
+  withoutApi?(reason: string): void;
 }
 
 export async function listReferrers(repository: string, digest: string, artifactType: string | undefined, deps: ReferrersDeps): Promise<Descriptor[]> {
   if (!isDigest(digest)) throw new RegistryError('PROTOCOL', `referrers need a digest, got ${JSON.stringify(digest.slice(0, 80))}`);
+  if (deps.knownWithoutApi !== undefined) return fromTagSchema(digest, artifactType, deps);
   let path = `/v2/${repository}/referrers/${digest}` + (artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '');
   const found: Descriptor[] = [];
   for (let page = 0; page < MAX_PAGES; page++) {
     const res = await deps.get(path);
-    if (page === 0 && UNSUPPORTED.has(res.status)) return fromTagSchema(digest, artifactType, deps);
+    // What real registries answer where there is no usable API: the spec's 404 and its variants, a
+    // redirect to another host (GHCR: 303 to a rate-limited API), 429 after the retries, a body
+    // that is no image index. Each means "read the sha256-<hex> tag instead".
+    const without = page === 0 ? withoutApi(res) : undefined;
+    if (without !== undefined) {
+      deps.withoutApi?.(without);
+      return fromTagSchema(digest, artifactType, deps);
+    }
     if (res.status !== 200) throw new RegistryError('PROTOCOL', `referrers of ${digest}: unexpected status ${res.status}`, { status: res.status });
     const filtered = /\bartifactType\b/i.test(res.headers['oci-filters-applied'] ?? '');
     const descriptors = descriptorsOf(parseJson(res.body, `referrers of ${digest}`));
@@ -37,6 +49,33 @@ export async function listReferrers(repository: string, digest: string, artifact
     path = nextUrl.pathname + nextUrl.search;
   }
   throw new RegistryError('PROTOCOL', `referrers of ${digest}: more than ${MAX_PAGES} pages`);
+}
+
+/** Why a first referrers answer shows there is no usable API, or undefined for a usable one. */
+function withoutApi(res: HttpResponse): string | undefined {
+  if (UNSUPPORTED.has(res.status)) return `the referrers API answers ${res.status}`;
+  if (res.status >= 300 && res.status < 400) return `the referrers API redirects to another host (${hostOf(res.headers['location'], res.url)})`;
+  if (res.status === 429) return 'the referrers API is rate-limited (429 after retries)';
+  if (res.status !== 200) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(res.body).toString('utf8'));
+  } catch {
+    return 'the referrers API answers with something that is not JSON';
+  }
+  // The spec's answer is an image index whose `manifests` may be empty but is there.
+  if (!json || typeof json !== 'object' || !Array.isArray((json as { manifests?: unknown }).manifests)) {
+    return 'the referrers API answers with something that is not an image index';
+  }
+  return undefined;
+}
+
+function hostOf(location: string | undefined, base: string): string {
+  try {
+    return new URL(location ?? '', base).host;
+  } catch {
+    return 'an unreadable location';
+  }
 }
 
 async function fromTagSchema(digest: string, artifactType: string | undefined, deps: ReferrersDeps): Promise<Descriptor[]> {

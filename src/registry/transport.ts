@@ -17,6 +17,8 @@ export interface HttpRequest {
   body?: string | Uint8Array;
   /** Cap for a successful body; larger bodies are refused (PROTOCOL). */
   maxBytes?: number;
+  /** `same-origin`: a redirect to another origin is returned as the 3xx answer, not followed. */
+  redirects?: 'follow' | 'same-origin';
 }
 
 export interface HttpResponse {
@@ -209,6 +211,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       if (hop >= MAX_REDIRECTS) throw new RegistryError('PROTOCOL', `too many redirects from ${req.url}`);
       const from = new URL(current.url);
       const to = new URL(location, from);
+      if (req.redirects === 'same-origin' && to.origin !== from.origin) return res;
       const headers = { ...current.headers };
       // Storage backends (S3, GCS, CDNs) must never see the registry credentials.
       if (to.origin !== from.origin) delete headers['authorization'];

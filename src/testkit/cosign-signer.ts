@@ -135,6 +135,8 @@ export interface SignImageOptions extends PushOptions {
   /** Ed25519 keys: sign as Ed25519ph, like cosign ≥ 2.6. */
   ed25519ph?: boolean;
   rekor?: RekorSigning;
+  /** Rewrite the payload text before it is signed (a validly signed odd payload: duplicate members…). */
+  editPayload?: (json: string) => string;
 }
 
 export interface SignedImage {
@@ -161,9 +163,8 @@ export function signatureTag(digest: string): string {
 export async function signImage(opts: SignImageOptions): Promise<SignedImage> {
   const signatureRepo = opts.signatureRepo ?? opts.repo;
   const host = opts.registry.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
-  const signed = Buffer.from(
-    simpleSigningPayload(opts.dockerReference ?? `${host}/${opts.repo}`, opts.payloadDigest ?? opts.digest, opts.annotations),
-  );
+  const written = simpleSigningPayload(opts.dockerReference ?? `${host}/${opts.repo}`, opts.payloadDigest ?? opts.digest, opts.annotations);
+  const signed = Buffer.from(opts.editPayload ? opts.editPayload(written) : written);
   let signature = signPayload(opts.key, signed, { ed25519ph: opts.ed25519ph });
   if (opts.tamper === 'signature') {
     signature = Buffer.from(signature);

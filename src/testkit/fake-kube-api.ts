@@ -259,6 +259,8 @@ export async function startFakeKubeApi(opts: StartFakeKubeApiOptions = {}): Prom
 
 /** ECDSA P-256 self-signed certificate for 127.0.0.1/localhost, valid one day. */
 async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+  // @peculiar/x509 2 resolves its services with tsyringe, which needs the Reflect metadata polyfill first.
+  await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);

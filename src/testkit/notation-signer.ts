@@ -40,6 +40,8 @@ const CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
 let serial = 1;
 
 export async function makeCertificate(o: CertificateOptions): Promise<TestCertificate> {
+  // @peculiar/x509 2 resolves its services with tsyringe, which needs the Reflect metadata polyfill first.
+  await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
   const crypto = webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.create>[1];
   const alg = o.key === 'rsa' ? RSA : EC;

@@ -12,6 +12,8 @@ export interface ProxyOptions {
   hang?: boolean;
   /** Refuse writes (POST, PUT, PATCH, DELETE) with 403 DENIED, as a registry does to a pull-only account. */
   refuseWrites?: boolean;
+  /** Answer every `/v2/…/referrers/…` request with this, as some registries do (GHCR's 303, a 429, an HTML page). */
+  referrers?: { status: number; headers?: Record<string, string>; body?: string };
 }
 
 export interface RegistryProxy {
@@ -19,6 +21,8 @@ export interface RegistryProxy {
   host: string;
   connections(): number;
   requests(): number;
+  /** Requests to the referrers API. */
+  referrerRequests(): number;
   stop(): Promise<void>;
 }
 
@@ -26,12 +30,18 @@ export interface RegistryProxy {
 export async function startRegistryProxy(target: string, opts: ProxyOptions = {}): Promise<RegistryProxy> {
   let connections = 0;
   let requests = 0;
+  let referrerRequests = 0;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     requests++;
     if (opts.hang) return; // never answered; the socket is destroyed at stop()
     if (opts.refuseWrites && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) {
       res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
+      return;
+    }
+    if (/^\/v2\/.+\/referrers\//.test(req.url ?? '')) referrerRequests++;
+    if (opts.referrers && /^\/v2\/.+\/referrers\//.test(req.url ?? '')) {
+      res.writeHead(opts.referrers.status, opts.referrers.headers ?? {}).end(opts.referrers.body ?? '');
       return;
     }
     if (opts.failEvery && requests % opts.failEvery === 0) {
@@ -56,6 +66,7 @@ export async function startRegistryProxy(target: string, opts: ProxyOptions = {}
     host: `127.0.0.1:${port}`,
     connections: () => connections,
     requests: () => requests,
+    referrerRequests: () => referrerRequests,
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -105,18 +105,19 @@ export interface StatementOptions {
   subjectDigest?: string;
   /** Annotations on the subject (cosign v3 `sign -a k=v`). */
   subjectAnnotations?: Record<string, string>;
+  /** Rewrite the statement text before it is signed (duplicate members, case variants…). */
+  editStatement?: (json: string) => string;
 }
 
 export function inTotoStatement(digest: string, name: string, s: StatementOptions): Buffer {
   const [alg, value] = (s.subjectDigest ?? digest).split(':');
-  return Buffer.from(
-    JSON.stringify({
-      _type: s.version === 'v1' ? 'https://in-toto.io/Statement/v1' : 'https://in-toto.io/Statement/v0.1',
-      predicateType: s.predicateType,
-      subject: [{ ...(name && { name }), digest: { [alg!]: value }, ...(s.subjectAnnotations && { annotations: s.subjectAnnotations }) }],
-      predicate: s.predicate,
-    }),
-  );
+  const json = JSON.stringify({
+    _type: s.version === 'v1' ? 'https://in-toto.io/Statement/v1' : 'https://in-toto.io/Statement/v0.1',
+    predicateType: s.predicateType,
+    subject: [{ ...(name && { name }), digest: { [alg!]: value }, ...(s.subjectAnnotations && { annotations: s.subjectAnnotations }) }],
+    predicate: s.predicate,
+  });
+  return Buffer.from(s.editStatement ? s.editStatement(json) : json);
 }
 
 /** A DSSE envelope over a statement, signed with PAE. */

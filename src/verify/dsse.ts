@@ -4,6 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import { dsse } from '@sigstore/core';
 import { verifyRawSignature } from './raw-signature.js';
+import { AmbiguousJsonError, parseStrictJson } from './strict-json.js';
 
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -29,9 +30,10 @@ export function parseEnvelope(input: Uint8Array | unknown): Envelope | string {
   let doc: unknown = input;
   if (input instanceof Uint8Array) {
     try {
-      doc = JSON.parse(Buffer.from(input).toString('utf8'));
-    } catch {
-      return 'the attestation is not valid JSON';
+      // The envelope and its signatures are Go structs; nothing else is in it.
+      doc = parseStrictJson(Buffer.from(input).toString('utf8'), (path) => path.length === 0 || (path[0] === 'signatures' && path.length === 2));
+    } catch (err) {
+      return err instanceof AmbiguousJsonError ? `the attestation envelope could be read two ways (${err.message}): cosign 3.1.6 refuses it` : 'the attestation is not valid JSON';
     }
   }
   const d = doc as { payloadType?: unknown; payload?: unknown; signatures?: unknown } | null;
@@ -55,9 +57,10 @@ export function parseStatement(env: Envelope): Statement | string {
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) return `the attestation's payload type is ${JSON.stringify(env.payloadType.slice(0, 60))}, not in-toto`;
   let doc: unknown;
   try {
-    doc = JSON.parse(env.payload.toString('utf8'));
-  } catch {
-    return 'the in-toto statement is not valid JSON';
+    // The statement and its subjects are structs; digests and the predicate are maps (exact names only).
+    doc = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(env.payload), (path) => path.length === 0 || (path[0] === 'subject' && path.length === 2));
+  } catch (err) {
+    return err instanceof AmbiguousJsonError ? `the in-toto statement could be read two ways (${err.message}): cosign 3.1.6 refuses it` : 'the in-toto statement is not valid JSON';
   }
   const s = doc as Record<string, unknown> | null;
   if (!s || typeof s !== 'object' || !STATEMENT_TYPES.has(String(s._type)) || typeof s.predicateType !== 'string' || !Array.isArray(s.subject)) {

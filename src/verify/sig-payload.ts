@@ -2,6 +2,7 @@
 // Its bytes are attacker-controlled until the signature verified, and even then
 // only the fields cosign checks mean anything (docker-reference is informational).
 
+import { AmbiguousJsonError, parseStrictJson } from './strict-json.js';
 import { createHash } from 'node:crypto';
 import { VerificationError } from './types.js';
 
@@ -45,8 +46,10 @@ export function knownPayload(layer: { mediaType?: unknown; digest?: unknown; siz
 export function parseSimpleSigningPayload(bytes: Uint8Array): SimpleSigningPayload {
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
+    // Struct fields everywhere but the `optional` map (cosign's payload.SimpleContainerImage).
+    doc = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes), (path) => path[0] !== 'optional');
+  } catch (err) {
+    if (err instanceof AmbiguousJsonError) throw new VerificationError('PAYLOAD_INVALID', `the signed payload could be read two ways (${err.message}): cosign 3.1.6 refuses it`);
     throw new VerificationError('PAYLOAD_INVALID', 'the signed payload is not valid JSON');
   }
   const critical = isObject(doc) ? doc.critical : undefined;

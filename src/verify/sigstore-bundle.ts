@@ -5,10 +5,11 @@
 
 import { createHash, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import { dsse, X509Certificate } from '@sigstore/core';
+import { X509Certificate } from '@sigstore/core';
 import { toSignedEntity, Verifier } from '@sigstore/verify';
 import type { CertificateRequirement } from '../policy/model.js';
 import { certificatePolicy, certificateFacts, describeFacts } from './certificate.js';
+import { parseStrictJson } from './strict-json.js';
 import { parseEnvelope, parseStatement, subjectMatches, type Envelope, type Statement } from './dsse.js';
 import { describeKey } from './keys.js';
 import type { SigstoreTrust } from './sigstore-trust.js';
@@ -46,8 +47,9 @@ export interface BundleCheck {
 export function parseBundle(input: unknown): Bundle | string {
   let doc = input;
   try {
-    if (input instanceof Uint8Array) doc = JSON.parse(Buffer.from(input).toString('utf8'));
-    else if (typeof input === 'string') doc = JSON.parse(input);
+    // A member given twice is refused (cosign 3.1.6): the envelope inside must not be read two ways.
+    if (input instanceof Uint8Array) doc = parseStrictJson(Buffer.from(input).toString('utf8'));
+    else if (typeof input === 'string') doc = parseStrictJson(input);
     return bundleFromJSON(doc);
   } catch (err) {
     return `not a valid Sigstore bundle: ${(err as Error).message}`;
@@ -84,22 +86,6 @@ export function verifySigstoreBundle(input: BundleInput): BundleCheck {
     entity = toSignedEntity(bundle, input.artifact === undefined ? undefined : Buffer.from(input.artifact));
   } catch (err) {
     return { ok: false, reason: `the bundle is not usable: ${(err as Error).message}` };
-  }
-
-  // Rekor v2 logs DSSE as hashedrekord over PAE(payloadType, payload) (rekor-v2 spec §6.1.4),
-  // which this @sigstore/verify line does not know: compare that digest instead.
-  if (envelope && bundle.verificationMaterial.tlogEntries.length > 0 && bundle.verificationMaterial.tlogEntries.every((e) => e.kindVersion?.kind === 'hashedrekord')) {
-    const inner = entity.signature;
-    const paeDigest = createHash('sha256').update(dsse.preAuthEncoding(envelope.payloadType, envelope.payload)).digest();
-    entity = {
-      ...entity,
-      signature: {
-        signature: inner.signature,
-        compareSignature: (sig: Buffer) => inner.compareSignature(sig),
-        verifySignature: (key: KeyObject) => inner.verifySignature(key),
-        compareDigest: (digest: Buffer) => Buffer.from(digest).equals(paeDigest),
-      },
-    };
   }
 
   const { signer } = input;

@@ -236,6 +236,20 @@ t.test('cosign v3 bundles found through the sha256-<hex> referrers tag', async (
   t.equal(wrongRoot.status, 'fail', 'the bundle does not verify against another trusted root');
 });
 
+t.test('cosign v3.1.6 (#5253): a bundle counts as a signature only when its signed statement says sign/v1, whatever the referrer annotation says', async (t) => {
+  const reg = await realRegistry(t);
+  if (!reg) return;
+  const repo = 'bundles/lying';
+  const subject = await pushImageDescriptor(reg.host, repo, 'v1', { seed: 'lying-annotation' });
+  const identity = { subject: ID, issuer: ISSUER };
+  // An SBOM-like attestation by the trusted identity, its (unsigned) annotation claiming sign/v1.
+  const bundle = await makeDsseBundle({ digest: subject.digest, standIn, identity, predicateType: SLSA, predicate: { builder: { id: 'x' } }, version: 'v1' });
+  await pushBundleReferrer({ registry: reg.host, repo, subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size }, predicateType: COSIGN_SIGN_PREDICATE, bundle });
+  const verdict = await judge(reg.host, `${reg.host}/${repo}:v1`, certLeaf());
+  t.equal(verdict.status, 'fail', 'an attestation is never a signature');
+  t.match(verdict.policies[0]?.reasons.join(), /no signatures found/);
+});
+
 t.test('key leaves: a key-signed cosign v3 signature bundle when there is no .sig tag', async (t) => {
   const reg = await realRegistry(t);
   if (!reg) return;

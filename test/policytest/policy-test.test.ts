@@ -14,7 +14,7 @@ const key = generateKeyPair('ecdsa-p256');
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(path.join(e.parentPath ?? (e as { path: string }).path, e.name));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(path.join(e.parentPath, e.name));
   return out;
 }
 
