@@ -84,3 +84,50 @@ t.test('CVE-2026-54787: a signing time outside the log key validity window the t
   const r = check(bundle, sigstoreTrust({ trustedRoot: JSON.stringify(root) }));
   t.equal(r.ok, false, 'the entry was logged after the key window closed');
 });
+
+t.test('CVE-2026-39984: a forged certificate prepended to a TSA token\'s PKCS#7 bag never becomes the signer', async (t) => {
+  const [{ AsnConvert, OctetString }, { ContentInfo, SignedData, CertificateChoices, CertificateSet }, { Certificate }, { createSign, generateKeyPairSync }, { verifyRfc3161Annotation }] = await Promise.all([
+    import('@peculiar/asn1-schema'),
+    import('@peculiar/asn1-cms'),
+    import('@peculiar/asn1-x509'),
+    import('node:crypto'),
+    import('../../src/verify/rfc3161.js'),
+  ]);
+  const data = Buffer.from('the signature bytes a timestamp vouches for');
+  const token = Buffer.from((JSON.parse(await standIn.timestamp(data)) as { SignedRFC3161Timestamp: string }).SignedRFC3161Timestamp, 'base64');
+  const annotation = (der: ArrayBuffer | Buffer) => JSON.stringify({ SignedRFC3161Timestamp: Buffer.from(der as ArrayBuffer).toString('base64') });
+  t.type(verifyRfc3161Annotation(annotation(token), data, trust), Date, 'control: the untouched token verifies');
+
+  // An attacker's certificate (any subject, any extensions: the bag is unauthenticated) put first.
+  const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { default: x509 } = { default: await (async () => (await import('reflect-metadata'), import('@peculiar/x509')))() };
+  const forgedPem = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=forged tsa',
+    keys: { publicKey: await crypto.subtle.importKey('spki', attacker.publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']), privateKey: await crypto.subtle.importKey('pkcs8', attacker.privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']) },
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: [new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.8'], true)],
+  });
+  const forged = AsnConvert.parse(forgedPem.rawData, Certificate);
+  const asn1 = await import('asn1js');
+  // The annotation holds a TimeStampResp: SEQUENCE { status, timeStampToken ContentInfo }.
+  const resp = asn1.fromBER(new Uint8Array(token)).result as InstanceType<typeof asn1.Sequence>;
+  const [status, tokenInfo] = resp.valueBlock.value;
+  const tamper = (resign: boolean): ArrayBuffer => {
+    const info = AsnConvert.parse(tokenInfo!.toBER(), ContentInfo);
+    const signed = AsnConvert.parse(info.content, SignedData);
+    signed.certificates = new CertificateSet([new CertificateChoices({ certificate: forged }), ...(signed.certificates ?? [])]);
+    if (resign) {
+      // The attacker signs the (unchanged) signed attributes with the forged certificate's key.
+      const si = signed.signerInfos[0]!;
+      const attrs = Buffer.from(new asn1.Set({ value: si.signedAttrs!.map((a) => asn1.fromBER(AsnConvert.serialize(a)).result) }).toBER());
+      si.signature = new OctetString(createSign('sha256').update(attrs).sign(attacker.privateKey));
+    }
+    info.content = AsnConvert.serialize(signed);
+    return new asn1.Sequence({ value: [status!, asn1.fromBER(AsnConvert.serialize(info)).result] }).toBER();
+  };
+  t.type(verifyRfc3161Annotation(annotation(tamper(false)), data, trust), Date, 'prepended but not used: the real signer still decides');
+  const r = verifyRfc3161Annotation(annotation(tamper(true)), data, trust);
+  t.type(r, 'string', 'signed by the forged certificate: not a trusted time');
+  t.match(r, /does not verify/);
+});
