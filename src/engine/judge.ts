@@ -18,7 +18,6 @@ import { createKeyResolver, describeKeyError, type KeyResolver } from '../keys/r
 import { RegistryError, type Repository } from '../registry/types.js';
 import { verifyCosignSignatures } from '../verify/cosign-signature.js';
 import { loadPublicKey } from '../verify/keys.js';
-import { loadEd25519ph } from '../verify/raw-signature.js';
 import type { TrustMaterial } from '../verify/trusted-root.js';
 import type { Evidence } from './evidence.js';
 import { hintsFor } from './hints.js';
@@ -400,7 +399,6 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
   } catch (err) {
     return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }
-  if (leaf.keys.some(isEd25519)) await loadEd25519ph();
   if (layers.length === 0) {
     // No legacy signature: cosign v3 may have attached a signature bundle instead.
     const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
@@ -421,20 +419,6 @@ function signaturesOf(leaf: Leaf, repo: Repository): Repository {
   if (!leaf.signatureRepository) return repo;
   const ref = parseReference(leaf.signatureRepository);
   return { registry: registryHost(ref), repository: ref.repository };
-}
-
-const ed25519Keys = new Map<string, boolean>();
-function isEd25519(pem: string): boolean {
-  let yes = ed25519Keys.get(pem);
-  if (yes === undefined) {
-    try {
-      yes = loadPublicKey(pem).asymmetricKeyType === 'ed25519';
-    } catch {
-      yes = false;
-    }
-    ed25519Keys.set(pem, yes);
-  }
-  return yes;
 }
 
 function passesStatically(req: Requirement): boolean {

@@ -11,7 +11,6 @@ import { bundleEvidence, describeEvidence, layerEvidence, verifyAttestation, typ
 import { trustFor, verifyCertificateSignatures } from '../verify/certificate-signature.js';
 import { subjectHasAnnotations, type Statement } from '../verify/dsse.js';
 import { loadPublicKey } from '../verify/keys.js';
-import { loadEd25519ph } from '../verify/raw-signature.js';
 import { COSIGN_SIGN_PREDICATE, parseBundle, peekStatement, verifySigstoreBundle, type BundleCheck } from '../verify/sigstore-bundle.js';
 import { sigstoreTrustFromTlogs, type SigstoreTrust } from '../verify/sigstore-trust.js';
 import { tlogKeysFromPem } from '../verify/trusted-root.js';
@@ -274,28 +273,19 @@ function withRunRoot(leaf: CertificateRequirement, deps: LeafDeps): CertificateR
   return text === undefined ? leaf : { ...leaf, trustedRoot: text };
 }
 
-/** Whether key signers are involved; loads Ed25519ph support when one is Ed25519. */
+/** Whether key signers are involved. */
 async function needsKeys(req: Requirement, resolved: ReadonlyMap<KeyRequirement, KeyRequirement | string>): Promise<boolean> {
   const keys = signerLeaves(req).flatMap((l) => {
     if (l.kind !== 'key') return [];
     const r = resolved.get(l) ?? l;
     return typeof r === 'string' ? [] : r.keys;
   });
-  if (keys.some(isEd25519)) await loadEd25519ph();
   return keys.length > 0;
 }
 
 function signerLeaves(req: Requirement): Requirement[] {
   if (req.kind === 'all' || req.kind === 'any' || req.kind === 'count') return req.of.flatMap(signerLeaves);
   return [req];
-}
-
-function isEd25519(pem: string): boolean {
-  try {
-    return loadPublicKey(pem).asymmetricKeyType === 'ed25519';
-  } catch {
-    return false;
-  }
 }
 
 function describeKeyRefs(leaves: Requirement[]): string {

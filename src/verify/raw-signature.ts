@@ -4,17 +4,6 @@
 
 import { constants, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
-type Ed25519ph = (typeof import('@noble/curves/ed25519.js'))['ed25519ph'];
-let ed25519ph: Ed25519ph | undefined;
-
-/**
- * Loads the Ed25519ph verifier. Only Ed25519 keys need it, so it is loaded on
- * demand (it costs ~25 ms of start-up); call before verifying with such keys.
- */
-export async function loadEd25519ph(): Promise<void> {
-  ed25519ph ??= (await import('@noble/curves/ed25519.js')).ed25519ph;
-}
-
 export type HashAlgorithm = 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 const HASH_BYTES: Record<HashAlgorithm, number> = { sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
@@ -28,7 +17,9 @@ const CURVE_HASH: Record<string, HashAlgorithm> = {
 
 /**
  * Whether `signature` over `data` verifies with `key`: ECDSA (DER), RSA PKCS#1 v1.5 or PSS,
- * Ed25519 pure or Ed25519ph (cosign ≥ 2.6 signs with ph). Never throws on malformed input.
+ * Ed25519 pure only: cosign ≥ 2.6 signs with Ed25519ph, but `cosign verify --key` (3.1.4 and 2.6.5,
+ * hence Kyverno) checks pure Ed25519 and refuses those signatures — and so does this gate
+ * (test/reference/cosign.test.ts). Never throws on malformed input.
  */
 export function verifyRawSignature(
   key: KeyObject,
@@ -46,7 +37,7 @@ export function verifyRawSignature(
     case 'rsa-pss':
       return verifyPss(key, data, signature, hash);
     case 'ed25519':
-      return attempt(() => nodeVerify(null, data, key, signature)) || verifyEd25519ph(key, data, signature);
+      return attempt(() => nodeVerify(null, data, key, signature));
     default:
       return false;
   }
@@ -64,16 +55,6 @@ function verifyPss(key: KeyObject, data: Uint8Array, signature: Uint8Array, hash
       nodeVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature),
     ),
   );
-}
-
-function verifyEd25519ph(key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
-  const jwk = key.export({ format: 'jwk' });
-  if (typeof jwk.x !== 'string') return false;
-  const publicKey = Buffer.from(jwk.x, 'base64url');
-  // zip215 off: strict RFC 8032 checks, as Go's crypto/ed25519 does.
-  const ph = ed25519ph;
-  if (!ph) throw new Error('Ed25519ph verifier not loaded: await loadEd25519ph() first');
-  return attempt(() => ph.verify(signature, data, publicKey, { zip215: false }));
 }
 
 function attempt(check: () => boolean): boolean {

@@ -5,12 +5,13 @@
 
 import { createHash, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import { X509Certificate } from '@sigstore/core';
+import { dsse, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, Verifier } from '@sigstore/verify';
 import type { CertificateRequirement } from '../policy/model.js';
 import { certificatePolicy, certificateFacts, describeFacts } from './certificate.js';
 import { parseStrictJson } from './strict-json.js';
 import { parseEnvelope, parseStatement, subjectMatches, type Envelope, type Statement } from './dsse.js';
+import { verifyRawSignature } from './raw-signature.js';
 import { describeKey } from './keys.js';
 import type { SigstoreTrust } from './sigstore-trust.js';
 
@@ -41,6 +42,19 @@ export interface BundleCheck {
   /** DSSE bundles: the envelope and its statement (verified when ok). */
   envelope?: Envelope;
   statement?: Statement;
+}
+
+/**
+ * cosign 3 signs a DSSE envelope with the hash its key implies (P-384: SHA-384, P-521: SHA-512;
+ * cosign v3.1.3 #5019), where @sigstore/verify would check SHA-256: the envelope's signature is
+ * checked over PAE with that hash instead. Other keys are left to @sigstore/verify.
+ */
+function withKeyHash<E extends { signature: { verifySignature(key: KeyObject): boolean } }>(entity: E, key: KeyObject, envelope: Envelope | undefined): E {
+  const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
+  const hash = curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : undefined;
+  if (!hash || !envelope) return entity;
+  const pae = dsse.preAuthEncoding(envelope.payloadType, envelope.payload);
+  return { ...entity, signature: { ...entity.signature, verifySignature: (k: KeyObject) => envelope.signatures.some((s) => verifyRawSignature(k, pae, s.sig, hash)) } };
 }
 
 /** Parses bundle JSON (bytes, text or object) into a validated Bundle, or why it is not one. */
@@ -97,7 +111,7 @@ export function verifySigstoreBundle(input: BundleInput): BundleCheck {
     for (const key of signer.keys) {
       const trust = { ...input.trust, publicKey: () => ({ publicKey: key, validFor: () => true }) };
       try {
-        new Verifier(trust, { tlogThreshold: signer.tlog === 'require' ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
+        new Verifier(trust, { tlogThreshold: signer.tlog === 'require' ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(withKeyHash(entity, key, envelope));
         return { ok: true, signer: describeKey(key), ...(envelope && { envelope }), ...(statement && { statement }) };
       } catch (err) {
         failures.push(explain(err));

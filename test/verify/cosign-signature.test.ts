@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { verifyCosignSignatures } from '../../src/verify/cosign-signature.js';
-import { loadEd25519ph } from '../../src/verify/raw-signature.js';
 import { loadTrustMaterial } from '../../src/verify/trusted-root.js';
 import type { SignatureLayer } from '../../src/verify/types.js';
 import {
@@ -22,7 +21,6 @@ import {
   cimageDir,
 } from './fixtures/helpers.js';
 
-await loadEd25519ph();
 
 const noTrust = { tlogs: [] };
 const BUNDLE = 'dev.sigstore.cosign/bundle';

@@ -1,0 +1,82 @@
+// The reference tools the differential tests compare verdicts with, installed with the ordinary Go
+// client by module path at pinned versions (`go install module/cmd/x@vX.Y.Z`) into
+// node_modules/.reference-tools/<name>-<version>/ (ignored, and gone with `npm ci`: Go's module and
+// build caches make the reinstall a relink). Nothing is downloaded any other way.
+//
+// `node scripts/reference-tools.mjs` installs what is missing; without Go it says so in one line
+// (and fails under CI=true, which must never run without them).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The Go toolchain the tools build with (`GOTOOLCHAIN`): the newest the module proxy approves here. */
+export const GO_TOOLCHAIN = 'go1.27.3';
+export const TOOLS_DIR = path.join(root, 'node_modules', '.reference-tools');
+
+/**
+ * Pinned on 2026-12-07: the newest releases the Go module proxy serves here. cosign's newest served
+ * v3 is v3.1.4 (v3.1.5/6 are not served); zot is not served at all (zotregistry.dev answers 403), so
+ * the registry with the OCI 1.1 referrers API is go-containerregistry's (`crane registry serve`).
+ */
+export const REFERENCE_TOOLS = [
+  { name: 'cosign', version: 'v3.1.4', pkg: 'github.com/sigstore/cosign/v3/cmd/cosign' },
+  { name: 'cosign', version: 'v2.6.5', pkg: 'github.com/sigstore/cosign/v2/cmd/cosign' },
+  // `go install …@v1.3.2` stops at the deprecation check: the proxy refuses notation's version list
+  // (403). Pinned in a module of its own instead (go get …@v1.3.2, then go install): the same build.
+  { name: 'notation', version: 'v1.3.2', pkg: 'github.com/notaryproject/notation/cmd/notation', inModule: true },
+  { name: 'crane', version: 'v0.22.1', pkg: 'github.com/google/go-containerregistry/cmd/crane' },
+];
+
+/** Where a tool's binary is (installed or not). */
+export function toolPath(name, version) {
+  const tool = REFERENCE_TOOLS.find((t) => t.name === name && (version === undefined || t.version === version));
+  if (!tool) throw new Error(`no reference tool ${name}${version ? `@${version}` : ''} is pinned`);
+  return path.join(TOOLS_DIR, `${tool.name}-${tool.version}`, tool.name);
+}
+
+/** Why the reference tools cannot be had here, or undefined when Go is there. */
+export function noGo() {
+  const r = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return r.error || r.status !== 0 ? 'Go is not on PATH: install Go (https://go.dev/dl) and run `node scripts/reference-tools.mjs` to enable the differential tests against cosign and notation' : undefined;
+}
+
+export function installReferenceTools({ log = (s) => process.stderr.write(`${s}\n`) } = {}) {
+  const why = noGo();
+  if (why) {
+    if (process.env.CI === 'true') throw new Error(`reference tools: ${why}`);
+    log(`reference tools: skipped (${why})`);
+    return false;
+  }
+  for (const t of REFERENCE_TOOLS) {
+    const bin = toolPath(t.name, t.version);
+    if (existsSync(bin)) continue;
+    mkdirSync(path.dirname(bin), { recursive: true });
+    log(`reference tools: go install ${t.pkg}@${t.version} …`);
+    const started = Date.now();
+    // cosign v3.1 needs Go 1.27: the go command fetches that toolchain from the module proxy (once).
+    const env = { ...process.env, GOBIN: path.dirname(bin), GOFLAGS: '-trimpath', CGO_ENABLED: '0', GOTOOLCHAIN: GO_TOOLCHAIN };
+    const go = (args, cwd) => execFileSync('go', args, { env, cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (t.inModule) {
+      const mod = path.join(TOOLS_DIR, `.module-${t.name}-${t.version}`);
+      mkdirSync(mod, { recursive: true });
+      if (!existsSync(path.join(mod, 'go.mod'))) go(['mod', 'init', `reference-tools/${t.name}`], mod);
+      go(['get', `${t.pkg}@${t.version}`], mod);
+      go(['install', t.pkg], mod);
+    } else {
+      go(['install', `${t.pkg}@${t.version}`]);
+    }
+    log(`reference tools: ${t.name} ${t.version} in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+  return true;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  try {
+    installReferenceTools();
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}

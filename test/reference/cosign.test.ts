@@ -1,0 +1,240 @@
+// Issue 23.1: verdict for verdict with the real cosign. Artifacts are made BY cosign (key-based,
+// offline: no transparency log), then judged by `cosign verify` / `verify-attestation` and by this
+// tool under the Kyverno ClusterPolicy, the ImageValidatingPolicy and the ClusterImagePolicy that
+// say the same. Each case runs on a registry without the referrers API (distribution: tag schema)
+// and on one with it (go-containerregistry). Any disagreement fails and names the artifact.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { pushImage } from '../../src/testkit/oci-push.js';
+import { bothRegistries, referenceTool, run, type TestRegistryLike } from '../helpers/reference.js';
+import { repo, verify } from '../parity/fixture.js';
+
+const cosignTool = referenceTool('cosign', 'v3.1.4');
+const craneTool = referenceTool('crane');
+if ('skip' in cosignTool || 'skip' in craneTool) {
+  t.plan(0, ('skip' in cosignTool ? cosignTool.skip : (craneTool as { skip: string }).skip));
+} else {
+  await suite(cosignTool.path, craneTool.path);
+}
+
+interface Key {
+  name: string;
+  key: string;
+  pub: string;
+  pubPem: string;
+}
+
+async function suite(cosign: string, crane: string): Promise<void> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'vi-cosign-diff-'));
+  const env = { COSIGN_PASSWORD: '', COSIGN_YES: 'true', HOME: work, DOCKER_CONFIG: path.join(work, 'docker') };
+  const cosignRun = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(cosign, args, { env: { ...env, ...extra }, cwd: work });
+  const must = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const r = cosignRun(args, extra);
+    if (r.status !== 0) throw new Error(`cosign ${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+
+  // Keys: cosign's own (P-256), and P-384, RSA, Ed25519 imported with `cosign import-key-pair`.
+  const keys: Record<string, Key> = {};
+  must(['generate-key-pair', '--output-key-prefix', 'p256']);
+  keys.p256 = keyFiles('p256');
+  for (const [name, pair] of [
+    ['p384', generateKeyPairSync('ec', { namedCurve: 'P-384' })],
+    ['rsa', generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ['ed25519', generateKeyPairSync('ed25519')],
+  ] as const) {
+    writeFileSync(path.join(work, `${name}.pem`), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    must(['import-key-pair', '--key', `${name}.pem`, '--output-key-prefix', name]);
+    keys[name] = keyFiles(name);
+  }
+  must(['generate-key-pair', '--output-key-prefix', 'other']);
+  keys.other = keyFiles('other');
+  function keyFiles(name: string): Key {
+    return { name, key: path.join(work, `${name}.key`), pub: path.join(work, `${name}.pub`), pubPem: readFileSync(path.join(work, `${name}.pub`), 'utf8') };
+  }
+
+  const registries = await bothRegistries(crane);
+  t.teardown(() => Promise.all(registries.map((r) => r.stop())));
+
+  const HTTP = ['--allow-insecure-registry', '--allow-http-registry'];
+  // Offline: no signing config, no transparency log (cosign 3 wants both said).
+  const sign = (ref: string, k: Key, extra: string[] = [], envExtra: NodeJS.ProcessEnv = {}) => must(['sign', '--key', k.key, '--use-signing-config=false', '--tlog-upload=false', ...HTTP, ...extra, ref], envExtra);
+
+  /** One artifact: how cosign makes it, and what a verifier is asked about it. */
+  interface Case {
+    name: string;
+    /** The image as the manifests name it (tag), and the digest verified. */
+    make(reg: TestRegistryLike, name: string): Promise<{ ref: string; digest: string; env?: NodeJS.ProcessEnv }>;
+    key: Key;
+    annotations?: Record<string, string>;
+    attestation?: string;
+  }
+  let n = 0;
+  const image = async (reg: TestRegistryLike, name: string) => {
+    const digest = await pushImage(reg.host, `diff/${name}`, '1.0', { seed: `${reg.flavour}-${name}-${n++}` });
+    return { ref: `${reg.host}/diff/${name}:1.0`, digest, at: `${reg.host}/diff/${name}@${digest}` };
+  };
+  const cases: Case[] = [];
+  for (const alg of ['p256', 'p384', 'rsa', 'ed25519']) {
+    for (const format of ['legacy', 'bundle'] as const) {
+      cases.push({
+        name: `signed-${alg}-${format}`,
+        key: keys[alg]!,
+        async make(reg, name) {
+          const i = await image(reg, name);
+          sign(i.at, keys[alg]!, [`--new-bundle-format=${format === 'bundle'}`]);
+          return i;
+        },
+      });
+    }
+  }
+  cases.push(
+    { name: 'unsigned', key: keys.p256!, make: (reg, name) => image(reg, name) },
+    {
+      name: 'signed-by-another-key',
+      key: keys.p256!,
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.other!, ['--new-bundle-format=false']);
+        return i;
+      },
+    },
+    {
+      name: 'two-signers',
+      key: keys.p256!,
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.other!, ['--new-bundle-format=false']);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false']);
+        return i;
+      },
+    },
+    {
+      name: 'annotations-match',
+      key: keys.p256!,
+      annotations: { env: 'prod' },
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false', '-a', 'env=prod']);
+        return i;
+      },
+    },
+    {
+      name: 'annotations-differ',
+      key: keys.p256!,
+      annotations: { env: 'prod' },
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false', '-a', 'env=dev']);
+        return i;
+      },
+    },
+    {
+      name: 're-tagged-to-an-unsigned-build',
+      key: keys.p256!,
+      async make(reg, name) {
+        const signed = await image(reg, name);
+        sign(signed.at, keys.p256!, ['--new-bundle-format=false']);
+        // The tag now names another build; the signature stays with the first digest.
+        const moved = await pushImage(reg.host, `diff/${name}`, '1.0', { seed: `${reg.flavour}-${name}-moved` });
+        return { ref: signed.ref, digest: moved };
+      },
+    },
+    {
+      name: 'signature-copied-from-another-image',
+      key: keys.p256!,
+      async make(reg, name) {
+        const victim = await image(reg, name);
+        const donor = await image(reg, `${name}-donor`);
+        sign(donor.at, keys.p256!, ['--new-bundle-format=false']);
+        run(crane, ['copy', '--insecure', `${reg.host}/diff/${name}-donor:${donor.digest.replace(':', '-')}.sig`, `${reg.host}/diff/${name}:${victim.digest.replace(':', '-')}.sig`]);
+        return victim;
+      },
+    },
+  );
+
+  for (const reg of registries) {
+    t.test(`on ${reg.flavour} (${reg.host})`, async (t) => {
+      const made = new Map<string, { ref: string; digest: string }>();
+      for (const c of cases) made.set(c.name, await c.make(reg, c.name));
+      for (const c of cases) {
+        const m = made.get(c.name)!;
+        const at = `${m.ref.replace(/:[^:/]+$/, '')}@${m.digest}`;
+        const ann = Object.entries(c.annotations ?? {}).flatMap(([k, v]) => ['-a', `${k}=${v}`]);
+        const reference = cosignRun(['verify', '--key', c.key.pub, '--insecure-ignore-tlog=true', ...HTTP, ...ann, at]);
+        const expected = reference.status === 0 ? 'pass' : 'fail';
+        for (const format of ['kyverno', 'ivpol', 'cip'] as const) {
+          if (format === 'cip' && c.annotations) continue; // policy-controller has no annotation check
+          await t.test(`${c.name} · ${format}: cosign says ${expected}`, async (t) => {
+            const dir = await repo(t, { 'p.yaml': policyFor(format, reg.host, c.key.pubPem, c.annotations), 'pod.yaml': pod(at) });
+            const ours = await verify(dir, ['pod.yaml', '--policy', 'p.yaml']);
+            const verdict = Object.values(ours.verdicts)[0];
+            t.equal(verdict, expected, `${c.name} (${reg.flavour}, ${format}): cosign ${expected}, ours ${verdict}\ncosign: ${reference.stderr.trim().split('\n').slice(-2).join(' ')}\nours: ${JSON.stringify((JSON.parse(ours.stdout || "{}") as { results?: { policies: { reasons: string[] }[] }[] }).results?.[0]?.policies.map((p) => p.reasons))}${ours.stderr}`);
+          });
+        }
+      }
+    });
+  }
+}
+
+const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`;
+
+function policyFor(format: 'kyverno' | 'ivpol' | 'cip', host: string, pem: string, annotations?: Record<string, string>): string {
+  const ann = annotations ? Object.entries(annotations).map(([k, v]) => `${k}: ${v}`).join(', ') : undefined;
+  if (format === 'kyverno') {
+    return `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: diff}
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: check
+      match: {any: [{resources: {kinds: [Pod]}}]}
+      verifyImages:
+        - imageReferences: ["${host}/*"]
+          mutateDigest: false
+          verifyDigest: false
+          attestors:
+            - entries:
+                - keys:
+                    rekor: {ignoreTlog: true}
+                    publicKeys: |-
+${indent(pem, 22)}
+${ann ? `                  annotations: {${ann}}\n` : ''}`;
+  }
+  if (format === 'ivpol') {
+    return `apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata: {name: diff}
+spec:
+  validationConfigurations: {mutateDigest: false, verifyDigest: false}
+  matchImageReferences:
+    - glob: "${host}/*"
+  attestors:
+    - name: k
+      cosign:
+        key:
+          data: |
+${indent(pem, 12)}
+        ctlog: {insecureIgnoreTlog: true}
+${ann ? `        annotations: {${ann}}\n` : ''}  validations:
+    - expression: images.containers.map(image, verifyImageSignatures(image, [attestors.k])).all(e, e > 0)
+      message: not signed
+`;
+  }
+  return `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: {name: diff}
+spec:
+  images:
+    - glob: "${host}/**"
+  authorities:
+    - key:
+        data: |
+${indent(pem, 10)}
+`;
+}
