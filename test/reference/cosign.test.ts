@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { pushImage } from '../../src/testkit/oci-push.js';
+import { pushImage, pushIndexDescriptor } from '../../src/testkit/oci-push.js';
 import { bothRegistries, referenceTool, run, type TestRegistryLike } from '../helpers/reference.js';
 import { repo, verify } from '../parity/fixture.js';
 
@@ -70,7 +70,10 @@ async function suite(cosign: string, crane: string): Promise<void> {
     make(reg: TestRegistryLike, name: string): Promise<{ ref: string; digest: string; env?: NodeJS.ProcessEnv }>;
     key: Key;
     annotations?: Record<string, string>;
-    attestation?: string;
+    /** An attestation is asked for: cosign's `--type` and the predicate type it stands for. */
+    attestation?: { type: string; predicateType: string };
+    /** Signatures kept in another repository (COSIGN_REPOSITORY / Kyverno repository / CIP source.oci). */
+    repository?: string;
   }
   let n = 0;
   const image = async (reg: TestRegistryLike, name: string) => {
@@ -156,20 +159,103 @@ async function suite(cosign: string, crane: string): Promise<void> {
     },
   );
 
+  // Attestations (`cosign attest`, legacy and bundle), a multi-arch index signed at the index, and a signature repository.
+  const predicate = path.join(work, 'provenance.json');
+  writeFileSync(predicate, JSON.stringify({ builder: { id: 'https://example.com/builder' }, buildType: 'x' }));
+  const SLSA = { type: 'slsaprovenance', predicateType: 'https://slsa.dev/provenance/v0.2' };
+  const attest = (ref: string, k: Key, type: string, bundle: boolean) =>
+    must(['attest', '--key', k.key, '--use-signing-config=false', '--tlog-upload=false', ...HTTP, `--new-bundle-format=${bundle}`, '--type', type, '--predicate', predicate, ref]);
+  for (const bundle of [false, true]) {
+    cases.push(
+      {
+        name: `attested-slsa-${bundle ? 'bundle' : 'legacy'}`,
+        key: keys.p256!,
+        attestation: SLSA,
+        async make(reg, name) {
+          const i = await image(reg, name);
+          attest(i.at, keys.p256!, 'slsaprovenance', bundle);
+          return i;
+        },
+      },
+      {
+        name: `attested-other-type-${bundle ? 'bundle' : 'legacy'}`,
+        key: keys.p256!,
+        attestation: SLSA,
+        async make(reg, name) {
+          const i = await image(reg, name);
+          attest(i.at, keys.p256!, 'spdxjson', bundle);
+          return i;
+        },
+      },
+    );
+  }
+  cases.push(
+    {
+      name: 'attested-by-another-key',
+      key: keys.p256!,
+      attestation: SLSA,
+      async make(reg, name) {
+        const i = await image(reg, name);
+        attest(i.at, keys.other!, 'slsaprovenance', false);
+        return i;
+      },
+    },
+    {
+      name: 'index-signed',
+      key: keys.p256!,
+      async make(reg, name) {
+        const index = await pushIndexDescriptor(reg.host, `diff/${name}`, '1.0', { seed: `${reg.flavour}-${name}` });
+        sign(`${reg.host}/diff/${name}@${index.digest}`, keys.p256!, ['--new-bundle-format=false']);
+        return { ref: `${reg.host}/diff/${name}:1.0`, digest: index.digest };
+      },
+    },
+    {
+      name: 'index-signed-platform-asked',
+      key: keys.p256!,
+      async make(reg, name) {
+        const index = await pushIndexDescriptor(reg.host, `diff/${name}`, '1.0', { seed: `${reg.flavour}-${name}` });
+        sign(`${reg.host}/diff/${name}@${index.digest}`, keys.p256!, ['--new-bundle-format=false']);
+        // Only the index is signed: the linux/arm64 manifest by its own digest is not.
+        return { ref: `${reg.host}/diff/${name}:1.0`, digest: index.children[1]!.digest };
+      },
+    },
+    {
+      name: 'signature-repository',
+      key: keys.p256!,
+      repository: 'diff/signatures',
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false'], { COSIGN_REPOSITORY: `${reg.host}/diff/signatures` });
+        return { ...i, env: { COSIGN_REPOSITORY: `${reg.host}/diff/signatures` } };
+      },
+    },
+    {
+      name: 'signature-repository-not-named',
+      key: keys.p256!,
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false'], { COSIGN_REPOSITORY: `${reg.host}/diff/elsewhere` });
+        return i;
+      },
+    },
+  );
+
   for (const reg of registries) {
     t.test(`on ${reg.flavour} (${reg.host})`, async (t) => {
-      const made = new Map<string, { ref: string; digest: string }>();
+      const made = new Map<string, { ref: string; digest: string; env?: NodeJS.ProcessEnv }>();
       for (const c of cases) made.set(c.name, await c.make(reg, c.name));
       for (const c of cases) {
         const m = made.get(c.name)!;
         const at = `${m.ref.replace(/:[^:/]+$/, '')}@${m.digest}`;
         const ann = Object.entries(c.annotations ?? {}).flatMap(([k, v]) => ['-a', `${k}=${v}`]);
-        const reference = cosignRun(['verify', '--key', c.key.pub, '--insecure-ignore-tlog=true', ...HTTP, ...ann, at]);
+        const reference = c.attestation
+          ? cosignRun(['verify-attestation', '--key', c.key.pub, '--insecure-ignore-tlog=true', ...HTTP, '--type', c.attestation.type, at], m.env)
+          : cosignRun(['verify', '--key', c.key.pub, '--insecure-ignore-tlog=true', ...HTTP, ...ann, at], m.env);
         const expected = reference.status === 0 ? 'pass' : 'fail';
         for (const format of ['kyverno', 'ivpol', 'cip'] as const) {
           if (format === 'cip' && c.annotations) continue; // policy-controller has no annotation check
           await t.test(`${c.name} · ${format}: cosign says ${expected}`, async (t) => {
-            const dir = await repo(t, { 'p.yaml': policyFor(format, reg.host, c.key.pubPem, c.annotations), 'pod.yaml': pod(at) });
+            const dir = await repo(t, { 'p.yaml': policyFor(format, reg.host, c.key.pubPem, c), 'pod.yaml': pod(at) });
             const ours = await verify(dir, ['pod.yaml', '--policy', 'p.yaml']);
             const verdict = Object.values(ours.verdicts)[0];
             t.equal(verdict, expected, `${c.name} (${reg.flavour}, ${format}): cosign ${expected}, ours ${verdict}\ncosign: ${reference.stderr.trim().split('\n').slice(-2).join(' ')}\nours: ${JSON.stringify((JSON.parse(ours.stdout || "{}") as { results?: { policies: { reasons: string[] }[] }[] }).results?.[0]?.policies.map((p) => p.reasons))}${ours.stderr}`);
@@ -183,8 +269,61 @@ async function suite(cosign: string, crane: string): Promise<void> {
 const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`;
 
-function policyFor(format: 'kyverno' | 'ivpol' | 'cip', host: string, pem: string, annotations?: Record<string, string>): string {
-  const ann = annotations ? Object.entries(annotations).map(([k, v]) => `${k}: ${v}`).join(', ') : undefined;
+interface Asked {
+  annotations?: Record<string, string>;
+  attestation?: { predicateType: string };
+  repository?: string;
+}
+
+function policyFor(format: 'kyverno' | 'ivpol' | 'cip', host: string, pem: string, asked: Asked): string {
+  const ann = asked.annotations ? Object.entries(asked.annotations).map(([k, v]) => `${k}: ${v}`).join(', ') : undefined;
+  const sigRepo = asked.repository ? `${host}/${asked.repository}` : undefined;
+  if (format === 'kyverno' && asked.attestation) {
+    return `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: diff}
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: check
+      match: {any: [{resources: {kinds: [Pod]}}]}
+      verifyImages:
+        - imageReferences: ["${host}/*"]
+          mutateDigest: false
+          verifyDigest: false
+          attestations:
+            - type: ${asked.attestation.predicateType}
+              attestors:
+                - entries:
+                    - keys:
+                        rekor: {ignoreTlog: true}
+                        publicKeys: |-
+${indent(pem, 26)}
+`;
+  }
+  if (format === 'ivpol' && asked.attestation) {
+    return `apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata: {name: diff}
+spec:
+  validationConfigurations: {mutateDigest: false, verifyDigest: false}
+  matchImageReferences:
+    - glob: "${host}/*"
+  attestors:
+    - name: k
+      cosign:
+        key:
+          data: |
+${indent(pem, 12)}
+        ctlog: {insecureIgnoreTlog: true}
+  attestations:
+    - name: provenance
+      intoto: {type: ${asked.attestation.predicateType}}
+  validations:
+    - expression: images.containers.map(image, verifyAttestationSignatures(image, attestations.provenance, [attestors.k])).all(e, e > 0)
+      message: no provenance
+`;
+  }
   if (format === 'kyverno') {
     return `apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -204,7 +343,7 @@ spec:
                     rekor: {ignoreTlog: true}
                     publicKeys: |-
 ${indent(pem, 22)}
-${ann ? `                  annotations: {${ann}}\n` : ''}`;
+${ann ? `                  annotations: {${ann}}\n` : ''}${sigRepo ? `                  repository: ${sigRepo}\n` : ''}`;
   }
   if (format === 'ivpol') {
     return `apiVersion: policies.kyverno.io/v1
@@ -221,7 +360,7 @@ spec:
           data: |
 ${indent(pem, 12)}
         ctlog: {insecureIgnoreTlog: true}
-${ann ? `        annotations: {${ann}}\n` : ''}  validations:
+${ann ? `        annotations: {${ann}}\n` : ''}${sigRepo ? `        source: {repository: ${sigRepo}}\n` : ''}  validations:
     - expression: images.containers.map(image, verifyImageSignatures(image, [attestors.k])).all(e, e > 0)
       message: not signed
 `;
@@ -236,5 +375,5 @@ spec:
     - key:
         data: |
 ${indent(pem, 10)}
-`;
+${sigRepo ? `      source: [{oci: ${sigRepo}}]\n` : ''}${asked.attestation ? `      attestations:\n        - name: provenance\n          predicateType: ${asked.attestation.predicateType}\n` : ''}`;
 }
