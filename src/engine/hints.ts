@@ -1,6 +1,7 @@
 // What a deployer can do about a blocked image, derived from its verdicts (pure). Each hint is
 // one line; an image gets at most one per kind of problem.
 
+import { PLACEHOLDER_MARK } from '../policy/model.js';
 import type { ImageResult } from './result.js';
 
 export function hintsFor(image: Readonly<ImageResult>, policyFiles: readonly string[]): string[] {
@@ -25,8 +26,8 @@ export function hintsFor(image: Readonly<ImageResult>, policyFiles: readonly str
     if (/namespaceSelector: whether (Enforce|Audit) applies/.test(text)) {
       // Not a missing feature: only the cluster knows the namespace's labels. A passing image passes in either mode.
       hints.add(`whether ${p.policy} enforces in this namespace depends on the namespace's labels, which only the cluster knows: make the image pass the policy (sign it as it asks), and it passes in either mode`);
-    } else if (/— a placeholder\? /.test(text)) {
-      hints.add(`fix the key or certificate at the line named above in ${p.file} (a template placeholder left in?): no image this rule covers can pass until it parses`);
+    } else if (text.includes(PLACEHOLDER_MARK)) {
+      hints.add(`fix the key, certificate or trusted root at the file:line named above (a template placeholder left in?): no image this rule covers can pass until it parses`);
     } else if (/unsupported: /.test(text)) hints.add('this policy uses a feature the tool cannot evaluate yet (see the README support tables); the image is blocked rather than passed');
   }
   return [...hints];

@@ -8,7 +8,7 @@ import { parseReference, registryHost, type ImageRef } from '../images/reference
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
-import type { DenyCheck, KeyRequirement, Policy, PolicyRule, Requirement, RuleSelection } from '../policy/model.js';
+import { PLACEHOLDER_MARK, type DenyCheck, type KeyRequirement, type Policy, type PolicyRule, type Requirement, type RuleSelection } from '../policy/model.js';
 import { imageVars } from '../policy/conditions.js';
 import { noCache } from '../cache/verdict-cache.js';
 import { attestationCacheSubject, evidenceSite } from './cache-subject.js';
@@ -331,7 +331,9 @@ async function judgeSelectedRule(
   if (outcome.unsupported) {
     // failurePolicy Ignore is for registry trouble; a requirement we cannot evaluate would be evaluated by the cluster.
     // Under Audit too: what the text says (not let through) is what the exit code does (3).
-    const note = 'this tool cannot evaluate that requirement, so the image is not let through (whatever failurePolicy or the policy\'s Audit mode says)';
+    const note = outcome.reasons.some((r) => r.includes(PLACEHOLDER_MARK))
+      ? 'the policy holds trust material that does not parse, so nothing this rule trusts can verify the image: it is not let through (whatever failurePolicy or the policy\'s Audit mode says)'
+      : 'this tool cannot evaluate that requirement, so the image is not let through (whatever failurePolicy or the policy\'s Audit mode says)';
     const blocked = outcome.status === 'fail' && rule.mode === 'enforce' ? 'fail' : 'error';
     return { ...base, onError: 'block', status: blocked, unsupported: true, reasons: [...outcome.reasons, note] };
   }

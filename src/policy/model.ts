@@ -165,6 +165,9 @@ export type Requirement =
  * short): the rule cannot verify anything, so each image it covers is \`error\` (blocked, whatever
  * the mode), as Kyverno fails only the images the rule matches; other rules are unaffected.
  */
+/** In every InvalidRequirement problem: what the report's note and hint know a broken policy by. */
+export const PLACEHOLDER_MARK = '— a placeholder?';
+
 export interface InvalidRequirement {
   kind: 'invalid';
   path: string;

@@ -5,9 +5,9 @@
 
 import { X509Certificate } from 'node:crypto';
 import { parsePublicKeys, splitPem } from '../verify/keys.js';
-import { TrustRootError, trustMaterialFromJson } from '../verify/trusted-root.js';
+import { trustMaterialFromJson } from '../verify/trusted-root.js';
 import type { Field } from './field.js';
-import type { InvalidRequirement } from './model.js';
+import { PLACEHOLDER_MARK, type InvalidRequirement } from './model.js';
 
 export type InlineKeys = { kind: 'keys'; keys: string[] } | { kind: 'invalid'; problem: string };
 
@@ -17,7 +17,7 @@ export function inlineKeys(field: Field): InlineKeys {
   try {
     return { kind: 'keys', keys: parsePublicKeys(text) };
   } catch (err) {
-    return { kind: 'invalid', problem: `does not parse as a PEM public key — a placeholder? (${detail(text, (err as Error).message)})` };
+    return { kind: 'invalid', problem: `does not parse as a PEM public key ${PLACEHOLDER_MARK} (${detail(text, (err as Error).message)})` };
   }
 }
 
@@ -27,7 +27,7 @@ export type InlineCertificates = { kind: 'certificates'; certificates: string[] 
 export function inlineCertificates(field: Field): InlineCertificates {
   const text = field.requiredString();
   const certs = splitPem(text).filter((b) => b.type === 'CERTIFICATE');
-  const fail = (why: string): InlineCertificates => ({ kind: 'invalid', problem: `does not parse as a PEM certificate — a placeholder? (${detail(text, why)})` });
+  const fail = (why: string): InlineCertificates => ({ kind: 'invalid', problem: `does not parse as a PEM certificate ${PLACEHOLDER_MARK} (${detail(text, why)})` });
   if (certs.length === 0) return fail('no PEM CERTIFICATE found');
   for (const [i, b] of certs.entries()) {
     try {
@@ -43,17 +43,12 @@ export function inlineCertificates(field: Field): InlineCertificates {
 export function inlineTrustedRoot(field: Field): { kind: 'trustedRoot'; json: string } | { kind: 'invalid'; problem: string } {
   const text = field.requiredString();
   try {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      throw new TrustRootError('not JSON');
-    }
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new TrustRootError('not a JSON object');
+    // Its logs' keys are read as verification will read them (JSON, each key parsed).
     trustMaterialFromJson(text, 'trusted root');
+    if (!text.trimStart().startsWith('{')) throw new Error('not a JSON object');
     return { kind: 'trustedRoot', json: text };
   } catch (err) {
-    return { kind: 'invalid', problem: `does not parse as a trusted_root.json — a placeholder? (${detail(text, (err as Error).message)})` };
+    return { kind: 'invalid', problem: `does not parse as a trusted_root.json ${PLACEHOLDER_MARK} (${detail(text, (err as Error).message)})` };
   }
 }
 

@@ -55,7 +55,7 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
   const transport = createTransport({ ...opts, insecureHosts });
   const auth = createAuthenticator({ transport, credentials: opts.credentials });
   const schemes = new Map<string, Scheme>();
-  /** Registries found without a usable referrers API this run (why): the tag schema is read there. */
+  /** Registries (or `registry/repository`, for a 404) found without a usable referrers API this run (why): the tag schema is read there. */
   const withoutReferrersApi = new Map<string, string>();
   const probingReferrers = new Map<string, Promise<void>>();
   const maxBlobBytes = opts.maxBlobBytes ?? 64 * 1024 * 1024;
@@ -180,7 +180,8 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
       // The first call to a registry finds out whether its API is usable; calls made meanwhile wait for it.
       const probe = probingReferrers.get(repo.registry);
       if (probe) await probe;
-      const known = withoutReferrersApi.get(repo.registry);
+      const repoKey = `${repo.registry}/${repo.repository}`;
+      const known = withoutReferrersApi.get(repo.registry) ?? withoutReferrersApi.get(repoKey);
       const listed = listReferrers(repo.repository, digest, artifactType, {
         get: async (path) => {
           try {
@@ -193,10 +194,13 @@ export function createRegistryClient(opts: RegistryOptions = {}): StatsRegistryC
         },
         manifest: (tag) => manifest(repo, tag),
         ...(known !== undefined && { knownWithoutApi: known }),
-        withoutApi: (reason) => {
-          if (withoutReferrersApi.has(repo.registry)) return;
-          withoutReferrersApi.set(repo.registry, reason);
-          opts.onNote?.(`${repo.registry}: ${reason}; reading referrers from the sha256-<hex> tag schema for the rest of the run`);
+        withoutApi: (reason, scope) => {
+          const where = scope === 'registry' ? repo.registry : repoKey;
+          if (withoutReferrersApi.has(where)) return;
+          withoutReferrersApi.set(where, reason);
+          // A 404 is said once per registry (each repository learns it for itself).
+          if (scope === 'repository' && [...withoutReferrersApi.keys()].some((k) => k !== where && k.startsWith(`${repo.registry}/`))) return;
+          opts.onNote?.(`${repo.registry}: ${reason}; reading referrers from the sha256-<hex> tag schema ${scope === 'registry' ? 'for the rest of the run' : `for ${repo.repository} (and each repository that answers so)`}`);
         },
       });
       if (!probe) probingReferrers.set(repo.registry, listed.then(noop, noop));

@@ -18,8 +18,12 @@ export interface ReferrersDeps {
   manifest(tag: string): Promise<FetchedManifest | null>;
   /** Why this registry has no usable referrers API, when an earlier call found out: go to the tag schema at once. */
   knownWithoutApi?: string;
-  /** Told the first time an answer shows the API is not usable here (remembered per registry by the client). */
-  withoutApi?(reason: string): void;
+  /**
+   * Told when an answer shows the API is not usable: `registry` for what only a registry without it
+   * says (a redirect off the host, 429, a body that is no index), `repository` for a 404-like status,
+   * which a registry with the API may also give for a repository it does not hold.
+   */
+  withoutApi?(reason: string, scope: 'registry' | 'repository'): void;
 }
 
 export async function listReferrers(repository: string, digest: string, artifactType: string | undefined, deps: ReferrersDeps): Promise<Descriptor[]> {
@@ -32,14 +36,14 @@ export async function listReferrers(repository: string, digest: string, artifact
     // What real registries answer where there is no usable API: the spec's 404 and its variants, a
     // redirect to another host (GHCR: 303 to a rate-limited API), 429 after the retries, a body
     // that is no image index. Each means "read the sha256-<hex> tag instead".
-    const without = page === 0 ? withoutApi(res) : undefined;
-    if (without !== undefined) {
-      deps.withoutApi?.(without);
+    const answer = page === 0 ? firstAnswer(res) : undefined;
+    if (answer && 'without' in answer) {
+      deps.withoutApi?.(answer.without, answer.scope);
       return fromTagSchema(digest, artifactType, deps);
     }
     if (res.status !== 200) throw new RegistryError('PROTOCOL', `referrers of ${digest}: unexpected status ${res.status}`, { status: res.status });
     const filtered = /\bartifactType\b/i.test(res.headers['oci-filters-applied'] ?? '');
-    const descriptors = descriptorsOf(parseJson(res.body, `referrers of ${digest}`));
+    const descriptors = descriptorsOf(answer?.json ?? parseJson(res.body, `referrers of ${digest}`));
     found.push(...(filtered ? descriptors : filterByArtifactType(descriptors, artifactType)));
     const next = parseNextLink(res.headers['link']);
     if (!next) return dedupe(found);
@@ -51,23 +55,24 @@ export async function listReferrers(repository: string, digest: string, artifact
   throw new RegistryError('PROTOCOL', `referrers of ${digest}: more than ${MAX_PAGES} pages`);
 }
 
-/** Why a first referrers answer shows there is no usable API, or undefined for a usable one. */
-function withoutApi(res: HttpResponse): string | undefined {
-  if (UNSUPPORTED.has(res.status)) return `the referrers API answers ${res.status}`;
-  if (res.status >= 300 && res.status < 400) return `the referrers API redirects to another host (${hostOf(res.headers['location'], res.url)})`;
-  if (res.status === 429) return 'the referrers API is rate-limited (429 after retries)';
-  if (res.status !== 200) return undefined;
-  let json: unknown;
+/**
+ * The first page's answer: its index, or why there is no usable API here (and for what scope).
+ * Other statuses are left to the caller (an error).
+ */
+function firstAnswer(res: HttpResponse): { json?: Record<string, unknown> } | { without: string; scope: 'registry' | 'repository' } {
+  if (UNSUPPORTED.has(res.status)) return { without: `the referrers API answers ${res.status}`, scope: 'repository' };
+  if (res.status >= 300 && res.status < 400) return { without: `the referrers API redirects to another host (${hostOf(res.headers['location'], res.url)})`, scope: 'registry' };
+  if (res.status === 429) return { without: 'the referrers API is rate-limited (429 after retries)', scope: 'registry' };
+  if (res.status !== 200) return {};
+  let json: Record<string, unknown>;
   try {
-    json = JSON.parse(Buffer.from(res.body).toString('utf8'));
-  } catch {
-    return 'the referrers API answers with something that is not JSON';
+    json = parseJson(res.body, 'the referrers API answer');
+  } catch (err) {
+    return { without: `${(err as Error).message}`, scope: 'registry' };
   }
   // The spec's answer is an image index whose `manifests` may be empty but is there.
-  if (!json || typeof json !== 'object' || !Array.isArray((json as { manifests?: unknown }).manifests)) {
-    return 'the referrers API answers with something that is not an image index';
-  }
-  return undefined;
+  if (!Array.isArray(json['manifests'])) return { without: 'the referrers API answers with something that is not an image index', scope: 'registry' };
+  return { json };
 }
 
 function hostOf(location: string | undefined, base: string): string {

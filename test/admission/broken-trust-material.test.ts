@@ -4,6 +4,7 @@
 // images the rule matches. Against the real registry, verdict per image.
 import t from 'tap';
 import { deployment, repo, startBench, verify, type Bench } from '../parity/fixture.js';
+import { indent } from '../helpers/engine.js';
 
 let b: Bench;
 t.before(async () => {
@@ -11,7 +12,6 @@ t.before(async () => {
 });
 t.teardown(() => b?.close());
 
-const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 const PLACEHOLDER = '-----BEGIN PUBLIC KEY-----\n__COSIGN_PUBLIC_KEY__\n-----END PUBLIC KEY-----';
 
 /** Two rules: `broken` covers `brokenGlob` with the given key text; `good` covers apps/web with the bench key. */
@@ -85,6 +85,8 @@ t.test('the images the broken rule covers are error (exit 3) with the file:line;
       const rogue = (JSON.parse(run.stdout) as { results: { image: string; policies: { reasons: string[] }[] }[] }).results.find((r) => r.image.includes('rogue'))!;
       t.match(rogue.policies[0]!.reasons.join('\n'), `does not parse as a PEM public key — a placeholder?`);
       t.match(rogue.policies[0]!.reasons.join('\n'), `policies/p.yaml:${line}`);
+      t.match(rogue.policies[0]!.reasons.join('\n'), 'the policy holds trust material that does not parse', 'the note says the policy is at fault, not the tool');
+      t.notMatch(rogue.policies[0]!.reasons.join('\n'), 'this tool cannot evaluate');
     });
   }
 });

@@ -61,7 +61,7 @@ t.test('what the webhook admits loads: a short predicate type, a URL one; a ca-c
       // The signed image has no attestation: failed, not refused.
       t.equal(run.code, code, run.stderr);
       t.same(run.verdicts, verdicts);
-      t.match(run.stdout, code === 3 ? 'does not parse as a PEM certificate — a placeholder?' : 'no ', 'for the reason the case is about');
+      t.match(run.stdout, code === 3 ? 'does not parse as a PEM certificate — a placeholder?' : 'no attestation of type', 'for the reason the case is about');
     });
   }
 });

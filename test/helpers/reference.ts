@@ -5,12 +5,11 @@
 // under CI=true a missing tool fails the file.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error: a plain .mjs script without types
 import { noGo, toolPath } from '../../scripts/reference-tools.mjs';
-import { startRegistry } from '../../src/testkit/registry-server.js';
+import { freePort, startRegistry } from '../../src/testkit/registry-server.js';
 
 /** The tool's path, or a skip message; throws under CI when it is missing. */
 export function referenceTool(name: string, version?: string): { path: string } | { skip: string } {
@@ -26,17 +25,6 @@ export interface TestRegistryLike {
   /** `tag schema` (distribution 2.8) or `referrers API` (go-containerregistry). */
   flavour: 'tag schema' | 'referrers API';
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** go-containerregistry's registry on a free 127.0.0.1 port, with the OCI 1.1 referrers API. */

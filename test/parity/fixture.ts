@@ -8,6 +8,7 @@ import { runCli, tempRepo, type CliRun } from '../helpers/cli.js';
 import { generateKeyPair, signImage, type TestKeyPair } from '../../src/testkit/cosign-signer.js';
 import { pushImage } from '../../src/testkit/oci-push.js';
 import { startRegistry, type TestRegistry } from '../../src/testkit/registry-server.js';
+import { indent } from '../helpers/engine.js';
 
 export interface Bench {
   registry: TestRegistry;
@@ -28,7 +29,6 @@ export async function startBench(): Promise<Bench> {
   return { registry, key, signed: `${registry.host}/apps/web:1.0`, unsigned: `${registry.host}/apps/rogue:1.0`, close: () => registry.stop() };
 }
 
-const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
 /** A Kyverno ClusterPolicy (or namespaced Policy) requiring the bench key on every image of the registry. */
 export function kyvernoPolicy(b: Bench, opts: { kind?: 'ClusterPolicy' | 'Policy'; spec?: string; namespace?: string; name?: string } = {}): string {

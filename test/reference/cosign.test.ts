@@ -11,6 +11,7 @@ import t from 'tap';
 import { pushImage, pushIndexDescriptor } from '../../src/testkit/oci-push.js';
 import { bothRegistries, referenceTool, run, type TestRegistryLike } from '../helpers/reference.js';
 import { repo, verify } from '../parity/fixture.js';
+import { indent } from '../helpers/engine.js';
 
 const cosignTool = referenceTool('cosign', 'v3.1.4');
 const craneTool = referenceTool('crane');
@@ -266,7 +267,6 @@ async function suite(cosign: string, crane: string): Promise<void> {
   }
 }
 
-const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`;
 
 interface Asked {

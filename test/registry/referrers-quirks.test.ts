@@ -12,11 +12,11 @@ import { pushImageDescriptor } from '../../src/testkit/oci-push.js';
 import { startRegistryProxy } from '../../src/testkit/registry-proxy.js';
 import { COSIGN_SIGN_PREDICATE } from '../../src/verify/sigstore-bundle.js';
 import { deployment, repo, startBench, verify, type Bench } from '../parity/fixture.js';
+import { indent } from '../helpers/engine.js';
 
 const b: Bench = await startBench();
 t.teardown(() => b.close());
 const standIn = await createSigstoreStandIn();
-const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
 // Two images signed only with a key-signed signature bundle, found through referrers.
 const images: string[] = [];
@@ -60,7 +60,7 @@ ${indent(b.key.publicKeyPem, 22)}
 const cases: [string, { status: number; headers?: Record<string, string>; body?: string }, RegExp][] = [
   ['GHCR: 303 to an API on another host', { status: 303, headers: { location: `http://localhost:${apiPort}/repos/quirks/referrers` } }, /redirects to another host \(localhost:\d+\)/],
   ['429 after the retries', { status: 429, headers: { 'retry-after': '0' }, body: '{"errors":[{"code":"TOOMANYREQUESTS"}]}' }, /rate-limited \(429 after retries\)/],
-  ['an HTML page', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Sign in</body></html>' }, /not JSON/],
+  ['an HTML page', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Sign in</body></html>' }, /the referrers API answer: body is not JSON/],
   ['JSON that is no image index', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' }, /not an image index/],
 ];
 
@@ -134,4 +134,29 @@ ${indent(b.key.publicKeyPem, 26)}
   t.equal(run.code, 3, run.stderr);
   t.same(run.verdicts, { 'quirks/attested:1.0': 'pass', 'quirks/bare:1.0': 'error' });
   t.match(run.stdout, 'cannot list attestation bundles');
+});
+
+t.test('a 404 is remembered for its repository only: a registry with the API may answer so for a repository it does not hold', async (t) => {
+  const { createRegistryClient } = await import('../../src/registry/client.js');
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const listed = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'cd'.repeat(32)}`, size: 10, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' };
+  const asked: string[] = [];
+  const server = http.createServer((req, res) => {
+    asked.push(req.url ?? '');
+    if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+    if (req.url?.startsWith('/v2/gone/referrers/')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
+    if (req.url?.startsWith('/v2/here/referrers/')) return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify({ schemaVersion: 2, manifests: [listed] }));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const notes: string[] = [];
+  const client = createRegistryClient({ insecureRegistries: [host], onNote: (m) => notes.push(m) });
+  t.teardown(() => client.close());
+  t.same(await client.referrers({ registry: host, repository: 'gone' }, digest), [], 'the missing repository: the tag schema, nothing there');
+  t.same(await client.referrers({ registry: host, repository: 'here' }, digest), [listed], 'another repository still asks the API');
+  t.same(await client.referrers({ registry: host, repository: 'gone' }, digest), []);
+  t.equal(asked.filter((u) => u.startsWith('/v2/gone/referrers/')).length, 1, 'the 404 is remembered for that repository');
+  t.match(notes.join('\n'), /for gone \(and each repository that answers so\)/);
 });

@@ -6,11 +6,11 @@ import { signImage } from '../../src/testkit/cosign-signer.js';
 import { pushImage } from '../../src/testkit/oci-push.js';
 import { attestImage } from '../../src/testkit/sigstore-signer.js';
 import { deployment, repo, startBench, verify, type Bench } from '../parity/fixture.js';
+import { indent } from '../helpers/engine.js';
 
 const b: Bench = await startBench();
 t.teardown(() => b.close());
 const host = b.registry.host;
-const indent = (text: string, n: number) => text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
 async function image(name: string): Promise<string> {
   return pushImage(host, `amb/${name}`, '1.0', { seed: name });
