@@ -27,6 +27,13 @@ export const REFERENCE_TOOLS = [
   // (403). Pinned in a module of its own instead (go get …@v1.3.2, then go install): the same build.
   { name: 'notation', version: 'v1.3.2', pkg: 'github.com/notaryproject/notation/cmd/notation', inModule: true },
   { name: 'crane', version: 'v0.22.1', pkg: 'github.com/google/go-containerregistry/cmd/crane' },
+  // Argo CD's repo-server runs helm 3 (`helm template`); Flux's helm-controller links helm 4 since Flux 2.8.
+  // GitOps tests render with both (test/helpers/reference.ts helmVersions).
+  { name: 'helm', version: 'v3.21.4', pkg: 'helm.sh/helm/v3/cmd/helm' },
+  { name: 'helm', version: 'v4.3.2', pkg: 'helm.sh/helm/v4/cmd/helm' },
+  // The evaluators of ClusterImagePolicy `policy{type: cue|rego}` (hooks/Dockerfile ships the same).
+  { name: 'cue', version: 'v0.17.1', pkg: 'cuelang.org/go/cmd/cue' },
+  { name: 'opa', version: 'v1.22.4', pkg: 'github.com/open-policy-agent/opa' },
 ];
 
 /** Where a tool's binary is (installed or not). */

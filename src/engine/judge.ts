@@ -40,6 +40,8 @@ export interface JudgeDeps {
   /** Settles with the reason when the run's deadline passes: images not decided by then are `error`. */
   deadline?: Promise<string>;
   progress?: RunProgress;
+  /** The run's environment (PATH for policy evaluators); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** How far judging is: kept current by judgeImages(), read by the CLI's progress lines. */

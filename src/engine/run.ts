@@ -357,6 +357,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     deadline,
     ...(options.offline && { offline: true }),
     ...(options.progress && { progress: options.progress }),
+    env,
   };
   try {
     const out = { ...(await withCelClock(options.now, () => pipeline(options, registry, cache, deps, started, warnings))), notes };

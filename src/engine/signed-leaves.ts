@@ -5,6 +5,7 @@
 import type { ImageRef } from '../images/reference.js';
 import { evaluate, type LeafOutcome } from '../policy/evaluate.js';
 import { evaluateConditions, imageVars } from '../policy/conditions.js';
+import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
 import type { AttestationRequirement, CertificateRequirement, KeyRequirement, Requirement } from '../policy/model.js';
 import type { Repository } from '../registry/types.js';
 import { bundleEvidence, describeEvidence, layerEvidence, verifyAttestation, type AttestationEvidence } from '../verify/attestation.js';
@@ -28,6 +29,8 @@ export interface LeafDeps {
   resolveKey?: (leaf: KeyRequirement) => Promise<KeyRequirement>;
   /** The time certificates and expiries are judged at; default now. */
   now?: () => Date;
+  /** Where `cue` / `opa` are looked up (PATH) for policy-controller programs; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LeafTarget {
@@ -245,23 +248,38 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
 
   const signer = [...new Set(verified.flatMap((v) => v.signers))].join(', ') || undefined;
   let reasons: string[];
-  if (leaf.conditions.length === 0) {
+  let warnings: string[] = [];
+  if (leaf.conditions.length === 0 && !leaf.policy) {
     reasons = [`${verified.length} attestation${verified.length > 1 ? 's' : ''} of type ${leaf.predicateType} verified (signed by ${signer ?? signedBy})`];
   } else {
-    const judged = verified.map((v) => ({
-      v,
-      r: evaluateConditions(leaf.conditions, { predicate: v.statement.predicate, statement: v.statement.raw, image, ...(leaf.name !== undefined && { name: leaf.name }), ...(deps.now && { now: deps.now() }) }),
-    }));
+    const judged = await Promise.all(
+      verified.map(async (v) => {
+        const r = evaluateConditions(leaf.conditions, { predicate: v.statement.predicate, statement: v.statement.raw, image, ...(leaf.name !== undefined && { name: leaf.name }), ...(deps.now && { now: deps.now() }) });
+        if (!r.ok || !leaf.policy) return { v, r };
+        // policy-controller evaluates the statement as signed (the decoded DSSE payload).
+        const p = await checkPayloadPolicy(leaf.policy, JSON.stringify(v.statement.raw), leaf.name ?? leaf.predicateType, deps.env);
+        if (p.ok) return { v, r, ...(p.warning !== undefined && { warning: p.warning }) };
+        return { v, r: { ok: false, reasons: [p.reason] }, ...((p.unsupported || p.error) && { undecided: p }) };
+      }),
+    );
     const failing = judged.filter((j) => !j.r.ok);
     const passing = judged.filter((j) => j.r.ok);
     const ok = leaf.statements === 'all' ? failing.length === 0 : passing.length > 0;
     if (!ok) {
+      // No evaluator here (or a program that does not run): undecided, never a plain failure under Audit.
+      const undecided = failing.map((j) => ('undecided' in j ? j.undecided : undefined)).find((u) => u !== undefined);
+      if (undecided) return { status: 'error', reasons: [undecided.reason], ...(undecided.unsupported && { unsupported: true as const }) };
       const explain = failing.slice(0, 3).flatMap((j) => j.r.reasons.map((m) => (verified.length > 1 ? `${j.v.where}: ${m}` : m)));
       const head = leaf.statements === 'all' && passing.length > 0 ? [`${failing.length} of ${verified.length} attestations of type ${leaf.predicateType} fail the conditions`] : [];
       return { status: 'fail', reasons: [...head, ...explain].slice(0, MAX_REASONS + 1) };
     }
-    reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies the conditions${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
+    const what = leaf.policy ? `its ${leaf.policy.type} policy` : 'the conditions';
+    reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies ${what}${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
+    // One statement passing without a warning is a clean pass; otherwise the warnings are the image's.
+    const warned = passing.map((j) => ('warning' in j ? j.warning : undefined));
+    if (!warned.includes(undefined)) warnings = warned.filter((w): w is string => w !== undefined);
   }
+  if (warnings.length > 0) return { status: 'pass', reasons, warnings, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };
   deps.cache.put(digest, cacheSubject, evidenceSite(sigRepo), { reasons, ...(signer !== undefined && { signer }) });
   // The verified statements, for ImageValidatingPolicy's extractPayload (never an unverified one).
   return { status: 'pass', reasons, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };

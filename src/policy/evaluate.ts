@@ -37,7 +37,7 @@ export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outc
     case 'notation': {
       const r = leaf(req);
       const warnings = r.status === 'pass' && r.warnings?.length ? { warnings: r.warnings.map((m) => at(req.path, m)) } : {};
-      return { status: r.status, reasons: r.reasons.map((m) => at(req.path, m)), ...warnings };
+      return { status: r.status, reasons: r.reasons.map((m) => at(req.path, m)), ...warnings, ...(r.status === 'error' && r.unsupported && { unsupported: true as const }) };
     }
     case 'static':
       return { status: req.action, reasons: [at(req.path, req.message ?? `static ${req.action}`)] };

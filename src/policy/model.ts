@@ -307,6 +307,19 @@ export interface AttestationRequirement {
   signatureRepository?: string;
   /** Only Sigstore bundles found as OCI referrers count, never legacy `.att` tags (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
+  /** policy-controller `attestations[].policy`: a statement counts only if it satisfies this program too. */
+  policy?: PayloadPolicy;
+}
+
+/**
+ * policy-controller `policy{type: cue|rego, data}`: a program a JSON document must satisfy, evaluated
+ * by the real `cue` / `opa` binaries (policy/cip/payload-policy.ts); absent binary → unsupported.
+ */
+export interface PayloadPolicy {
+  type: 'cue' | 'rego';
+  source: string;
+  /** Where the program is written, for reasons: `p.yaml:31`. */
+  at: string;
 }
 
 /** What a Notation verification level does with each check (integrity is always enforced). */

@@ -16,7 +16,20 @@ export interface HelmParameter {
 /** The subset of `spec.source` we honour. */
 export interface AppSource {
   kustomize?: { images?: string[] };
-  helm?: { releaseName?: string; valueFiles?: string[]; parameters?: HelmParameter[]; values?: string; valuesObject?: unknown };
+  helm?: {
+    releaseName?: string;
+    valueFiles?: string[];
+    parameters?: HelmParameter[];
+    values?: string;
+    valuesObject?: unknown;
+    /** Argo CD passes these to `helm template` (the cluster's version when kubeVersion is unset: unknown here, so helm's default). */
+    namespace?: string;
+    kubeVersion?: string;
+    apiVersions?: string[];
+    skipCrds?: boolean;
+    skipTests?: boolean;
+    skipSchemaValidation?: boolean;
+  };
   directory?: { recurse?: boolean; include?: string; exclude?: string };
 }
 

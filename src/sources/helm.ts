@@ -1,4 +1,4 @@
-// `helm template` the way Argo CD calls it, when helm is on PATH.
+// `helm template` the way Argo CD's repo-server calls it (util/helm/cmd.go), when helm is on PATH.
 
 import { spawn } from 'node:child_process';
 import type { AppSource } from './argocd-source.js';
@@ -14,14 +14,31 @@ export interface HelmTemplateOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The argument list: chart, release, namespace, values files, then parameters (which win). Pure. */
+/**
+ * Argo CD's argument list: chart, `--name-template`, namespace, kube version, parameters (helm
+ * applies them over every values file), values files then inline values, API versions, CRDs
+ * unless skipped. Pure.
+ */
 export function helmTemplateArgs(o: HelmTemplateOptions): string[] {
-  const args = ['template', o.releaseName, o.chartDir, '--include-crds'];
-  if (o.namespace) args.push('--namespace', o.namespace);
-  for (const f of o.helm.valueFiles ?? []) args.push('--values', f);
+  const h = o.helm;
+  const args = ['template', o.chartDir, '--name-template', o.releaseName];
+  const namespace = h.namespace || o.namespace;
+  if (namespace) args.push('--namespace', namespace);
+  if (h.kubeVersion) args.push('--kube-version', h.kubeVersion);
+  for (const p of h.parameters ?? []) args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${escapeSetValue(p.value)}`);
+  for (const f of h.valueFiles ?? []) args.push('--values', f);
   for (const f of o.inlineValueFiles ?? []) args.push('--values', f);
-  for (const p of o.helm.parameters ?? []) args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
+  for (const v of h.apiVersions ?? []) args.push('--api-versions', v);
+  if (!h.skipCrds) args.push('--include-crds');
+  if (h.skipSchemaValidation) args.push('--skip-schema-validation');
+  if (h.skipTests) args.push('--skip-tests');
   return args;
+}
+
+/** Argo CD's cleanSetParameters: a comma is a value's own (escaped) unless the value is a `{a,b}` list. */
+export function escapeSetValue(value: string): string {
+  if (value.startsWith('{') && value.endsWith('}')) return value;
+  return value.replace(/(?<!\\),/g, '\\,');
 }
 
 export async function helmTemplate(o: HelmTemplateOptions): Promise<string> {
@@ -35,7 +52,7 @@ export async function helmTemplate(o: HelmTemplateOptions): Promise<string> {
     child.on('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'ENOENT'
-          ? new SourceError(`cannot render ${o.chartDir}: it is a Helm chart (Chart.yaml) and helm is not on PATH; install helm 3 or render it yourself (helm template … | kubectl verify-images -)`)
+          ? new SourceError(`cannot render ${o.chartDir}: it is a Helm chart (Chart.yaml) and helm is not on PATH; install helm or render it yourself (helm template … | kubectl verify-images -)`)
           : e,
       ),
     );

@@ -60,3 +60,19 @@ export async function bothRegistries(crane: string): Promise<TestRegistryLike[]>
 export function run(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
   return spawnSync(bin, args, { encoding: 'utf8', cwd: opts.cwd, env: { ...process.env, ...opts.env }, input: opts.input ?? '', timeout: 60_000 });
 }
+
+/** Each pinned helm (3 for Argo CD, 4 for Flux) as a PATH directory, or why they cannot run here. */
+export function helms(): { version: string; dir: string }[] | { skip: string } {
+  const out: { version: string; dir: string }[] = [];
+  for (const version of ['v3.21.4', 'v4.3.2']) {
+    const tool = referenceTool('helm', version);
+    if ('skip' in tool) return tool;
+    out.push({ version, dir: path.dirname(tool.path) });
+  }
+  return out;
+}
+
+/** PATH with a reference tool's directory first (`cue`, `opa`, `helm` are looked up by name). */
+export function pathWith(...dirs: string[]): string {
+  return [...dirs, process.env.PATH ?? ''].join(path.delimiter);
+}

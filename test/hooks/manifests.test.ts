@@ -156,6 +156,15 @@ t.test('hooks/Dockerfile: multi-stage, non-root, the tools, and every COPY sourc
   t.ok((text.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
   t.match(text, /^USER 999/m, 'non-root');
   for (const tool of ['kubectl', 'kustomize', 'helm', 'git']) t.match(text, tool);
+  // ClusterImagePolicy cue/rego programs run with the binaries the tests pin (unsupported without them).
+  // @ts-expect-error: a plain .mjs script without types
+  const { REFERENCE_TOOLS } = (await import('../../scripts/reference-tools.mjs')) as { REFERENCE_TOOLS: { name: string; version: string; pkg: string }[] };
+  for (const name of ['cue', 'opa']) {
+    const pinned = REFERENCE_TOOLS.find((x) => x.name === name)!;
+    t.match(text, new RegExp(`^ARG ${name.toUpperCase()}_VERSION=${pinned.version}$`, 'm'), `${name} at the version the tests pin`);
+    t.match(text, `go install ${pinned.pkg}@\${${name.toUpperCase()}_VERSION}`);
+  }
+  t.match(text, /^COPY --from=evaluators \/out\/cue \/out\/opa \/usr\/local\/bin\/$/m, 'cue and opa on PATH in the final image');
   t.match(text, /ENTRYPOINT \["\/usr\/local\/bin\/verify-images-entrypoint"\]/);
   const copies = [...text.matchAll(/^COPY (?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
   t.ok(copies.length >= 5);

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import t from 'tap';
 import type { Rendered } from '../../src/sources/kustomize.js';
 import { readSources, SourceError, STDIN_NAME } from '../../src/sources/files.js';
+import { helms, pathWith } from '../helpers/reference.js';
 
 async function tree(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'vi-files-'));
@@ -130,28 +131,24 @@ t.test('kustomize failures surface as SourceError', async (t) => {
   await t.rejects(readSources([root], { kustomize }), { code: 'SOURCE_ERROR' });
 });
 
-t.test('a Helm chart directory is rendered with helm template (a FAKE helm on PATH), or says helm is missing', async (t) => {
+const helmBins = helms();
+t.test('a Helm chart directory is rendered with the real helm template, or says helm is missing', { skip: 'skip' in helmBins && helmBins.skip }, async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'vi-chart-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const chart = path.join(root, 'charts', 'web');
   await mkdir(path.join(chart, 'templates'), { recursive: true });
   await writeFile(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 0.1.0\n');
-  await writeFile(path.join(chart, 'templates', 'deploy.yaml'), 'image: {{ .Values.image }}\n'); // not YAML
-  const bin = path.join(root, 'bin');
-  await mkdir(bin);
-  // FAKE helm: prints a Deployment naming the release and the chart directory it was given.
-  await writeFile(
-    path.join(bin, 'helm'),
-    '#!/bin/sh\n[ "$1" = template ] || exit 9\nprintf "apiVersion: v1\\nkind: Pod\\nmetadata:\\n  name: %s\\nspec:\\n  containers:\\n    - name: c\\n      image: registry.internal/%s:1.0\\n" "$2" "$2"\n',
-  );
-  await chmod(path.join(bin, 'helm'), 0o755);
+  // Not YAML until rendered: the file is never read as a manifest.
+  await writeFile(path.join(chart, 'templates', 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: c\n      image: registry.internal/{{ .Release.Name }}:{{ .Chart.Version }}\n');
   const saved = process.env.PATH;
   t.teardown(() => void (process.env.PATH = saved));
-  process.env.PATH = `${bin}${path.delimiter}${saved}`;
-  const [source] = await readSources([root]);
-  t.equal(source?.file, chart);
-  t.equal(source?.rendered, true);
-  t.match(source?.text, /image: registry\.internal\/web:1\.0/);
+  for (const h of helmBins as { version: string; dir: string }[]) {
+    process.env.PATH = pathWith(h.dir);
+    const [source] = await readSources([root]);
+    t.equal(source?.file, chart);
+    t.equal(source?.rendered, true);
+    t.match(source?.text, /image: registry\.internal\/web:0\.1\.0/, `helm ${h.version}: the release is named for the chart directory`);
+  }
   process.env.PATH = path.join(root, 'empty');
   await t.rejects(readSources([root]), { code: 'SOURCE_ERROR', message: /helm is not on PATH/ });
 });

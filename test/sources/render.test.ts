@@ -1,6 +1,6 @@
 // Argo CD-style rendering with the real kustomize (kubectl kustomize) and real files.
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -9,6 +9,7 @@ import { parseManifests } from '../../src/manifests/parse.js';
 import { applyOverrideFiles, mergeSource, overrideFiles, parseKustomizeImage } from '../../src/sources/argocd-source.js';
 import { helmTemplateArgs } from '../../src/sources/helm.js';
 import { detectTool, directoryFiles, prepareApp, renderText } from '../../src/sources/render.js';
+import { helms, pathWith } from '../helpers/reference.js';
 
 const hasKustomize = ['kustomize', 'kubectl'].some((cmd) => !spawnSync(cmd, ['version', '--client'], { stdio: 'ignore' }).error);
 
@@ -122,7 +123,17 @@ t.test('helm: the helm template arguments Argo CD would use', async (t) => {
       helm: { valueFiles: ['values-prod.yaml'], parameters: [{ name: 'image.tag', value: '2.0' }, { name: 'port', value: '80', forceString: true }] },
       inlineValueFiles: ['/tmp/inline.yaml'],
     }),
-    ['template', 'guestbook', '/c', '--include-crds', '--namespace', 'prod', '--values', 'values-prod.yaml', '--values', '/tmp/inline.yaml', '--set', 'image.tag=2.0', '--set-string', 'port=80'],
+    ['template', '/c', '--name-template', 'guestbook', '--namespace', 'prod', '--set', 'image.tag=2.0', '--set-string', 'port=80', '--values', 'values-prod.yaml', '--values', '/tmp/inline.yaml', '--include-crds'],
+  );
+  t.same(
+    helmTemplateArgs({
+      chartDir: '/c',
+      releaseName: 'r',
+      namespace: 'app-ns',
+      helm: { namespace: 'override', kubeVersion: '1.31.0', apiVersions: ['monitoring.coreos.com/v1'], skipCrds: true, skipTests: true, skipSchemaValidation: true, parameters: [{ name: 'hosts', value: 'a,b' }, { name: 'list', value: '{a,b}' }] },
+    }),
+    ['template', '/c', '--name-template', 'r', '--namespace', 'override', '--kube-version', '1.31.0', '--set', 'hosts=a\\,b', '--set', 'list={a,b}', '--api-versions', 'monitoring.coreos.com/v1', '--skip-schema-validation', '--skip-tests'],
+    'source.helm namespace, kubeVersion, apiVersions, skips; a comma escaped unless the value is a {list}',
   );
 });
 
@@ -132,24 +143,61 @@ t.test('helm: a chart without helm on PATH is a clear error naming helm', async 
   t.match(err, { code: 'SOURCE_ERROR', message: /helm is not on PATH/ });
 });
 
-t.test('helm: with a FAKE helm on PATH (no helm here), overrides reach its arguments and its output is verified', async (t) => {
-  const root = await tree(t, {
-    'chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 0.1.0\n',
-    'chart/.argocd-source.yaml': 'helm:\n  parameters:\n  - name: image.tag\n    value: "9.9"\n',
+// The real helm (3 as Argo CD runs it, 4 as Flux links it), installed by scripts/reference-tools.mjs.
+const helmBins = helms();
+const CHART = {
+  'shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n- name: cache\n  version: 0.2.0\n',
+  'shop/values.yaml': 'image: {repository: registry.example/shop, tag: "1.0"}\nworker: {enabled: false}\ncache: {tag: "7.0"}\n',
+  'shop/values-prod.yaml': 'worker: {enabled: true}\n',
+  'shop/templates/deploy.yaml': [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: "{{ .Release.Name }}", namespace: "{{ .Release.Namespace }}"}',
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '      - name: web',
+    '        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+    '      {{- if .Values.worker.enabled }}',
+    '      - name: worker',
+    '        image: "registry.example/worker:{{ .Capabilities.KubeVersion.Minor }}"',
+    '      {{- end }}',
+    '      {{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}',
+    '      - name: exporter',
+    '        image: registry.example/exporter:1.0',
+    '      {{- end }}',
+    '',
+  ].join('\n'),
+  'shop/templates/tests/test-pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations: {"helm.sh/hook": test}\nspec:\n  containers: [{name: t, image: registry.example/chart-test:1.0}]\n',
+  'shop/crds/crd.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n',
+  // A vendored dependency: Argo CD renders it without `helm dependency build`.
+  'shop/charts/cache/Chart.yaml': 'apiVersion: v2\nname: cache\nversion: 0.2.0\n',
+  'shop/charts/cache/templates/sts.yaml': 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: cache}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: "registry.example/cache:{{ .Values.tag }}"}]\n',
+  'shop/.argocd-source-shop.yaml': 'helm:\n  valueFiles: [values-prod.yaml]\n  kubeVersion: "1.31.0"\n  apiVersions: [monitoring.coreos.com/v1]\n  parameters:\n  - name: image.tag\n    value: "9.9"\n  - name: cache.tag\n    value: "7.2"\n',
+};
+for (const h of 'skip' in helmBins ? [] : helmBins) {
+  t.test(`helm ${h.version}: a chart with a vendored dependency, rendered with the app's overrides as Argo CD would`, async (t) => {
+    const root = await tree(t, CHART);
+    const app = await prepareApp({ root, path: 'shop', app: { name: 'shop', namespace: 'prod' }, env: { PATH: pathWith(h.dir) } });
+    t.teardown(() => app.cleanup());
+    t.equal(app.tool, 'helm');
+    const text = await renderText(app.inputs);
+    t.same(images(text).sort(), ['registry.example/cache:7.2', 'registry.example/chart-test:1.0', 'registry.example/exporter:1.0', 'registry.example/shop:9.9', 'registry.example/worker:31'], 'parameters win over values, the values file and kube/API versions reach the templates, the subchart renders');
+    t.match(text, /namespace: "prod"/, 'the namespace is the app destination');
+    t.match(text, /kind: CustomResourceDefinition/, 'CRDs included');
+    const skipped = await prepareApp({ root, path: 'shop', app: { name: 'shop', namespace: 'prod' }, source: { helm: { skipTests: true, skipCrds: true } }, env: { PATH: pathWith(h.dir) } });
+    t.teardown(() => skipped.cleanup());
+    const text2 = await renderText(skipped.inputs);
+    t.notOk(images(text2).includes('registry.example/chart-test:1.0'), 'skipTests leaves the test hook out');
+    t.notMatch(text2, /CustomResourceDefinition/, 'skipCrds');
   });
-  const bin = path.join(root, 'bin');
-  await mkdir(bin);
-  // The fake prints a Deployment whose image carries all arguments it was given.
-  await writeFile(
-    path.join(bin, 'helm'),
-    `#!/bin/sh\nargs=$(echo "$*" | tr ' =/' '-_-')\nprintf 'apiVersion: v1\\nkind: Pod\\nmetadata:\\n  name: p\\nspec:\\n  containers:\\n  - name: c\\n    image: "x/fake:%s"\\n' "$args"\n`,
-  );
-  await chmod(path.join(bin, 'helm'), 0o755);
-  const app = await prepareApp({ root, path: 'chart', app: { name: 'shop', namespace: 'prod' }, env: { PATH: `${bin}:${process.env.PATH}` } });
-  t.teardown(() => app.cleanup());
-  t.equal(app.tool, 'helm');
-  const [image] = images(await renderText(app.inputs));
-  t.match(image, /template-shop-/, 'release name is the app name');
-  t.match(image, /--namespace-prod/);
-  t.match(image, /--set-image\.tag_9\.9/, 'the .argocd-source.yaml helm parameter is passed');
-});
+
+  t.test(`helm ${h.version}: a dependency neither vendored nor built is helm's error, exit-2 material`, async (t) => {
+    const root = await tree(t, { ...CHART, 'shop/charts/cache/Chart.yaml': '', 'shop/charts/cache/templates/sts.yaml': '' });
+    await rm(path.join(root, 'shop/charts'), { recursive: true });
+    const err = await prepareApp({ root, path: 'shop', app: { name: 'shop' }, env: { PATH: pathWith(h.dir) } }).then((a) => renderText(a.inputs)).catch((e: Error) => e);
+    t.match(err, { code: 'SOURCE_ERROR', message: /helm template failed for .*shop: .*cache/ });
+  });
+}
+if ('skip' in helmBins) t.test('real helm', { skip: helmBins.skip }, async () => {});

@@ -5,7 +5,7 @@
 import type { LoadContext } from '../document.js';
 import type { Field } from '../field.js';
 import { checkRegExp } from '../kyverno/certificates.js';
-import type { AttestationRequirement, CertificateIdentity, CertificateRequirement, KeyRequirement, Requirement } from '../model.js';
+import type { AttestationRequirement, CertificateIdentity, CertificateRequirement, KeyRequirement, PayloadPolicy, Requirement } from '../model.js';
 import { inlineCertificates, inlineKeys, invalidLeaf } from '../pem.js';
 import { expandPredicateType } from '../predicate-types.js';
 import { compileTrustRoot } from './trust-root.js';
@@ -182,14 +182,24 @@ function attestationRequirement(spec: Field, att: Field, signer: Requirement, a:
   const oci = a.at('source').at(0).at('oci').string();
   if (oci) req.signatureRepository = oci;
   if (!att.has('policy')) return req;
-  return { kind: 'all', path: att.rel(spec), of: [req, policyRequirement(att.at('policy'), spec)] };
+  const policy = payloadPolicy(att.at('policy'), spec);
+  if ('kind' in policy) return { kind: 'all', path: att.rel(spec), of: [req, policy] };
+  return { ...req, policy };
 }
 
-/** `policy{type: cue|rego, …}`: no CUE or Rego evaluator runs here, so it is named as unsupported. */
-export function policyRequirement(policy: Field, spec: Field): Requirement {
+/**
+ * `policy{type: cue|rego, data | remote | configMapRef}`: an inline program is run (by `cue` / `opa`);
+ * one kept elsewhere is unsupported: the URL or the cluster's ConfigMap is not what the repository holds.
+ */
+export function payloadPolicy(policy: Field, spec: Field): PayloadPolicy | Requirement {
   const type = policy.at('type').requiredString();
   if (type !== 'cue' && type !== 'rego') throw policy.at('type').error(`invalid value: ${type}: only [cue,rego] are supported at the moment`);
-  return unsupported(spec, policy, `${type} policy`);
+  const sources = ['data', 'remote', 'configMapRef'].filter((k) => policy.has(k));
+  if (sources.length !== 1) throw policy.error(oneOf(sources, ['configMapRef', 'data', 'remote']));
+  if (sources[0] === 'remote') return unsupported(spec, policy.at('remote'), `${type} policy from remote.url: copy it into policy.data`);
+  if (sources[0] === 'configMapRef') return unsupported(spec, policy.at('configMapRef'), `${type} policy from a ConfigMap in the cluster: copy it into policy.data`);
+  const data = policy.at('data');
+  return { type, source: data.requiredString(), at: `${data.file}:${data.line}` };
 }
 
 /** knative's one-of errors, as policy-controller's Validate methods return them (ErrMissingOneOf / ErrMultipleOneOf). */

@@ -7,7 +7,7 @@ import { Field } from '../field.js';
 import { kindForResource, POD_CONTROLLERS } from '../kinds.js';
 import type { Policy, Requirement, ResourceClause, ResourceFilter } from '../model.js';
 import { labelSelector } from '../selector.js';
-import { authorityRequirement, policyRequirement } from './authorities.js';
+import { authorityRequirement, payloadPolicy } from './authorities.js';
 import { clusterImagePolicy } from './schema.js';
 import { checkFields } from '../strict.js';
 
@@ -73,7 +73,10 @@ function cipRequirement(spec: Field, ctx: LoadContext): Requirement {
       ? { kind: 'static', path: 'authorities', action: 'fail', message: 'no authorities' }
       : { kind: 'any', path: 'authorities', of: authorities.map((a) => authorityRequirement(spec, a, ctx)) };
   if (!spec.has('policy')) return any;
-  return { kind: 'all', path: '', of: [any, policyRequirement(spec.at('policy'), spec)] };
+  const policy = payloadPolicy(spec.at('policy'), spec);
+  // TODO(cip-level) evaluate over authorityMatches
+  const judged: Requirement = 'kind' in policy ? policy : { kind: 'unsupported', path: 'policy', field: `${policy.type} policy` };
+  return { kind: 'all', path: '', of: [any, judged] };
 }
 
 /** `match[]`: any entry (resource type and label selector) must match; `pods` covers pod controllers too. */
