@@ -5,7 +5,7 @@
 //
 // `node scripts/reference-tools.mjs` installs what is missing; without Go it says so in one line
 // (and fails under CI=true, which must never run without them).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,17 @@ export const REFERENCE_TOOLS = [
   // GitOps tests render with both (test/helpers/reference.ts helmVersions).
   { name: 'helm', version: 'v3.21.4', pkg: 'helm.sh/helm/v3/cmd/helm' },
   { name: 'helm', version: 'v4.3.2', pkg: 'helm.sh/helm/v4/cmd/helm' },
+  // Kyverno's CLI: its go.mod has a replace directive, which `go install pkg@version` refuses; built in
+  // a module of its own carrying that same directive (from kyverno v1.19.1's go.mod), the release's build.
+  {
+    name: 'kubectl-kyverno',
+    version: 'v1.19.1',
+    pkg: 'github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno',
+    inModule: true,
+    replaces: ['k8s.io/pod-security-admission=github.com/kyverno/pod-security-admission@v0.0.0-20251031094455-46f20778634f'],
+  },
+  // sigstore/k8s-manifest-sigstore: signs and verifies YAML manifests (issue 24's reference).
+  { name: 'kubectl-sigstore', version: 'v0.5.4', pkg: 'github.com/sigstore/k8s-manifest-sigstore/cmd/kubectl-sigstore' },
   // The evaluators of ClusterImagePolicy `policy{type: cue|rego}` (hooks/Dockerfile ships the same).
   { name: 'cue', version: 'v0.17.1', pkg: 'cuelang.org/go/cmd/cue' },
   { name: 'opa', version: 'v1.22.4', pkg: 'github.com/open-policy-agent/opa' },
@@ -64,11 +75,16 @@ export function installReferenceTools({ log = (s) => process.stderr.write(`${s}\
     const started = Date.now();
     // cosign v3.1 needs Go 1.27: the go command fetches that toolchain from the module proxy (once).
     const env = { ...process.env, GOBIN: path.dirname(bin), GOFLAGS: '-trimpath', CGO_ENABLED: '0', GOTOOLCHAIN: GO_TOOLCHAIN };
-    const go = (args, cwd) => execFileSync('go', args, { env, cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Quiet unless it fails (`go get` lists every module it adds).
+    const go = (args, cwd) => {
+      const r = spawnSync('go', args, { env, cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`go ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr ?? ''}`);
+    };
     if (t.inModule) {
       const mod = path.join(TOOLS_DIR, `.module-${t.name}-${t.version}`);
       mkdirSync(mod, { recursive: true });
       if (!existsSync(path.join(mod, 'go.mod'))) go(['mod', 'init', `reference-tools/${t.name}`], mod);
+      for (const r of t.replaces ?? []) go(['mod', 'edit', `-replace=${r}`], mod);
       go(['get', `${t.pkg}@${t.version}`], mod);
       go(['install', t.pkg], mod);
     } else {

@@ -404,6 +404,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
     return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }
   if (layers.length === 0) {
+    if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (type Cosign reads only that tag; cosign 3 bundles need type: SigstoreBundle)`] };
     // No legacy signature: cosign v3 may have attached a signature bundle instead.
     const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
     if (fromBundles) return fromBundles;

@@ -2,6 +2,7 @@
 // evidence (legacy `.sig`/`.att` layers, cosign v3 bundle referrers). Fetching is
 // memoized by evidence.ts; verification is pure (src/verify).
 
+import { layerAnnotationsReason } from '../verify/sig-payload.js';
 import type { ImageRef } from '../images/reference.js';
 import { evaluate, type LeafOutcome } from '../policy/evaluate.js';
 import { evaluateConditions, imageVars } from '../policy/conditions.js';
@@ -51,8 +52,10 @@ function certificateTrust(leaf: CertificateRequirement, deps: LeafDeps): Sigstor
 }
 
 /** A verified signature bundle must also carry the policy's annotations on the image subject. */
-function annotated(r: BundleCheck, digest: string, want: Readonly<Record<string, string>>): BundleCheck {
+function annotated(r: BundleCheck, digest: string, want: Readonly<Record<string, string>>, on?: 'layer'): BundleCheck {
   if (!r.ok || Object.keys(want).length === 0) return r;
+  // Kyverno's ImageValidatingPolicy looks at OCI layer annotations, which a bundle does not carry.
+  if (on === 'layer') return { ok: false, reason: layerAnnotationsReason(Object.entries(want)) };
   if (r.statement && subjectHasAnnotations(r.statement, digest, want)) return r;
   const wanted = Object.entries(want).map(([k, v]) => `${k}=${v}`).join(', ');
   return { ok: false, reason: `the signature does not carry the required annotations ${wanted}` };
@@ -84,7 +87,8 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
   let bundles: FoundBundle[] = [];
   let listing: string | undefined;
   try {
-    bundles = (await deps.evidence.bundles(sigRepo, digest)).filter(isSignatureBundle);
+    // Kyverno type Cosign never looks for bundles.
+    if (!leaf.tagsOnly) bundles = (await deps.evidence.bundles(sigRepo, digest)).filter(isSignatureBundle);
   } catch (err) {
     listing = (err as Error).message;
   }
@@ -94,7 +98,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
     const failures: string[] = [];
     result = { ok: false, reasons: [] };
     for (const [i, b] of bundles.entries()) {
-      const r = annotated(verifySigstoreBundle({ bundle: b.bytes, subjectDigest: digest, signer: { kind: 'certificate', requirement: leaf }, trust }), digest, leaf.annotations);
+      const r = annotated(verifySigstoreBundle({ bundle: b.bytes, subjectDigest: digest, signer: { kind: 'certificate', requirement: leaf }, trust }), digest, leaf.annotations, leaf.annotationsOn);
       const where = bundles.length > 1 ? `signature bundle ${i + 1}` : 'signature bundle';
       if (r.ok) {
         result = { ok: true, reasons: [`${where}: signed by ${r.signer}`], ...(r.signer !== undefined && { signer: r.signer }) };
@@ -117,6 +121,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
       if (listing !== undefined) {
         return { status: 'error', reasons: [`cannot list signature bundles (${listing}), and there is no legacy signature at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)}`] };
       }
+      if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (type Cosign reads only that tag; cosign 3 bundles need type: SigstoreBundle)`] };
       return { status: 'fail', reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`] };
     }
     result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust, ...(deps.now && { now: deps.now() }) });
@@ -147,7 +152,7 @@ export async function checkKeyBundles(leaf: KeyRequirement, target: LeafTarget, 
   }
   const failures: string[] = [];
   for (const [i, b] of bundles.entries()) {
-    const r = annotated(verifySigstoreBundle({ bundle: b.bytes, subjectDigest: target.digest, signer: { kind: 'key', keys, tlog: leaf.tlog }, trust }), target.digest, leaf.annotations);
+    const r = annotated(verifySigstoreBundle({ bundle: b.bytes, subjectDigest: target.digest, signer: { kind: 'key', keys, tlog: leaf.tlog, hash: leaf.hashAlgorithm }, trust }), target.digest, leaf.annotations, leaf.annotationsOn);
     const where = bundles.length > 1 ? `signature bundle ${i + 1}` : 'signature bundle';
     if (r.ok) {
       const reasons = [`${where}: signed by ${r.signer}`];
@@ -177,7 +182,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
   try {
     const [layers, bundles] = await Promise.all([
       leaf.bundlesOnly ? Promise.resolve([]) : deps.evidence.attestationLayers(sigRepo, digest),
-      deps.evidence.bundles(sigRepo, digest).catch((err: Error): FoundBundle[] => {
+      (leaf.tagsOnly ? Promise.resolve([]) : deps.evidence.bundles(sigRepo, digest)).catch((err: Error): FoundBundle[] => {
         listing = err.message;
         return [];
       }),
@@ -217,6 +222,10 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
   const verified: { statement: Statement; signers: string[]; where: string }[] = [];
   const rejections: string[] = [];
   for (const e of candidates) {
+    if (leaf.refuseUnloggedLayers && e.source === 'layer') {
+      rejections.push(`${describeEvidence(e)}: a legacy .att attestation is verified only with its transparency-log entry, which ctlog.insecureIgnoreTlog skips (Kyverno's ImageValidatingPolicy then refuses it: "cosign bundle verification failed"); sign it with cosign 3 (a bundle) or verify the log`);
+      continue;
+    }
     let statement: Statement | undefined;
     const signers: string[] = [];
     const outcome = evaluate(leaf.signers, (signer): LeafOutcome => {

@@ -202,6 +202,8 @@ export interface KeyRequirement {
   hashAlgorithm: 'sha224' | 'sha256' | 'sha384' | 'sha512';
   /** Key/values that must appear in the payload's `optional` annotations. */
   annotations: Record<string, string>;
+  /** `layer`: Kyverno ImageValidatingPolicy reads them from the signature layer's OCI annotations instead. */
+  annotationsOn?: 'layer';
   /** Alternate repository holding the signatures (Kyverno `repository`, CIP `source[].oci`). */
   signatureRepository?: string;
   /** Whether a Rekor SET must be present and valid. */
@@ -215,6 +217,8 @@ export interface KeyRequirement {
   keyRef?: KeyReference;
   /** Only Sigstore bundles found as OCI referrers count, never legacy `.sig` tags (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
+  /** Only legacy `.sig` tags count, never Sigstore bundles (Kyverno type Cosign, which reads no bundle). */
+  tagsOnly?: boolean;
 }
 
 export type KeyReference =
@@ -263,9 +267,13 @@ export interface CertificateRequirement {
   /** A trusted_root.json text (policy- or config-provided) replacing the public-good root. */
   trustedRoot?: string;
   annotations: Record<string, string>;
+  /** `layer`: Kyverno ImageValidatingPolicy reads them from the signature layer's OCI annotations instead. */
+  annotationsOn?: 'layer';
   signatureRepository?: string;
   /** Only Sigstore bundles found as OCI referrers count (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
+  /** Only legacy `.sig` tags count (Kyverno type Cosign). */
+  tagsOnly?: boolean;
 }
 
 /** Kyverno condition operators (common_types.go), plus the deprecated Equal/NotEqual. */
@@ -307,6 +315,13 @@ export interface AttestationRequirement {
   signatureRepository?: string;
   /** Only Sigstore bundles found as OCI referrers count, never legacy `.att` tags (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
+  /** Only legacy `.att` tags count, never attestation bundles (Kyverno type Cosign). */
+  tagsOnly?: boolean;
+  /**
+   * Kyverno ImageValidatingPolicy with `ctlog.insecureIgnoreTlog`: cosign reports a legacy `.att`
+   * attestation unverified without its log entry, and Kyverno (1.19) refuses it; bundles pass.
+   */
+  refuseUnloggedLayers?: boolean;
   /** policy-controller `attestations[].policy`: a statement counts only if it satisfies this program too. */
   policy?: PayloadPolicy;
 }

@@ -13,6 +13,7 @@ import { REKOR_BUNDLE_ANNOTATION, verifyRekorSet } from './rekor-set.js';
 import { RFC3161_ANNOTATION, verifyRfc3161Annotation } from './rfc3161.js';
 import { verifyRawSignature } from './raw-signature.js';
 import { parseBundle, peekStatement, verifySigstoreBundle } from './sigstore-bundle.js';
+import { checkLayerAnnotations, layerAnnotationsReason } from './sig-payload.js';
 import { sigstoreTrust, tlogKeys, type SigstoreTrust } from './sigstore-trust.js';
 import { dsse } from '@sigstore/core';
 import { tlogKeysFromPem } from './trusted-root.js';
@@ -72,8 +73,13 @@ export interface VerifyAttestationInput {
 
 /** Verifies one attestation with one signer leaf: envelope signature, subject, tlog, certificate. */
 export function verifyAttestation(input: VerifyAttestationInput): AttestationCheck {
-  const { evidence } = input;
+  const { evidence, signer } = input;
   try {
+    // Kyverno ImageValidatingPolicy: cosign.annotations are looked for on the attestation's OCI layer.
+    if (signer.annotationsOn === 'layer' && Object.keys(signer.annotations).length > 0) {
+      if (evidence.source === 'bundle') throw new Error(layerAnnotationsReason(Object.entries(signer.annotations)));
+      checkLayerAnnotations(evidence.layer.annotations, signer.annotations);
+    }
     if (evidence.source === 'bundle') return viaBundle(evidence.bundle, input);
     return viaLayer(evidence.layer, input);
   } catch (err) {
@@ -87,7 +93,7 @@ function viaBundle(bytes: Uint8Array, input: VerifyAttestationInput): Attestatio
   if (signer.kind === 'key') {
     const keys = signer.keys.map(loadPublicKey);
     const trust = signer.rekorPublicKeys?.length ? sigstoreTrust({ rekorPublicKeys: signer.rekorPublicKeys }) : (input.keyTrust ?? sigstoreTrust());
-    result = verifySigstoreBundle({ bundle: bytes, subjectDigest: input.digest, signer: { kind: 'key', keys, tlog: signer.tlog }, trust });
+    result = verifySigstoreBundle({ bundle: bytes, subjectDigest: input.digest, signer: { kind: 'key', keys, tlog: signer.tlog, hash: signer.hashAlgorithm }, trust });
   } else {
     result = verifySigstoreBundle({ bundle: bytes, subjectDigest: input.digest, signer: { kind: 'certificate', requirement: signer }, trust: trustFor(signer) });
   }

@@ -10,7 +10,7 @@ import { checkCertificate, parseCertificate } from './certificate.js';
 import { checkRekorBody } from './rekor-body.js';
 import { REKOR_BUNDLE_ANNOTATION, verifyRekorSet } from './rekor-set.js';
 import { verifyRawSignature } from './raw-signature.js';
-import { checkPayloadClaims, parseSimpleSigningPayload, SIMPLE_SIGNING_MEDIA_TYPE } from './sig-payload.js';
+import { checkLayerAnnotations, checkPayloadClaims, parseSimpleSigningPayload, SIMPLE_SIGNING_MEDIA_TYPE } from './sig-payload.js';
 import { RFC3161_ANNOTATION, verifyRfc3161Annotation } from './rfc3161.js';
 import { sigstoreTrust, tlogKeys, type SigstoreTrust } from './sigstore-trust.js';
 import { VerificationError, type LeafResult, type SignatureLayer } from './types.js';
@@ -84,7 +84,8 @@ function checkLayer(layer: SignatureLayer, digest: string, req: CertificateRequi
       throw new VerificationError('SIGNATURE_MISMATCH', "the signature does not verify with its certificate's key");
     }
     progress = 3;
-    checkPayloadClaims(parseSimpleSigningPayload(layer.payload), digest, req.annotations);
+    checkPayloadClaims(parseSimpleSigningPayload(layer.payload), digest, req.annotationsOn === 'layer' ? {} : req.annotations);
+    if (req.annotationsOn === 'layer') checkLayerAnnotations(layer.annotations, req.annotations);
 
     progress = 4;
     const times: Date[] = [];

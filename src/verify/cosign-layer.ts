@@ -6,7 +6,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { checkRekorBody } from './rekor-body.js';
 import { REKOR_BUNDLE_ANNOTATION, verifyRekorSet } from './rekor-set.js';
 import { verifyRawSignature, type HashAlgorithm } from './raw-signature.js';
-import { checkPayloadClaims, parseSimpleSigningPayload, shortDigest, SIMPLE_SIGNING_MEDIA_TYPE } from './sig-payload.js';
+import { checkLayerAnnotations, checkPayloadClaims, parseSimpleSigningPayload, shortDigest, SIMPLE_SIGNING_MEDIA_TYPE } from './sig-payload.js';
 import { VerificationError, type SignatureLayer, type TlogKey, type TrustMaterial, type VerificationErrorCode } from './types.js';
 
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -17,6 +17,8 @@ export interface LayerContext {
   keys: readonly { index: number; key: KeyObject }[];
   hash: HashAlgorithm;
   annotations: Readonly<Record<string, string>>;
+  /** `layer`: the annotations are looked for on the layer (Kyverno ImageValidatingPolicy), not in the payload. */
+  annotationsOn?: 'layer';
   tlog: 'require' | 'ignore';
   trust: TrustMaterial;
   /** A policy's own Rekor keys; when present only these are trusted. */
@@ -61,7 +63,8 @@ export function checkCosignLayer(layer: SignatureLayer, ctx: LayerContext): Laye
     progress = 3;
     const payload = parseSimpleSigningPayload(layer.payload);
     progress = 4;
-    checkPayloadClaims(payload, ctx.digest, ctx.annotations);
+    checkPayloadClaims(payload, ctx.digest, ctx.annotationsOn === 'layer' ? {} : ctx.annotations);
+    if (ctx.annotationsOn === 'layer') checkLayerAnnotations(layer.annotations, ctx.annotations);
 
     progress = 5;
     if (ctx.tlog === 'ignore') return { ok: true, keyIndex: signer.index, key: signer.key };

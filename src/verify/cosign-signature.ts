@@ -40,6 +40,7 @@ export function verifyCosignSignatures(input: CosignSignatureInput): LeafResult 
     keys,
     hash: req.hashAlgorithm,
     annotations: req.annotations,
+    ...(req.annotationsOn && { annotationsOn: req.annotationsOn }),
     tlog: req.tlog,
     trust: input.trust,
     rekorKeys,
@@ -78,6 +79,7 @@ function failure(outcomes: Failed[], req: KeyRequirement): LeafResult {
   const best = signatures.reduce((a, b) => (b.progress > a.progress ? b : a));
   const everyLayer = (code: Failed['code']) => signatures.every((o) => o.code === code);
   if (everyLayer('ANNOTATIONS_MISSING')) {
+    if (req.annotationsOn === 'layer') return { ok: false, code: best.code, reasons: [best.message] };
     return { ok: false, code: best.code, reasons: [`no signature carries the required annotations ${formatAnnotations(Object.entries(req.annotations))}`] };
   }
   if (everyLayer('TLOG_MISSING')) return { ok: false, code: best.code, reasons: [best.message] };

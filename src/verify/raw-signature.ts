@@ -8,15 +8,11 @@ export type HashAlgorithm = 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 const HASH_BYTES: Record<HashAlgorithm, number> = { sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
 
-/** The hash sigstore-go pairs with each curve, tried besides the policy's own. */
-const CURVE_HASH: Record<string, HashAlgorithm> = {
-  prime256v1: 'sha256',
-  secp384r1: 'sha384',
-  secp521r1: 'sha512',
-};
-
 /**
- * Whether `signature` over `data` verifies with `key`: ECDSA (DER), RSA PKCS#1 v1.5 or PSS,
+ * Whether `signature` over `data` verifies with `key` and the policy's hash (never one implied by
+ * the curve: Kyverno and policy-controller load the key with the policy's hashAlgorithm, default
+ * sha256, so cosign 3's P-384/SHA-384 signatures fail there unless the policy says sha384 —
+ * `kyverno apply` in test/reference/cosign.test.ts): ECDSA (DER), RSA PKCS#1 v1.5 or PSS,
  * Ed25519 pure only: cosign ≥ 2.6 signs with Ed25519ph, but `cosign verify --key` (3.1.4 and 2.6.5,
  * hence Kyverno) checks pure Ed25519 and refuses those signatures — and so does this gate
  * (test/reference/cosign.test.ts). Never throws on malformed input.
@@ -29,9 +25,7 @@ export function verifyRawSignature(
 ): boolean {
   switch (key.asymmetricKeyType) {
     case 'ec':
-      return ecdsaHashes(key, hash).some((h) =>
-        attempt(() => nodeVerify(h, data, { key, dsaEncoding: 'der' }, signature)),
-      );
+      return attempt(() => nodeVerify(hash, data, { key, dsaEncoding: 'der' }, signature));
     case 'rsa':
       return attempt(() => nodeVerify(hash, data, key, signature)) || verifyPss(key, data, signature, hash);
     case 'rsa-pss':
@@ -41,12 +35,6 @@ export function verifyRawSignature(
     default:
       return false;
   }
-}
-
-function ecdsaHashes(key: KeyObject, hash: HashAlgorithm): HashAlgorithm[] {
-  const natural = CURVE_HASH[key.asymmetricKeyDetails?.namedCurve ?? ''];
-  // Only the larger curves get their natural hash as a fallback: for P-256 the policy's choice stands.
-  return natural && natural !== hash && natural !== 'sha256' ? [hash, natural] : [hash];
 }
 
 function verifyPss(key: KeyObject, data: Uint8Array, signature: Uint8Array, hash: HashAlgorithm): boolean {

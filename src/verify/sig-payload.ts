@@ -95,6 +95,20 @@ export function checkPayloadClaims(
   }
 }
 
+/**
+ * Kyverno's ImageValidatingPolicy checks `cosign.annotations` against the signature's OCI layer
+ * annotations (checkSignatureAnnotations over sig.Annotations(), 1.19), not the signed payload:
+ * `cosign sign -a` annotations are never there, so the cluster refuses the image and so do we.
+ */
+export function checkLayerAnnotations(layer: Readonly<Record<string, string>>, required: Readonly<Record<string, string>>): void {
+  const missing = Object.entries(required).filter(([k, v]) => layer[k] !== v);
+  if (missing.length > 0) throw new VerificationError('ANNOTATIONS_MISSING', layerAnnotationsReason(missing));
+}
+
+export function layerAnnotationsReason(missing: readonly (readonly [string, string])[]): string {
+  return `the signature layer lacks the annotations ${formatAnnotations(missing)}: Kyverno's ImageValidatingPolicy compares cosign.annotations with the layer's OCI annotations, not the signed payload (where cosign sign -a writes them), and refuses the image`;
+}
+
 /** `{env: prod, team: a}`, as a deployer wrote them in the policy. */
 export function formatAnnotations(entries: readonly (readonly [string, string])[]): string {
   return `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;

@@ -11,7 +11,7 @@ import type { CertificateRequirement } from '../policy/model.js';
 import { certificatePolicy, certificateFacts, describeFacts } from './certificate.js';
 import { parseStrictJson } from './strict-json.js';
 import { parseEnvelope, parseStatement, subjectMatches, type Envelope, type Statement } from './dsse.js';
-import { verifyRawSignature } from './raw-signature.js';
+import { verifyRawSignature, type HashAlgorithm } from './raw-signature.js';
 import { describeKey } from './keys.js';
 import type { SigstoreTrust } from './sigstore-trust.js';
 
@@ -20,7 +20,7 @@ export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+js
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
 export type BundleSigner =
-  | { kind: 'key'; keys: readonly KeyObject[]; tlog: 'require' | 'ignore' }
+  | { kind: 'key'; keys: readonly KeyObject[]; tlog: 'require' | 'ignore'; /** The policy's hash (default sha256). */ hash?: HashAlgorithm }
   | { kind: 'certificate'; requirement: CertificateRequirement };
 
 export interface BundleInput {
@@ -46,13 +46,12 @@ export interface BundleCheck {
 
 /**
  * cosign 3 signs a DSSE envelope with the hash its key implies (P-384: SHA-384, P-521: SHA-512;
- * cosign v3.1.3 #5019), where @sigstore/verify would check SHA-256: the envelope's signature is
- * checked over PAE with that hash instead. Other keys are left to @sigstore/verify.
+ * cosign v3.1.3 #5019), where @sigstore/verify always checks SHA-256. The policy's hash decides,
+ * as Kyverno and policy-controller load the key with it: the envelope's signature is checked over
+ * PAE with that hash when it is not SHA-256 (a P-384 key wants `hashAlgorithm: sha384`).
  */
-function withKeyHash<E extends { signature: { verifySignature(key: KeyObject): boolean } }>(entity: E, key: KeyObject, envelope: Envelope | undefined): E {
-  const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
-  const hash = curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : undefined;
-  if (!hash || !envelope) return entity;
+function withKeyHash<E extends { signature: { verifySignature(key: KeyObject): boolean } }>(entity: E, hash: HashAlgorithm | undefined, envelope: Envelope | undefined): E {
+  if (!hash || hash === 'sha256' || !envelope) return entity;
   const pae = dsse.preAuthEncoding(envelope.payloadType, envelope.payload);
   return { ...entity, signature: { ...entity.signature, verifySignature: (k: KeyObject) => envelope.signatures.some((s) => verifyRawSignature(k, pae, s.sig, hash)) } };
 }
@@ -111,7 +110,7 @@ export function verifySigstoreBundle(input: BundleInput): BundleCheck {
     for (const key of signer.keys) {
       const trust = { ...input.trust, publicKey: () => ({ publicKey: key, validFor: () => true }) };
       try {
-        new Verifier(trust, { tlogThreshold: signer.tlog === 'require' ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(withKeyHash(entity, key, envelope));
+        new Verifier(trust, { tlogThreshold: signer.tlog === 'require' ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(withKeyHash(entity, signer.hash, envelope));
         return { ok: true, signer: describeKey(key), ...(envelope && { envelope }), ...(statement && { statement }) };
       } catch (err) {
         failures.push(explain(err));

@@ -50,6 +50,7 @@ export function attestationLeaf(att: Attestation, signer: AttestorLeaf, path: st
     if (signer.kind === 'notation') return { kind: 'unsupported', path, field: 'notary verifier only supports oci 1.1 referrers as attestations' };
     const req: AttestationRequirement = { kind: 'attestation', path, line, predicateType: att.type, signers: signer, statements: 'all', conditions: [] };
     if (signer.signatureRepository) req.signatureRepository = signer.signatureRepository;
+    if (signer.tlog === 'ignore') req.refuseUnloggedLayers = true;
     return req;
   }
   if (signer.kind !== 'notation') return { kind: 'unsupported', path, field: 'cosign verifier only supports intoto attestations' };

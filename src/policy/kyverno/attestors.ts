@@ -21,21 +21,21 @@ export function verifyImageRequirement(iv: Field): Requirement {
   const repository = iv.at('repository').string();
   if (type === 'Notary') return notaryRequirement(iv, repository);
   // SigstoreBundle: the same attestors, over Sigstore bundles found as OCI referrers only (e.g. GitHub Artifact Attestations).
-  if (type === 'SigstoreBundle') return bundlesOnly(cosignRequirement(iv, repository));
-  return cosignRequirement(iv, repository);
+  // Cosign reads the `.sig` / `.att` tags only: a cosign 3 bundle is "no signatures found" to Kyverno (kyverno apply, 1.19).
+  return only(cosignRequirement(iv, repository), type === 'SigstoreBundle' ? 'bundlesOnly' : 'tagsOnly');
 }
 
-function bundlesOnly(req: Requirement): Requirement {
+function only(req: Requirement, flag: 'bundlesOnly' | 'tagsOnly'): Requirement {
   switch (req.kind) {
     case 'all':
     case 'any':
     case 'count':
-      return { ...req, of: req.of.map(bundlesOnly) };
+      return { ...req, of: req.of.map((r) => only(r, flag)) };
     case 'key':
     case 'certificate':
-      return { ...req, bundlesOnly: true };
+      return { ...req, [flag]: true };
     case 'attestation':
-      return { ...req, bundlesOnly: true, signers: bundlesOnly(req.signers) };
+      return { ...req, [flag]: true, signers: only(req.signers, flag) };
     default:
       return req;
   }
