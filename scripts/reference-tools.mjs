@@ -40,6 +40,20 @@ export const REFERENCE_TOOLS = [
     inModule: true,
     replaces: ['k8s.io/pod-security-admission=github.com/kyverno/pod-security-admission@v0.0.0-20251031094455-46f20778634f'],
   },
+  // policy-controller's `policy-tester` (cmd/tester): one ClusterImagePolicy against one image, as the webhook
+  // judges it. Its go.mod has replace directives too: built the same way, with those directives.
+  {
+    name: 'policy-tester',
+    bin: 'tester',
+    version: 'v0.13.1',
+    pkg: 'github.com/sigstore/policy-controller/cmd/tester',
+    inModule: true,
+    replaces: [
+      'github.com/golang/glog=github.com/jdolitsky/glog@v0.0.0-20220729172235-78744e90d087',
+      'k8s.io/code-generator=k8s.io/code-generator@v0.29.4',
+      'k8s.io/kube-openapi=k8s.io/kube-openapi@v0.0.0-20231010175941-2dd684a91f00',
+    ],
+  },
   // sigstore/k8s-manifest-sigstore: signs and verifies YAML manifests (issue 24's reference).
   { name: 'kubectl-sigstore', version: 'v0.5.4', pkg: 'github.com/sigstore/k8s-manifest-sigstore/cmd/kubectl-sigstore' },
   // The evaluators of ClusterImagePolicy `policy{type: cue|rego}` (hooks/Dockerfile ships the same).
@@ -51,7 +65,7 @@ export const REFERENCE_TOOLS = [
 export function toolPath(name, version) {
   const tool = REFERENCE_TOOLS.find((t) => t.name === name && (version === undefined || t.version === version));
   if (!tool) throw new Error(`no reference tool ${name}${version ? `@${version}` : ''} is pinned`);
-  return path.join(TOOLS_DIR, `${tool.name}-${tool.version}`, tool.name);
+  return path.join(TOOLS_DIR, `${tool.name}-${tool.version}`, tool.bin ?? tool.name);
 }
 
 /** Why the reference tools cannot be had here, or undefined when Go is there. */

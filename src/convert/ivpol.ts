@@ -178,6 +178,9 @@ class Converter {
         this.attestors.push({ name, cosign: { keyless: { identities: [{ issuerRegExp: '.*', subjectRegExp: '.*' }] } } });
         this.validations.push({ expression: `${judged}.all(i, verifyAttestationSignatures(i, attestations.${attName}, [attestors.${name}]) > 0)`, message: `${iv.rel()}.${a.rel(iv)}: no signed attestation of type ${predicateType}` });
       }
+      if (type !== 'Notary' && attSets.some((set) => JSON.stringify(set.value ?? null).includes('"ignoreTlog":true'))) {
+        this.cannot(a, ['spec', 'attestations'], 'rekor.ignoreTlog: an ImageValidatingPolicy refuses a legacy .att attestation whose log entry it does not verify (only cosign 3 bundles pass): attest with cosign 3 or keep the transparency log');
+      }
       attSets.forEach((set, s) => {
         const count = this.setCount(set, `${attName}s${s}`, type, repository, attName);
         this.validations.push({ expression: `${judged}.all(i, ${count})`, message: `${iv.rel()}.${set.rel(iv)}: no attestation of type ${predicateType} signed as required` });
@@ -355,7 +358,10 @@ class Converter {
     if (ctlog.has('tsaCertChain')) c['tsaCertChain'] = ctlog.at('tsaCertChain').string();
     if (Object.keys(c).length > 0) out['ctlog'] = c;
     const annotations = entry.at('annotations');
-    if (annotations.exists) out['annotations'] = annotations.stringMap();
+    if (annotations.exists) {
+      out['annotations'] = annotations.stringMap();
+      this.cannot(annotations, ['spec', 'attestors'], "Kyverno's ImageValidatingPolicy compares them with the signature layer's OCI annotations, not the signed payload where cosign sign -a writes them: the converted policy refuses every image (kept, check it)");
+    }
     if (repository) out['source'] = { repository };
     return out;
   }

@@ -257,7 +257,6 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
 
   const signer = [...new Set(verified.flatMap((v) => v.signers))].join(', ') || undefined;
   let reasons: string[];
-  let warnings: string[] = [];
   if (leaf.conditions.length === 0 && !leaf.policy) {
     reasons = [`${verified.length} attestation${verified.length > 1 ? 's' : ''} of type ${leaf.predicateType} verified (signed by ${signer ?? signedBy})`];
   } else {
@@ -267,7 +266,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
         if (!r.ok || !leaf.policy) return { v, r };
         // policy-controller evaluates the statement as signed (the decoded DSSE payload).
         const p = await checkPayloadPolicy(leaf.policy, JSON.stringify(v.statement.raw), leaf.name ?? leaf.predicateType, deps.env);
-        if (p.ok) return { v, r, ...(p.warning !== undefined && { warning: p.warning }) };
+        if (p.ok) return { v, r };
         return { v, r: { ok: false, reasons: [p.reason] }, ...((p.unsupported || p.error) && { undecided: p }) };
       }),
     );
@@ -284,11 +283,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
     }
     const what = leaf.policy ? `its ${leaf.policy.type} policy` : 'the conditions';
     reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies ${what}${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
-    // One statement passing without a warning is a clean pass; otherwise the warnings are the image's.
-    const warned = passing.map((j) => ('warning' in j ? j.warning : undefined));
-    if (!warned.includes(undefined)) warnings = warned.filter((w): w is string => w !== undefined);
   }
-  if (warnings.length > 0) return { status: 'pass', reasons, warnings, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };
   deps.cache.put(digest, cacheSubject, evidenceSite(sigRepo), { reasons, ...(signer !== undefined && { signer }) });
   // The verified statements, for ImageValidatingPolicy's extractPayload (never an unverified one).
   return { status: 'pass', reasons, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };

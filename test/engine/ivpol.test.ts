@@ -2,7 +2,8 @@
 // own conformance tests and policy library (research Appendix A), adapted to test images signed
 // by the project's test kits, and every CEL function, match, action and validation configuration.
 import t from 'tap';
-import { attestImage } from '../../src/testkit/sigstore-signer.js';
+import { makeDsseBundle, pushBundleReferrer } from '../../src/testkit/sigstore-signer.js';
+import { createSigstoreStandIn } from '../../src/testkit/sigstore-stand-in.js';
 import { generateKeyPair, signImage } from '../../src/testkit/cosign-signer.js';
 import { addReferrer, COSE, descriptorOf, makeSigner, pushNotationSignature, signEnvelope } from '../../src/testkit/notation-signer.js';
 import { OCI_MANIFEST, pushBlob, pushImage, pushManifest, sha256Digest } from '../../src/testkit/oci-push.js';
@@ -12,6 +13,8 @@ import { indent, runScenario } from '../helpers/engine.js';
 const notary = await makeSigner('C=US, ST=WA, L=Seattle, O=Notary, CN=test');
 const production = generateKeyPair('ecdsa-p256');
 const team = generateKeyPair('ecdsa-p256');
+// Attestations are cosign 3 bundles: Kyverno's ImageValidatingPolicy refuses a legacy .att whose log entry it does not verify.
+const standIn = await createSigstoreStandIn();
 
 let registry: TestRegistry;
 t.before(async () => {
@@ -28,7 +31,11 @@ async function image(opts: { keys?: typeof production[]; notation?: boolean; att
     const subject = await descriptorOf(registry.host, repo, '1.0');
     await pushNotationSignature({ registry: registry.host, repo, subject, envelope: await signEnvelope({ format: 'jws', chain: notary.chain, target: subject }), mediaType: 'application/jose+json' });
   }
-  if (opts.attest) await attestImage({ registry: registry.host, repo, digest, signer: { key: opts.attest.key }, predicateType: opts.attest.type, predicate: opts.attest.predicate, tlog: 'none' });
+  if (opts.attest) {
+    const b = await makeDsseBundle({ digest, standIn, identity: { subject: '' }, key: opts.attest.key, predicateType: opts.attest.type, predicate: opts.attest.predicate, version: 'v1' });
+    const subject = await descriptorOf(registry.host, repo, '1.0');
+    await pushBundleReferrer({ registry: registry.host, repo, subject, predicateType: opts.attest.type, bundle: b });
+  }
   return { repo, digest, ref: `${registry.host}/${repo}:1.0` };
 }
 

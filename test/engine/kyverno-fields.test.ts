@@ -96,7 +96,8 @@ t.test('type: SigstoreBundle counts only Sigstore bundles found as OCI referrers
   t.same(statuses(asBundle, [legacy, bundled, unsigned]), ['fail', 'pass', 'fail'], 'a legacy .sig does not count for SigstoreBundle: ' + JSON.stringify(asBundle.image('bundled').policies));
   t.match(asBundle.image('legacy').policies[0]?.reasons.join(), /no Sigstore bundle refers to the image/);
   const asCosign = await runScenario(t, { manifests, policies: { 'p.yaml': signatures('Cosign') } });
-  t.same(statuses(asCosign, [legacy, bundled, unsigned]), ['pass', 'pass', 'fail'], 'Cosign reads both');
+  t.same(statuses(asCosign, [legacy, bundled, unsigned]), ['pass', 'fail', 'fail'], 'Cosign reads the .sig tag only, as kyverno apply does (test/reference/cosign.test.ts)');
+  t.match(asCosign.image('bundled').policies[0]?.reasons.join(), /type Cosign reads only that tag; cosign 3 bundles need type: SigstoreBundle/);
 
   const attested = policy(`type: SigstoreBundle\nattestations:\n  - type: ${SCAN}\n    attestors:\n${keyEntry(4)}\n    conditions:\n      - all:\n          - key: "{{ critical }}"\n            operator: Equals\n            value: 0`);
   const att = await runScenario(t, { manifests, policies: { 'p.yaml': attested } });

@@ -13,8 +13,15 @@ import { bothRegistries, referenceTool, run, type TestRegistryLike } from '../he
 import { repo, verify } from '../parity/fixture.js';
 import { indent } from '../helpers/engine.js';
 
+// Every case runs three reference tools besides this one, on two registries.
+t.setTimeout(900_000);
+
 const cosignTool = referenceTool('cosign', 'v3.1.4');
 const kyvernoTool = referenceTool('kubectl-kyverno');
+const testerTool = referenceTool('policy-tester');
+const tester = 'path' in testerTool ? testerTool.path : undefined;
+let testerCompared = 0;
+t.teardown(() => void (tester && t.comment(`${testerCompared} comparisons with policy-controller's policy-tester`)));
 const kyverno = 'path' in kyvernoTool ? kyvernoTool.path : undefined;
 let kyvernoCompared = 0;
 t.teardown(() => void (kyverno && t.comment(`${kyvernoCompared} comparisons with kyverno apply`)));
@@ -281,6 +288,13 @@ async function suite(cosign: string, crane: string): Promise<void> {
             const dir = await repo(t, { 'p.yaml': policyFor(format, reg.host, c.key.pubPem, c), 'pod.yaml': pod(at) });
             const ours = await verify(dir, ['pod.yaml', '--policy', 'p.yaml']);
             const verdict = Object.values(ours.verdicts)[0];
+            if (tester && format === 'cip') {
+              // policy-controller's own judgement of the same ClusterImagePolicy and image.
+              const theirs = run(tester, ['--policy', 'p.yaml', '--image', at], { cwd: dir, env });
+              testerCompared++;
+              const said = theirs.status === 0 ? 'pass' : 'fail';
+              t.equal(said, verdict, `${c.name} (${reg.flavour}, cip): policy-tester ${said}, ours ${verdict}\npolicy-tester: ${theirs.stdout.trim().split('\n').slice(-1).join('')}`);
+            }
             if (kyverno && format !== 'cip') {
               // Kyverno's own CLI on the same policy and Pod (it verifies against the registry too).
               const theirs = kyvernoApply(kyverno, dir, env);
@@ -302,6 +316,7 @@ async function suite(cosign: string, crane: string): Promise<void> {
 function divergence(c: { name: string; hash?: string; annotations?: Record<string, string>; attestation?: unknown }, format: 'kyverno' | 'ivpol' | 'cip'): string | undefined {
   if (/^signed-p384-(legacy|bundle)$/.test(c.name)) return 'the policy hash is sha256 unless it says sha384; cosign picks SHA-384 from the key';
   if (format === 'kyverno' && /-bundle(-|$)/.test(c.name)) return 'type Cosign reads only .sig/.att tags, never a cosign 3 bundle';
+  if (format === 'cip' && /-bundle(-|$)/.test(c.name)) return 'the legacy signatureFormat (the default) reads only .sig/.att tags';
   if (format === 'ivpol' && c.annotations && Object.keys(c.annotations).length > 0) return 'cosign.annotations are compared with the layer annotations';
   if (format === 'ivpol' && c.attestation && /-legacy$/.test(c.name)) return 'a legacy .att attestation without its log entry is refused';
   return undefined;

@@ -16,6 +16,9 @@ import { parseAllDocuments } from 'yaml';
 import { fixturesDir } from '../policy/helpers.js';
 
 
+// Every case runs three reference tools besides this one, on two registries.
+t.setTimeout(900_000);
+
 const CUSTOM = 'https://cosign.sigstore.dev/attestation/v1';
 const SLSA = 'https://slsa.dev/provenance/v0.2';
 
@@ -64,6 +67,13 @@ const EDGE: Program[] = [
     type: 'rego',
     predicate: 'custom',
     source: 'package sigstore\nisCompliant[r] {\n  r := {"result": input.predicate.Data == "never", "error": "Data is not never"}\n}\n',
+  },
+  // A warning refuses the statement (policy-controller: `err != nil || warn != nil`; cosign's CLI agrees).
+  {
+    name: 'rego-result-object-warns',
+    type: 'rego',
+    predicate: 'custom',
+    source: 'package sigstore\nisCompliant[r] {\n  r := {"result": true, "warning": "Data is not checked"}\n}\n',
   },
   { name: 'rego-slsa-builder', type: 'rego', predicate: 'slsaprovenance', source: 'package sigstore\ndefault isCompliant = false\nisCompliant {\n  input.predicate.builder.id == "https://builder.example/v1"\n}\n' },
 ];
@@ -116,14 +126,19 @@ async function suite(bin: Record<string, string>): Promise<void> {
         for (const p of programs.filter((p) => p.predicate === a.type)) {
           const at = made.get(a.name)!;
           const reference = cosign(['verify-attestation', '--key', 'k.pub', '--insecure-ignore-tlog=true', ...HTTP, '--type', a.type, '--policy', `${p.name}.${p.type}`, at]);
-          const expected = reference.status === 0 ? 'pass' : 'fail';
-          await t.test(`${a.name} × ${p.name}: cosign says ${expected}`, async (t) => {
+          const cosignSays = reference.status === 0 ? 'pass' : 'fail';
+          await t.test(`${a.name} × ${p.name}: cosign says ${cosignSays}`, async (t) => {
             const dir = await repo(t, { 'p.yaml': cip(reg.host, pubPem, a.type === 'custom' ? CUSTOM : SLSA, p), 'pod.yaml': pod(at) });
+            // policy-controller's own judgement is the reference for a ClusterImagePolicy; cosign's CLI runs the same engines.
+            const tester = run(bin['policy-tester']!, ['--policy', 'p.yaml', '--image', at], { cwd: dir, env });
+            const testerSays = tester.status === 0 ? 'pass' : 'fail';
             const ours = await verify(dir, ['pod.yaml', '--policy', 'p.yaml'], { env: evaluators });
             const verdict = Object.values(ours.verdicts)[0];
-            compared++;
-            t.equal(verdict, expected, `${a.name} × ${p.name} (${reg.flavour}): cosign ${expected}, ours ${verdict}\ncosign: ${reference.stderr.trim().split('\n').slice(-2).join(' ')}\nours: ${ours.stdout.slice(0, 1500)}${ours.stderr}`);
-            t.equal(ours.code, expected === 'pass' ? 0 : 1);
+            compared += 2;
+            const detail = `\ncosign: ${reference.stderr.trim().split('\n').slice(-2).join(' ')}\npolicy-tester: ${tester.stdout.trim().split('\n').slice(-1).join('')}\nours: ${ours.stdout.slice(0, 1500)}${ours.stderr}`;
+            t.equal(verdict, testerSays, `${a.name} × ${p.name} (${reg.flavour}): policy-tester ${testerSays}, ours ${verdict}${detail}`);
+            t.equal(verdict, cosignSays, `${a.name} × ${p.name} (${reg.flavour}): cosign ${cosignSays}, ours ${verdict}${detail}`);
+            t.equal(ours.code, verdict === 'pass' ? 0 : 1);
           });
         }
       }
@@ -140,7 +155,7 @@ async function suite(bin: Record<string, string>): Promise<void> {
       });
     });
   }
-  t.teardown(() => t.comment(`${compared} comparisons with cosign verify-attestation --policy`));
+  t.teardown(() => t.comment(`${compared} comparisons with cosign verify-attestation --policy and policy-tester`));
 }
 
 /** cosign's Rego entry point is `data.signature.allow`; policy-controller's `data.sigstore.isCompliant`. */
@@ -172,7 +187,7 @@ ${indent(p.source, 14)}
 const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`;
 
 // Last: the suite reads the constants above.
-const tools = ['cosign', 'crane', 'cue', 'opa'].map((name) => ({ name, tool: referenceTool(name, name === 'cosign' ? 'v3.1.4' : undefined) }));
+const tools = ['cosign', 'crane', 'cue', 'opa', 'policy-tester'].map((name) => ({ name, tool: referenceTool(name, name === 'cosign' ? 'v3.1.4' : undefined) }));
 const missing = tools.find((x) => 'skip' in x.tool);
 if (missing) t.plan(0, (missing.tool as { skip: string }).skip);
 else await suite(Object.fromEntries(tools.map((x) => [x.name, (x.tool as { path: string }).path])));

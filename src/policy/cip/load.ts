@@ -74,8 +74,10 @@ function cipRequirement(spec: Field, ctx: LoadContext): Requirement {
       : { kind: 'any', path: 'authorities', of: authorities.map((a) => authorityRequirement(spec, a, ctx)) };
   if (!spec.has('policy')) return any;
   const policy = payloadPolicy(spec.at('policy'), spec);
-  // TODO(cip-level) evaluate over authorityMatches
-  const judged: Requirement = 'kind' in policy ? policy : { kind: 'unsupported', path: 'policy', field: `${policy.type} policy` };
+  // The CIP-level program reads every matching authority's signatures (ids, certificate identities),
+  // which the leaves do not report yet: it blocks as unsupported instead of guessing its input.
+  const judged: Requirement =
+    'kind' in policy ? policy : { kind: 'unsupported', path: 'policy', field: `spec.policy (${policy.type} over authorityMatches) is not evaluated yet; attestations[].policy is` };
   return { kind: 'all', path: '', of: [any, judged] };
 }
 

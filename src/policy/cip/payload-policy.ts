@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { PayloadPolicy } from '../model.js';
 
 export type PolicyCheck =
-  | { ok: true; warning?: string }
+  | { ok: true }
   /** `error`: the program itself could not run (does not compile, evaluator crashed); `unsupported`: no evaluator here. */
   | { ok: false; reason: string; error?: true; unsupported?: true };
 
@@ -68,11 +68,12 @@ async function rego(policy: PayloadPolicy, json: string, name: string, env: Node
     for (const result of out.result ?? []) {
       const value = result.bindings?.isCompliant;
       if (value === true) return { ok: true };
-      // A set of {result, warning, error} objects (cosign's CosignRuleResult): the first decides.
+      // A set of {result, warning, error} objects (cosign's CosignRuleResult): the first decides. A
+      // warning fails too: policy-controller rejects on `err != nil || warn != nil` (validator.go).
       if (Array.isArray(value) && value.length > 0) {
         const first = (typeof value[0] === 'object' && value[0] !== null ? value[0] : {}) as { result?: unknown; warning?: unknown; error?: unknown };
         const warning = typeof first.warning === 'string' && first.warning !== '' ? first.warning : undefined;
-        if (first.result === true) return warning ? { ok: true, warning: `warning: ${warning}` } : { ok: true };
+        if (first.result === true) return warning ? { ok: false, reason: `${notCompliant.replace(/: policy is not compliant.*/, '')}: warning: ${warning}` } : { ok: true };
         return { ok: false, reason: `${notCompliant} with errors: ${typeof first.error === 'string' ? first.error : ''}` };
       }
     }

@@ -8,6 +8,7 @@ import { hasVariable, inlineKeys, invalidLeaf } from '../pem.js';
 import { attestationRequirement } from './attestations.js';
 import { certificatesLeaf, keylessLeaf } from './certificates.js';
 import { notaryRequirement } from './notary.js';
+import { readingOnly } from '../evidence-kind.js';
 
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Hash = (typeof HASHES)[number];
@@ -22,23 +23,7 @@ export function verifyImageRequirement(iv: Field): Requirement {
   if (type === 'Notary') return notaryRequirement(iv, repository);
   // SigstoreBundle: the same attestors, over Sigstore bundles found as OCI referrers only (e.g. GitHub Artifact Attestations).
   // Cosign reads the `.sig` / `.att` tags only: a cosign 3 bundle is "no signatures found" to Kyverno (kyverno apply, 1.19).
-  return only(cosignRequirement(iv, repository), type === 'SigstoreBundle' ? 'bundlesOnly' : 'tagsOnly');
-}
-
-function only(req: Requirement, flag: 'bundlesOnly' | 'tagsOnly'): Requirement {
-  switch (req.kind) {
-    case 'all':
-    case 'any':
-    case 'count':
-      return { ...req, of: req.of.map((r) => only(r, flag)) };
-    case 'key':
-    case 'certificate':
-      return { ...req, [flag]: true };
-    case 'attestation':
-      return { ...req, [flag]: true, signers: only(req.signers, flag) };
-    default:
-      return req;
-  }
+  return readingOnly(cosignRequirement(iv, repository), type === 'SigstoreBundle' ? 'bundlesOnly' : 'tagsOnly');
 }
 
 function cosignRequirement(iv: Field, repository: string | undefined): Requirement {
