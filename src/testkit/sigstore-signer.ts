@@ -133,6 +133,8 @@ export interface AttestOptions extends Target, StatementOptions {
   /** The (unsigned) `predicateType` layer annotation, when it should lie about the statement. */
   annotatedPredicateType?: string;
   logAt?: Date;
+  /** Logs a key-signed attestation in this stand-in's Rekor (a keyless signer logs in its own). */
+  logWith?: SigstoreStandIn;
 }
 
 /** `cosign attest` (legacy format): a `.att` layer holding the DSSE envelope. */
@@ -146,14 +148,15 @@ export async function attestImage(o: AttestOptions): Promise<void> {
     annotations[CERTIFICATE_ANNOTATION] = k.certificatePem;
     annotations[CHAIN_ANNOTATION] = 'standIn' in o.signer ? o.signer.standIn.fulcioRootPem : '';
   }
-  const tlog = o.tlog ?? ('standIn' in o.signer ? 'dsse' : 'none');
+  const logger = 'standIn' in o.signer ? o.signer.standIn : o.logWith;
+  const tlog = o.tlog ?? (logger ? 'dsse' : 'none');
   if (tlog !== 'none') {
-    if (!('standIn' in o.signer)) throw new Error('attestImage: a transparency-log entry needs the stand-in (signer.standIn)');
+    if (!logger) throw new Error('attestImage: a transparency-log entry needs the stand-in (signer.standIn or logWith)');
     const body =
       tlog === 'intoto'
         ? { apiVersion: '0.0.1', kind: 'intoto', spec: { content: { hash: { algorithm: 'sha256', value: hex(env.json) }, payloadHash: { algorithm: 'sha256', value: hex(statement) } }, publicKey: b64(k.verifierPem) } }
         : { apiVersion: '0.0.1', kind: 'dsse', spec: { envelopeHash: { algorithm: 'sha256', value: hex(env.json) }, payloadHash: { algorithm: 'sha256', value: hex(statement) }, signatures: [{ signature: env.sig, verifier: b64(k.verifierPem) }] } };
-    annotations[BUNDLE_ANNOTATION] = (await o.signer.standIn.log(body, o.logAt)).cosignBundle;
+    annotations[BUNDLE_ANNOTATION] = (await logger.log(body, o.logAt)).cosignBundle;
   }
   await appendLayer(o, `${o.digest.replace(':', '-')}.att`, env.json, DSSE_MEDIA_TYPE, annotations);
 }

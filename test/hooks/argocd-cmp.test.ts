@@ -11,6 +11,7 @@ import { cmpRoot } from '../../src/hooks/argocd-cmp.js';
 import { cli, deployment, type Images, startImages, tree } from './registry-fixture.js';
 import { kyverno } from '../helpers/engine.js';
 import { generateKeyPair } from '../../src/testkit/cosign-signer.js';
+import { helms, pathWith } from '../helpers/reference.js';
 
 let images: Images;
 let cacheDir: string;
@@ -235,3 +236,32 @@ t.test('a kustomize-images plugin parameter changes what is verified', { skip: !
   t.equal(r.stdout, '');
   t.match(r.stderr, images.unsigned.ref);
 });
+
+// A Helm app as Argo CD renders it, with the real helm (3 and 4): a chart with a vendored dependency,
+// values and plugin parameters deciding which image the subchart runs; verdicts per image.
+const helmBins = helms();
+for (const h of 'skip' in helmBins ? [] : helmBins) {
+  t.test(`helm ${h.version}: a chart app with a dependency; the parameter that picks the unsigned image blocks`, async (t) => {
+    const [signedRepo, signedTag] = [images.signed.ref.slice(0, images.signed.ref.lastIndexOf(':')), images.signed.ref.split(':').at(-1)];
+    const root = await tree(t, {
+      '.verify-images/policy.yaml': images.policy,
+      'apps/shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n- name: worker\n  version: 0.1.0\n',
+      'apps/shop/values.yaml': `image: "${images.signed.ref}"\nworker:\n  repository: ${signedRepo}\n  tag: "${signedTag}"\n`,
+      'apps/shop/templates/deploy.yaml': deployment('web', '{{ .Values.image }}'),
+      'apps/shop/charts/worker/Chart.yaml': 'apiVersion: v2\nname: worker\nversion: 0.1.0\n',
+      'apps/shop/charts/worker/templates/deploy.yaml': deployment('worker', '"{{ .Values.repository }}:{{ .Values.tag }}"'),
+    });
+    const dir = path.join(root, 'apps/shop');
+    const helmEnv = (extra: NodeJS.ProcessEnv = {}) => env({ ARGOCD_APP_NAME: 'shop', ARGOCD_APP_SOURCE_PATH: 'apps/shop', PATH: pathWith(h.dir), ...extra });
+    const ok = await cli(dir, ['hook', 'argocd-cmp'], helmEnv());
+    t.equal(ok.code, 0, ok.stderr);
+    t.same(objects(ok.stdout).map((o) => `${o.metadata.name} ${o.spec.template.spec.containers[0].image}`).sort(), [`web ${images.signed.ref}`, `worker ${images.signed.ref}`], 'both charts rendered, both images signed');
+    const [rogueRepo] = [images.unsigned.ref.slice(0, images.unsigned.ref.lastIndexOf(':'))];
+    const params = JSON.stringify([{ name: 'helm-parameters', map: { 'worker.repository': rogueRepo } }]);
+    const blocked = await cli(dir, ['hook', 'argocd-cmp'], helmEnv({ ARGOCD_APP_PARAMETERS: params }));
+    t.equal(blocked.code, 1);
+    t.equal(blocked.stdout, '', 'nothing Argo CD could apply');
+    t.match(blocked.stderr, images.unsigned.ref, 'the subchart image the parameter chose');
+    t.notMatch(blocked.stderr, new RegExp(`FAIL[^\\n]*${images.signed.ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the signed image is not the one blamed');
+  });
+}

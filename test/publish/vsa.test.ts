@@ -29,7 +29,7 @@ t.teardown(() => registry?.stop());
 const pkcs8 = (k: TestKeyPair) => k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** The gate a cluster runs: a PASSED VSA signed by the CI key, nothing else. */
-function vsaPolicy(refs: string, key: TestKeyPair): string {
+function vsaPolicy(refs: string, key: TestKeyPair, type: 'Cosign' | 'SigstoreBundle' = 'Cosign'): string {
   return `apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
@@ -45,6 +45,7 @@ spec:
         - imageReferences: [${JSON.stringify(refs)}]
           failureAction: Enforce
           verifyDigest: false
+          type: ${type}
           attestations:
             - type: ${VSA_PREDICATE_TYPE}
               attestors:
@@ -118,7 +119,7 @@ t.test('CI publishes VSAs for the images that passed; the cluster gate accepts e
   t.same(verdicts(wrongKey.stdout), { signed: 'fail', unsigned: 'fail' });
 });
 
-t.test('--vsa-format bundle: a Sigstore bundle referrer the same gate accepts', async (t) => {
+t.test('--vsa-format bundle: a Sigstore bundle referrer a SigstoreBundle gate accepts (type Cosign reads no bundles, as Kyverno)', async (t) => {
   const { dir, signed } = await setup(t, 'bundle');
   const ciRun = await runCli(dir, ['apps', '-p', 'p', '-o', 'json', '--no-cache', '--publish-vsa', '--vsa-key', 'keys/vsa.key', '--vsa-format', 'bundle']);
   t.same(verdicts(ciRun.stdout), { signed: 'pass', unsigned: 'fail' }, ciRun.stderr);
@@ -127,6 +128,9 @@ t.test('--vsa-format bundle: a Sigstore bundle referrer the same gate accepts', 
   t.equal(listed.length, 1, 'recorded in the referrers-tag index');
   t.equal(listed[0]!.artifactType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
   t.equal(listed[0]!.annotations['dev.sigstore.bundle.predicateType'], VSA_PREDICATE_TYPE);
+  const cosignGate = await runCli(dir, ['apps', '-p', 'gate', '-o', 'json', '--no-cache']);
+  t.same(verdicts(cosignGate.stdout), { signed: 'fail', unsigned: 'fail' }, 'a type Cosign gate does not read the bundle');
+  await writeFile(path.join(dir, 'gate/policy.yaml'), vsaPolicy(`${registry.host}/*`, ci, 'SigstoreBundle'));
   const gate = await runCli(dir, ['apps', '-p', 'gate', '-o', 'json', '--no-cache']);
   t.same(verdicts(gate.stdout), { signed: 'pass', unsigned: 'fail' }, gate.stderr);
 });

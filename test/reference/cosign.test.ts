@@ -19,6 +19,11 @@ t.setTimeout(900_000);
 const cosignTool = referenceTool('cosign', 'v3.1.4');
 const kyvernoTool = referenceTool('kubectl-kyverno');
 const testerTool = referenceTool('policy-tester');
+// The v2.6 line, still what many pipelines run: asked the same question, on the same artifacts.
+const cosign2Tool = referenceTool('cosign', 'v2.6.5');
+const cosign2 = 'path' in cosign2Tool ? cosign2Tool.path : undefined;
+let cosign2Compared = 0;
+t.teardown(() => void (cosign2 && t.comment(`${cosign2Compared} comparisons with cosign v2.6.5`)));
 const tester = 'path' in testerTool ? testerTool.path : undefined;
 let testerCompared = 0;
 t.teardown(() => void (tester && t.comment(`${testerCompared} comparisons with policy-controller's policy-tester`)));
@@ -294,6 +299,16 @@ async function suite(cosign: string, crane: string): Promise<void> {
               testerCompared++;
               const said = theirs.status === 0 ? 'pass' : 'fail';
               t.equal(said, verdict, `${c.name} (${reg.flavour}, cip): policy-tester ${said}, ours ${verdict}\npolicy-tester: ${theirs.stdout.trim().split('\n').slice(-1).join('')}`);
+            }
+            if (cosign2 && format === 'kyverno' && !/-bundle(-|$)/.test(c.name)) {
+              // cosign 2 checks with the hash it is told (default sha256), like the controllers, and reads the
+              // .sig/.att tags as type Cosign does (its bundle path needs a trusted root, which an offline run lacks).
+              const verb = c.attestation ? ['verify-attestation', '--type', c.attestation.type] : ['verify', ...ann];
+              const hash = c.hash ? ['--signature-digest-algorithm', c.hash] : [];
+              const v2 = run(cosign2, [...verb, '--key', c.key.pub, '--insecure-ignore-tlog=true', ...HTTP, ...hash, at], { env: { ...env, ...m.env }, cwd: work });
+              const said = v2.status === 0 ? 'pass' : 'fail';
+              cosign2Compared++;
+              t.equal(said, verdict, `${c.name} (${reg.flavour}): cosign v2.6.5 ${said}, ours (Kyverno policy) ${verdict}\ncosign 2: ${v2.stderr.trim().split('\n').slice(-1).join('')}`);
             }
             if (kyverno && format !== 'cip') {
               // Kyverno's own CLI on the same policy and Pod (it verifies against the registry too).

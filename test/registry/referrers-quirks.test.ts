@@ -49,6 +49,7 @@ spec:
         - imageReferences: ["${host}/quirks/*"]
           mutateDigest: false
           verifyDigest: false
+          type: SigstoreBundle
           attestors:
             - entries:
                 - keys:
@@ -100,30 +101,34 @@ t.test('a bundle listing that fails leaves the legacy .att tag to decide (securi
   const { attestImage } = await import('../../src/testkit/sigstore-signer.js');
   const { pushImage } = await import('../../src/testkit/oci-push.js');
   const attested = await pushImage(b.registry.host, 'quirks/attested', '1.0', { seed: 'quirks-attested' });
-  await attestImage({ registry: b.registry.host, repo: 'quirks/attested', digest: attested, signer: { key: b.key }, tlog: 'none', predicateType: type, predicate: {} });
+  // Logged (an ImageValidatingPolicy refuses an unlogged legacy .att, as Kyverno does).
+  await attestImage({ registry: b.registry.host, repo: 'quirks/attested', digest: attested, signer: { key: b.key }, logWith: standIn, predicateType: type, predicate: {} });
   await pushImage(b.registry.host, 'quirks/bare', '1.0', { seed: 'quirks-bare' });
   const proxy = await startRegistryProxy(b.registry.host, { referrers: { status: 403, headers: { 'content-type': 'application/json' }, body: '{"errors":[{"code":"DENIED"}]}' } });
   t.teardown(() => proxy.stop());
-  const attPolicy = `apiVersion: kyverno.io/v1
-kind: ClusterPolicy
+  // An ImageValidatingPolicy reads bundles and tags (Kyverno type Cosign reads no bundle at all).
+  const attPolicy = `apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
 metadata: {name: attested}
 spec:
-  validationFailureAction: Enforce
-  rules:
-    - name: check
-      match: {any: [{resources: {kinds: [Pod]}}]}
-      verifyImages:
-        - imageReferences: ["${proxy.host}/quirks/*"]
-          mutateDigest: false
-          verifyDigest: false
-          attestations:
-            - type: ${type}
-              attestors:
-                - entries:
-                    - keys:
-                        rekor: {ignoreTlog: true}
-                        publicKeys: |-
-${indent(b.key.publicKeyPem, 26)}
+  validationConfigurations: {mutateDigest: false, verifyDigest: false}
+  matchImageReferences:
+    - glob: "${proxy.host}/quirks/*"
+  attestors:
+    - name: k
+      cosign:
+        key:
+          data: |
+${indent(b.key.publicKeyPem, 12)}
+        ctlog:
+          rekorPubKey: |
+${indent(standIn.rekorPublicKeyPem, 12)}
+  attestations:
+    - name: scan
+      intoto: {type: ${type}}
+  validations:
+    - expression: images.containers.map(image, verifyAttestationSignatures(image, attestations.scan, [attestors.k])).all(e, e > 0)
+      message: no scan attestation
 `;
   const dir = await repo(t, {
     'p.yaml': attPolicy,
