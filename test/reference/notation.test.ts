@@ -82,6 +82,11 @@ async function suite(notation: string, crane: string): Promise<void> {
         ['skip', 'skip', '', undefined],
         ['strict, expiry logged', 'strict', 'ca:good', { expiry: 'log' }],
         ['strict, ca:stranger (wrong store)', 'strict', 'ca:stranger', undefined],
+        // User-defined overrides of the level's actions.
+        ['strict, authenticity logged, ca:stranger', 'strict', 'ca:stranger', { authenticity: 'log' }],
+        ['permissive, expiry enforced', 'permissive', 'ca:good', { expiry: 'enforce' }],
+        ['strict, revocation skipped', 'strict', 'ca:good', { revocation: 'skip' }],
+        ['audit, authenticity enforced, ca:stranger', 'audit', 'ca:stranger', { authenticity: 'enforce' }],
       ];
       for (const [pname, level, store, override] of policies) {
         // notation reads the trust policy and stores from its own config directory.
@@ -93,8 +98,10 @@ async function suite(notation: string, crane: string): Promise<void> {
         for (const [aname, at] of artifacts) {
           const reference = run(notation, ['verify', '--insecure-registry', at], { env });
           // notation passes a signature whose failed check is only logged; this gate says `warn` for exactly that.
-          const logsExpiry = level === 'permissive' || level === 'audit' || override?.expiry === 'log';
-          const expected = reference.status !== 0 ? 'fail' : aname.includes('expired') && logsExpiry ? 'warn' : 'pass';
+          const logsExpiry = override?.expiry ? override.expiry === 'log' : level === 'permissive' || level === 'audit';
+          const logsAuthenticity = override?.authenticity ? override.authenticity === 'log' : level === 'audit';
+          const logged = (aname.includes('expired') && logsExpiry) || (store === 'ca:stranger' && logsAuthenticity && aname !== 'unsigned');
+          const expected = reference.status !== 0 ? 'fail' : logged ? 'warn' : 'pass';
           await t.test(`${aname} · ${pname}: notation says ${expected}`, async (t) => {
             const files: Record<string, string> = { 'policies/trustpolicy.json': JSON.stringify(policy, null, 2), 'pod.yaml': pod(at) };
             for (const s of ['good', 'stranger']) files[`policies/truststore/x509/ca/${s}/${s}.crt`] = s === 'good' ? goodCert : stranger.pem;
