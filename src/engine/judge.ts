@@ -8,7 +8,8 @@ import { parseReference, registryHost, type ImageRef } from '../images/reference
 import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
-import { PLACEHOLDER_MARK, type DenyCheck, type KeyRequirement, type Policy, type PolicyRule, type Requirement, type RuleSelection } from '../policy/model.js';
+import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
+import { PLACEHOLDER_MARK, type CipPolicy, type DenyCheck, type KeyRequirement, type Policy, type PolicyRule, type Requirement, type RuleSelection } from '../policy/model.js';
 import { imageVars } from '../policy/conditions.js';
 import { noCache } from '../cache/verdict-cache.js';
 import { attestationCacheSubject, evidenceSite } from './cache-subject.js';
@@ -42,6 +43,8 @@ export interface JudgeDeps {
   progress?: RunProgress;
   /** The run's environment (PATH for policy evaluators); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Leaves report every verified signature (a CIP-level policy reads them). */
+  collect?: boolean;
 }
 
 /** How far judging is: kept current by judgeImages(), read by the CLI's progress lines. */
@@ -312,11 +315,13 @@ async function judgeSelectedRule(
   const outcomes = new Map<Leaf, LeafOutcome>();
   for (const leaf of keyLeaves(rule.requirement)) {
     // validate.deny reads the verified payloads, which a cached verdict does not keep.
-    const leafDeps = rule.deny && payloadName(leaf) !== undefined ? { ...deps, cache: noCache } : deps;
+    // A CIP-level policy reads every verified signature: none of that is in a cached verdict either.
+    const leafDeps = rule.cipPolicy ? { ...deps, cache: noCache, collect: true } : rule.deny && payloadName(leaf) !== undefined ? { ...deps, cache: noCache } : deps;
     outcomes.set(leaf, await checkLeaf(leaf, ref, repo, digest, resolveError, leafDeps));
   }
   let outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   if (rule.deny && outcome.status === 'pass' && digest) outcome = denyOutcome(rule.deny, outcomes, ref, digest, outcome);
+  if (rule.cipPolicy && outcome.status === 'pass') outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env);
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
   // Passed, but only because a check was logged rather than enforced (Notation audit/permissive): never a clean pass.
@@ -343,6 +348,30 @@ async function judgeSelectedRule(
 }
 
 /** The attestation `name` a leaf's verified payloads are known by (Kyverno validate context). */
+/**
+ * The CIP-level program over `{authorityMatches}`: each passing authority as policy-controller
+ * reports it (static, signatures, or attestations by name), then cue/opa decide (a failure or a
+ * Rego warning fails the rule; no evaluator leaves it undecided).
+ */
+async function cipPolicyOutcome(cip: CipPolicy, outcomes: Map<Leaf, LeafOutcome>, passed: Outcome, env: NodeJS.ProcessEnv | undefined): Promise<Outcome> {
+  const leafOutcome = (leaf: Leaf) => outcomes.get(leaf) ?? { status: 'error' as const, reasons: ['not checked'] };
+  const matches: Record<string, unknown> = {};
+  for (const a of cip.authorities) {
+    if (evaluate(a.requirement, leafOutcome).status !== 'pass') continue;
+    const leaves = keyLeaves(a.requirement);
+    if (leaves.length === 0) matches[a.name] = { static: true };
+    else if (leaves.every((l) => l.kind === 'attestation')) {
+      const byName: Record<string, unknown[]> = {};
+      for (const l of leaves) if (l.kind === 'attestation') (byName[l.name ?? l.predicateType] ??= []).push(...(leafOutcome(l).matches ?? []));
+      matches[a.name] = { attestations: byName };
+    } else matches[a.name] = { signatures: leaves.flatMap((l) => leafOutcome(l).matches ?? []) };
+  }
+  const check = await checkPayloadPolicy(cip.policy, JSON.stringify({ authorityMatches: matches }), 'ClusterImagePolicy', env);
+  if (check.ok) return { ...passed, reasons: [...passed.reasons, `policy: the ${cip.policy.type} policy accepts the matching authorities (${Object.keys(matches).join(', ')})`] };
+  if (check.unsupported || check.error) return { status: 'error', reasons: [`policy: ${check.reason}`], ...(check.unsupported && { unsupported: true as const }) };
+  return { status: 'fail', reasons: [`policy: ${check.reason}`] };
+}
+
 function payloadName(leaf: Leaf): string | undefined {
   if (leaf.kind === 'attestation') return leaf.name;
   if (leaf.kind === 'notation') return leaf.referrer?.name;
@@ -413,10 +442,10 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
       reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`],
     };
   }
-  const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] }, ...(deps.now && { now: deps.now() }) });
+  const result = verifyCosignSignatures({ digest, layers, requirement: leaf, trust: leaf.tlog === 'require' ? deps.trust() : { tlogs: [] }, ...(deps.now && { now: deps.now() }), ...(deps.collect && { collect: true }) });
   const reasons = result.reasons;
   if (result.ok) deps.cache.put(digest, leaf, evidenceSite(sigRepo), { reasons, signer: result.signer });
-  return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }) };
+  return { status: result.ok ? 'pass' : 'fail', reasons, ...(result.signer !== undefined && { signer: result.signer }), ...(result.matches && { matches: result.matches }) };
 }
 
 /** Where a leaf's signatures live: `repository` / `source.oci` (optionally with a registry), else the image's repository. */

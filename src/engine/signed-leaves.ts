@@ -10,7 +10,9 @@ import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
 import type { AttestationRequirement, CertificateRequirement, KeyRequirement, Requirement } from '../policy/model.js';
 import type { Repository } from '../registry/types.js';
 import { bundleEvidence, describeEvidence, layerEvidence, verifyAttestation, type AttestationEvidence } from '../verify/attestation.js';
-import { trustFor, verifyCertificateSignatures } from '../verify/certificate-signature.js';
+import { CERTIFICATE_ANNOTATION, trustFor, verifyCertificateSignatures } from '../verify/certificate-signature.js';
+import { SIGNATURE_ANNOTATION } from '../verify/cosign-layer.js';
+import { signatureId } from '../verify/cosign-signature.js';
 import { subjectHasAnnotations, type Statement } from '../verify/dsse.js';
 import { loadPublicKey } from '../verify/keys.js';
 import { COSIGN_SIGN_PREDICATE, parseBundle, peekStatement, verifySigstoreBundle, type BundleCheck } from '../verify/sigstore-bundle.js';
@@ -32,6 +34,8 @@ export interface LeafDeps {
   now?: () => Date;
   /** Where `cue` / `opa` are looked up (PATH) for policy-controller programs; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Report every verified signature / attestation (`matches`) for a CIP-level policy. */
+  collect?: boolean;
 }
 
 export interface LeafTarget {
@@ -219,7 +223,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
     return trustRootUnavailable(err);
   }
 
-  const verified: { statement: Statement; signers: string[]; where: string }[] = [];
+  const verified: { statement: Statement; signers: string[]; where: string; evidence: AttestationEvidence }[] = [];
   const rejections: string[] = [];
   for (const e of candidates) {
     if (leaf.refuseUnloggedLayers && e.source === 'layer') {
@@ -248,7 +252,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
       if (r.signer) signers.push(r.signer);
       return { status: 'pass', reasons: r.reasons, ...(r.signer !== undefined && { signer: r.signer }) };
     });
-    if (outcome.status === 'pass' && statement) verified.push({ statement, signers, where: describeEvidence(e) });
+    if (outcome.status === 'pass' && statement) verified.push({ statement, signers, where: describeEvidence(e), evidence: e });
     else rejections.push(...outcome.reasons);
   }
   if (verified.length === 0) {
@@ -257,6 +261,7 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
 
   const signer = [...new Set(verified.flatMap((v) => v.signers))].join(', ') || undefined;
   let reasons: string[];
+  let counted = verified;
   if (leaf.conditions.length === 0 && !leaf.policy) {
     reasons = [`${verified.length} attestation${verified.length > 1 ? 's' : ''} of type ${leaf.predicateType} verified (signed by ${signer ?? signedBy})`];
   } else {
@@ -281,12 +286,20 @@ export async function checkAttestationLeaf(leaf: AttestationRequirement, target:
       const head = leaf.statements === 'all' && passing.length > 0 ? [`${failing.length} of ${verified.length} attestations of type ${leaf.predicateType} fail the conditions`] : [];
       return { status: 'fail', reasons: [...head, ...explain].slice(0, MAX_REASONS + 1) };
     }
+    counted = passing.map((j) => j.v);
     const what = leaf.policy ? `its ${leaf.policy.type} policy` : 'the conditions';
     reasons = [`attestation of type ${leaf.predicateType} signed by ${signer ?? signedBy} satisfies ${what}${verified.length > 1 ? ` (${passing.length} of ${verified.length} statements)` : ''}`];
   }
   deps.cache.put(digest, cacheSubject, evidenceSite(sigRepo), { reasons, ...(signer !== undefined && { signer }) });
   // The verified statements, for ImageValidatingPolicy's extractPayload (never an unverified one).
-  return { status: 'pass', reasons, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw) };
+  const matches = deps.collect ? counted.map((v) => attestationMatch(v.evidence, leaf.predicateType)) : undefined;
+  return { status: 'pass', reasons, ...(signer !== undefined && { signer }), statements: verified.map((v) => v.statement.raw), ...(matches && { matches }) };
+}
+
+/** An attestation as policy-controller lists it: the signature id (an `.att` layer's signature annotation is empty), type, layer digest. */
+function attestationMatch(e: AttestationEvidence, predicateType: string): { id: string; predicateType: string; digest?: string } {
+  if (e.source !== 'layer') return { id: signatureId(''), predicateType };
+  return { id: signatureId(e.layer.annotations[SIGNATURE_ANNOTATION], e.layer.annotations[CERTIFICATE_ANNOTATION]), predicateType, digest: e.layer.digest };
 }
 
 function withRunRoot(leaf: CertificateRequirement, deps: LeafDeps): CertificateRequirement {

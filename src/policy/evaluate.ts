@@ -27,6 +27,12 @@ export interface LeafOutcome extends Outcome {
   statements?: unknown[];
   /** Who signed, for passes (key fingerprint): reported, not combined. */
   signer?: string;
+  /**
+   * Every verified signature or attestation, as policy-controller lists them for a CIP-level policy
+   * (`id`: sha256 of the signature bytes; attestations add `predicateType` and the layer `digest`).
+   * Only filled when asked (LeafDeps.collect).
+   */
+  matches?: { id: string; predicateType?: string; digest?: string }[];
 }
 
 export function evaluate(req: Requirement, leaf: (r: Leaf) => LeafOutcome): Outcome {

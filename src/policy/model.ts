@@ -86,6 +86,8 @@ export interface PolicyRule extends PolicySource {
   cel?: CelSelection;
   /** Kyverno `validate.deny`: checked over the verified attestations once the requirement passed. */
   deny?: DenyCheck;
+  /** ClusterImagePolicy `spec.policy`: a program over the matching authorities, once one matched. */
+  cipPolicy?: CipPolicy;
   /** Workloads in these namespaces are not checked: their images are `skip` (Tanzu exclude.resources.namespaces). */
   skipNamespaces?: string[];
   /** Kyverno `imageRegistryCredentials.secrets` as `namespace/name`: pull secrets read in cluster mode. */
@@ -94,6 +96,17 @@ export interface PolicyRule extends PolicySource {
   unmatchedDefault?: true;
   /** Kyverno imageExtractors: for objects of these kinds, images at these paths, judged by this rule only. */
   imageExtractors?: { kind: string; extractors: import('../manifests/path-extract.js').PathExtractor[] }[];
+}
+
+/**
+ * policy-controller's CIP-level policy: every authority is judged, those that pass become
+ * `authorityMatches.<name>` (signatures, attestations or static), and the program must accept that
+ * JSON (pkg/webhook/validator.go ValidatePolicy).
+ */
+export interface CipPolicy {
+  policy: PayloadPolicy;
+  /** In spec order; `name` defaults to `authority-<i>` as policy-controller names them. */
+  authorities: { name: string; requirement: Requirement }[];
 }
 
 /** Kyverno `validate: {message, deny: {conditions}}` of a verifyImages entry. */

@@ -1,9 +1,9 @@
 // cosign legacy `.sig` verification with public keys: every layer is checked on
 // its own and one verified layer is enough (cosign verifySignatures semantics).
 
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { KeyRequirement } from '../policy/model.js';
-import { checkCosignLayer, type LayerContext, type LayerOutcome } from './cosign-layer.js';
+import { checkCosignLayer, SIGNATURE_ANNOTATION, type LayerContext, type LayerOutcome } from './cosign-layer.js';
 import { describeKey, loadPublicKey } from './keys.js';
 import { formatAnnotations } from './sig-payload.js';
 import { tlogKeysFromPem } from './trusted-root.js';
@@ -19,9 +19,11 @@ export interface CosignSignatureInput {
   requirement: KeyRequirement;
   trust: TrustMaterial;
   now?: Date;
+  /** Check every layer and report each verified one (`matches`), as a CIP-level policy reads them. */
+  collect?: boolean;
 }
 
-export function verifyCosignSignatures(input: CosignSignatureInput): LeafResult {
+export function verifyCosignSignatures(input: CosignSignatureInput): LeafResult & { matches?: { id: string }[] } {
   const { requirement: req } = input;
   const keys = loadKeys(req.keys);
   if (typeof keys === 'string') return { ok: false, code: 'KEY_INVALID', reasons: [keys] };
@@ -47,14 +49,32 @@ export function verifyCosignSignatures(input: CosignSignatureInput): LeafResult 
     now: input.now ?? new Date(),
   };
   const outcomes: LayerOutcome[] = [];
+  const verified: { i: number; outcome: Extract<LayerOutcome, { ok: true }> }[] = [];
   for (const [i, layer] of input.layers.entries()) {
     const outcome = checkCosignLayer(layer, ctx);
     if (outcome.ok) {
-      return { ok: true, reasons: [successReason(i, input.layers.length, outcome, req.keys.length)], signer: describeKey(outcome.key) };
+      if (!input.collect) return { ok: true, reasons: [successReason(i, input.layers.length, outcome, req.keys.length)], signer: describeKey(outcome.key) };
+      verified.push({ i, outcome });
+      continue;
     }
     outcomes.push(outcome);
   }
+  if (verified.length > 0) {
+    // policy-controller tries the keys in order and keeps every signature the first working key verifies.
+    const first = Math.min(...verified.map((v) => v.outcome.keyIndex));
+    const kept = verified.filter((v) => v.outcome.keyIndex === first);
+    const { i, outcome } = kept[0]!;
+    const matches = kept.map((v) => ({ id: signatureId(input.layers[v.i]!.annotations[SIGNATURE_ANNOTATION]) }));
+    return { ok: true, reasons: [successReason(i, input.layers.length, outcome, req.keys.length)], signer: describeKey(outcome.key), matches };
+  }
   return failure(outcomes as Extract<LayerOutcome, { ok: false }>[], req);
+}
+
+/** policy-controller's signatureID: sha256 over the signature bytes (and the certificate PEM, for keyless). */
+export function signatureId(annotation: string | undefined, certificatePem?: string): string {
+  const h = createHash('sha256').update(Buffer.from((annotation ?? '').replace(/\s+/g, ''), 'base64'));
+  if (certificatePem) h.update(certificatePem);
+  return h.digest('hex');
 }
 
 function successReason(i: number, layers: number, o: Extract<LayerOutcome, { ok: true }>, keyCount: number): string {

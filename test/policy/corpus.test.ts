@@ -61,7 +61,7 @@ if (!existsSync(dir)) {
     });
   }
   t.test('known unsupported features are named, not dropped', async (t) => {
-    t.ok(fields('policy-controller/cip-include-spec.yaml').some((f) => f.startsWith('spec.policy (cue over authorityMatches)')));
+    t.ok(fields('policy-controller/cip-include-spec.yaml').some((f) => f.startsWith('spec.policy (cue) with policy.includeSpec')));
     t.ok(fields('kyverno-docs/sigstore-18.yaml').includes('ctlog.tsaCertChain'), 'a TSA chain on a key attestor');
     t.ok(fields('policy-controller/cip-key-tsa.yaml').includes('rfc3161timestamp'));
     t.ok(

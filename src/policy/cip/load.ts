@@ -5,7 +5,7 @@ import { validateCipGlob } from '../../images/glob.js';
 import type { LoadContext, PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
 import { kindForResource, POD_CONTROLLERS } from '../kinds.js';
-import type { Policy, Requirement, ResourceClause, ResourceFilter } from '../model.js';
+import type { CipPolicy, Policy, Requirement, ResourceClause, ResourceFilter } from '../model.js';
 import { labelSelector } from '../selector.js';
 import { authorityRequirement, payloadPolicy } from './authorities.js';
 import { clusterImagePolicy } from './schema.js';
@@ -27,7 +27,7 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
   const mode = spec.at('mode').string() ?? 'enforce';
   if (mode !== 'enforce' && mode !== 'warn') throw spec.at('mode').error(`invalid value: ${mode}: unsupported mode (enforce or warn)`);
 
-  const requirement = cipRequirement(spec, ctx);
+  const { requirement, cipPolicy } = cipRequirement(spec, ctx);
   return {
     format: 'cip',
     file: doc.file,
@@ -45,6 +45,7 @@ export function load(doc: PolicyDocument, ctx: LoadContext = { trustRoots: new M
         // The mutating webhook pins tag → tag@digest, then a digest is required.
         digest: { mutateDigest: true, verifyDigest: true, required: true },
         requirement,
+        ...(cipPolicy && { cipPolicy }),
       },
     ],
   };
@@ -65,20 +66,27 @@ function globs(spec: Field): string[] {
   });
 }
 
-function cipRequirement(spec: Field, ctx: LoadContext): Requirement {
+function cipRequirement(spec: Field, ctx: LoadContext): { requirement: Requirement; cipPolicy?: CipPolicy } {
   const authorities = spec.at('authorities').list();
+  const judged = authorities.map((a) => authorityRequirement(spec, a, ctx));
   // policy-controller's fail-on-empty-authorities (default true) denies the image.
   const any: Requirement =
     authorities.length === 0
       ? { kind: 'static', path: 'authorities', action: 'fail', message: 'no authorities' }
-      : { kind: 'any', path: 'authorities', of: authorities.map((a) => authorityRequirement(spec, a, ctx)) };
-  if (!spec.has('policy')) return any;
-  const policy = payloadPolicy(spec.at('policy'), spec);
-  // The CIP-level program reads every matching authority's signatures (ids, certificate identities),
-  // which the leaves do not report yet: it blocks as unsupported instead of guessing its input.
-  const judged: Requirement =
-    'kind' in policy ? policy : { kind: 'unsupported', path: 'policy', field: `spec.policy (${policy.type} over authorityMatches) is not evaluated yet; attestations[].policy is` };
-  return { kind: 'all', path: '', of: [any, judged] };
+      : { kind: 'any', path: 'authorities', of: judged };
+  if (!spec.has('policy')) return { requirement: any };
+  const p = spec.at('policy');
+  const policy = payloadPolicy(p, spec);
+  if ('kind' in policy) return { requirement: { kind: 'all', path: '', of: [any, policy] } };
+  // What the program would read that the leaves do not report yet: blocks as unsupported instead of guessing its input.
+  const unread = ['includeSpec', 'includeObjectMeta', 'includeTypeMeta', 'fetchConfigFile'].filter((k) => p.at(k).bool(false));
+  const keyless = authorities.findIndex((a) => a.has('keyless'));
+  if (unread.length > 0 || keyless >= 0) {
+    const what = unread.length > 0 ? `policy.${unread[0]}` : `authorities[${keyless}].keyless`;
+    return { requirement: { kind: 'all', path: '', of: [any, { kind: 'unsupported', path: 'policy', field: `spec.policy (${policy.type}) with ${what}: that input is not given to the program yet` }] } };
+  }
+  const names = authorities.map((a, i) => a.at('name').string() ?? `authority-${i}`);
+  return { requirement: any, cipPolicy: { policy, authorities: judged.map((requirement, i) => ({ name: names[i]!, requirement })) } };
 }
 
 /** `match[]`: any entry (resource type and label selector) must match; `pods` covers pod controllers too. */
