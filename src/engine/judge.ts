@@ -5,7 +5,7 @@
 import pLimit from 'p-limit';
 import type { VerdictCache } from '../cache/verdict-cache.js';
 import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
-import type { ImageUse } from '../manifests/types.js';
+import type { ImageUse, Workload } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
 import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
@@ -240,7 +240,7 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
     verdicts.push(
       s.rule.requirement.kind === 'cel' && !s.skipped
         ? await (await import('./ivpol-rule.js')).judgeCelRule(s, ref, uses, deps)
-        : await judgeRule(s, ref, repo, digest, resolveError, deps),
+        : await judgeRule(s, ref, repo, digest, resolveError, deps, uses),
     );
   }
   // Judged: other runners waiting on this digest's verdicts (a shared store's locks) need not wait longer.
@@ -271,6 +271,7 @@ async function judgeRule(
   digest: string | undefined,
   resolveError: string | undefined,
   deps: JudgeDeps,
+  uses: ImageUse[],
 ): Promise<PolicyVerdict> {
   const { policy } = s;
   // The mode in the workload's namespace (Kyverno overrides); undecided is judged as Enforce and, if the image would be blocked, said as undecided.
@@ -285,7 +286,9 @@ async function judgeRule(
     mode: rule.mode,
     onError: rule.onError,
   } as const;
-  const verdict = await judgeSelectedRule(s, rule, base, ref, repo, digest, resolveError, deps);
+  // The workloads this rule judges (a CIP-level policy may read them).
+  const ruleUses = s.rule.cipPolicy ? uses.filter((u) => selectRules([s.policy], ref, u.workload, u.onlyFor).some((x) => x.rule === s.rule && !x.skipped)) : uses;
+  const verdict = await judgeSelectedRule(s, rule, base, ref, repo, digest, resolveError, deps, ruleUses);
   // What the mode decides: a failure, and an error under failurePolicy Fail (Ignore lets it through in either mode).
   if (undecidedMode && (verdict.status === 'fail' || (verdict.status === 'error' && verdict.onError === 'block'))) {
     const note = 'this tool cannot tell whether the policy enforces or audits here, so the image is not let through';
@@ -305,6 +308,7 @@ async function judgeSelectedRule(
   digest: string | undefined,
   resolveError: string | undefined,
   deps: JudgeDeps,
+  uses: ImageUse[],
 ): Promise<PolicyVerdict> {
   if (s.skipped) return { ...base, status: 'skip', reasons: ['excluded by the policy (skipImageReferences / exclude)'] };
   if (s.selectionError) return { ...base, onError: 'block', status: 'error', reasons: [s.selectionError] };
@@ -321,7 +325,7 @@ async function judgeSelectedRule(
   }
   let outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   if (rule.deny && outcome.status === 'pass' && digest) outcome = denyOutcome(rule.deny, outcomes, ref, digest, outcome);
-  if (rule.cipPolicy && outcome.status === 'pass') outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env);
+  if (rule.cipPolicy && outcome.status === 'pass') outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env, workloadsOf(uses));
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
   // Passed, but only because a check was logged rather than enforced (Notation audit/permissive): never a clean pass.
@@ -353,7 +357,7 @@ async function judgeSelectedRule(
  * reports it (static, signatures, or attestations by name), then cue/opa decide (a failure or a
  * Rego warning fails the rule; no evaluator leaves it undecided).
  */
-async function cipPolicyOutcome(cip: CipPolicy, outcomes: Map<Leaf, LeafOutcome>, passed: Outcome, env: NodeJS.ProcessEnv | undefined): Promise<Outcome> {
+async function cipPolicyOutcome(cip: CipPolicy, outcomes: Map<Leaf, LeafOutcome>, passed: Outcome, env: NodeJS.ProcessEnv | undefined, workloads: Workload[]): Promise<Outcome> {
   const leafOutcome = (leaf: Leaf) => outcomes.get(leaf) ?? { status: 'error' as const, reasons: ['not checked'] };
   const matches: Record<string, unknown> = {};
   for (const a of cip.authorities) {
@@ -366,10 +370,37 @@ async function cipPolicyOutcome(cip: CipPolicy, outcomes: Map<Leaf, LeafOutcome>
       matches[a.name] = { attestations: byName };
     } else matches[a.name] = { signatures: leaves.flatMap((l) => leafOutcome(l).matches ?? []) };
   }
-  const check = await checkPayloadPolicy(cip.policy, JSON.stringify({ authorityMatches: matches }), 'ClusterImagePolicy', env);
-  if (check.ok) return { ...passed, reasons: [...passed.reasons, `policy: the ${cip.policy.type} policy accepts the matching authorities (${Object.keys(matches).join(', ')})`] };
-  if (check.unsupported || check.error) return { status: 'error', reasons: [`policy: ${check.reason}`], ...(check.unsupported && { unsupported: true as const }) };
-  return { status: 'fail', reasons: [`policy: ${check.reason}`] };
+  const { include } = cip;
+  const perWorkload = include.spec || include.objectMeta || include.typeMeta;
+  // With the workload in its input the program is run once per workload using the image (policy-tester's --resource).
+  // Without the object the program would see no spec and CUE would add one: never judged that way.
+  if (perWorkload && (workloads.length === 0 || workloads.some((w) => !w.object))) return { status: 'error', reasons: ['policy: the workload object was not kept for the program (includeSpec/includeObjectMeta/includeTypeMeta)'] };
+  const inputs = perWorkload ? workloads.map((w) => ({ w, input: { authorityMatches: matches, ...workloadInput(include, w) } })) : [{ w: undefined, input: { authorityMatches: matches } }];
+  const failures: string[] = [];
+  for (const { w, input } of inputs) {
+    const check = await checkPayloadPolicy(cip.policy, JSON.stringify(input), 'ClusterImagePolicy', env);
+    if (check.ok) continue;
+    const where = w ? `${w.kind}${w.name ? `/${w.name}` : ''}: ` : '';
+    if (check.unsupported || check.error) return { status: 'error', reasons: [`policy: ${where}${check.reason}`], ...(check.unsupported && { unsupported: true as const }) };
+    failures.push(`policy: ${where}${check.reason}`);
+  }
+  if (failures.length > 0) return { status: 'fail', reasons: failures };
+  return { ...passed, reasons: [...passed.reasons, `policy: the ${cip.policy.type} policy accepts the matching authorities (${Object.keys(matches).join(', ')})`] };
+}
+
+/** What policy-tester's --resource adds: the object's spec and metadata, and {kind, apiVersion}. */
+function workloadInput(include: CipPolicy['include'], w: Workload): Record<string, unknown> {
+  const o = w.object ?? {};
+  return {
+    ...(include.spec && o['spec'] !== undefined && { spec: o['spec'] }),
+    ...(include.objectMeta && o['metadata'] !== undefined && { metadata: o['metadata'] }),
+    ...(include.typeMeta && { typemeta: { kind: w.kind, apiVersion: w.apiVersion } }),
+  };
+}
+
+/** The distinct workloads among the rule's uses of the image. */
+function workloadsOf(uses: ImageUse[]): Workload[] {
+  return [...new Set(uses.map((u) => u.workload))];
 }
 
 function payloadName(leaf: Leaf): string | undefined {

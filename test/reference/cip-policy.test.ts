@@ -41,6 +41,20 @@ const PROGRAMS: Program[] = [
   { name: 'rego-attestation-and-a', type: 'rego', withAttestation: true, source: 'package sigstore\ndefault isCompliant = false\nisCompliant {\n  count(input.authorityMatches.att.attestations.custom) == 1\n  input.authorityMatches.keyA.signatures[_].id != ""\n}\n' },
 ];
 
+/** policy-controller's include examples (../shared/fixtures cip-include-*.yaml), over the key authority. */
+const INCLUDES: (Program & { include: string })[] = [
+  { name: 'include-spec', type: 'cue', include: 'includeSpec', source: 'spec: "serviceAccount": "default"\n' },
+  { name: 'include-objectmeta', type: 'cue', include: 'includeObjectMeta', source: 'metadata:\n  labels:\n    foo: "bar"\n' },
+  { name: 'include-typemeta', type: 'cue', include: 'includeTypeMeta', source: 'typemeta:\n  kind: "Pod"\n' },
+  { name: 'include-all-rego', type: 'rego', include: 'includeSpec: true\n    includeObjectMeta: true\n    includeTypeMeta', source: 'package sigstore\ndefault isCompliant = false\nisCompliant {\n  input.typemeta.kind == "Deployment"\n  input.metadata.labels.team == "shop"\n  input.spec.template.spec.serviceAccountName == "web"\n}\n' },
+];
+
+const RESOURCES: Record<string, (image: string) => string> = {
+  'Pod, serviceAccount default, labelled foo=bar': (image) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {foo: bar}\nspec:\n  serviceAccount: default\n  containers:\n    - name: c\n      image: ${image}\n`,
+  'Pod, serviceAccount other': (image) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\nspec:\n  serviceAccount: other\n  containers:\n    - name: c\n      image: ${image}\n`,
+  'Deployment of team shop': (image) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {team: shop, foo: bar}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      serviceAccountName: web\n      containers:\n        - name: c\n          image: ${image}\n`,
+};
+
 async function suite(bin: Record<string, string>): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'vi-cip-policy-'));
   const env = { COSIGN_PASSWORD: '', COSIGN_YES: 'true', HOME: work, DOCKER_CONFIG: path.join(work, 'docker') };
@@ -85,6 +99,24 @@ async function suite(bin: Record<string, string>): Promise<void> {
       artifacts.push(['signed and attested by k1', attested]);
       artifacts.push(['unsigned', await image('unsigned')]);
 
+      // includeSpec / includeObjectMeta / includeTypeMeta: the workload goes to policy-tester as --resource.
+      for (const p of INCLUDES) {
+        const cip = policy(reg.host, pem('k1'), pem('k2'), p);
+        for (const [rname, resource] of Object.entries(RESOURCES)) {
+          const manifest = resource(one);
+          const dir = await repo(t, { 'p.yaml': cip, 'w.yaml': manifest });
+          const tester = run(bin['policy-tester']!, ['--policy', 'p.yaml', '--image', one, '--resource', 'w.yaml'], { cwd: dir, env });
+          const expected = tester.status === 0 ? 'pass' : 'fail';
+          await t.test(`${rname} × ${p.name}: policy-tester says ${expected}`, async (t) => {
+            const ours = await verify(dir, ['w.yaml', '--policy', 'p.yaml'], { env: evaluators });
+            const verdict = Object.values(ours.verdicts)[0];
+            compared++;
+            if (verdict !== expected) t.comment(`policy-tester: ${tester.stdout.trim().split('\n').slice(-3).join(' ')}\nours: ${ours.stdout.slice(0, 1500)}${ours.stderr}`);
+            t.equal(verdict, expected, `${rname} × ${p.name} (${reg.flavour}): policy-tester ${expected}, ours ${verdict}`);
+          });
+        }
+      }
+
       for (const p of PROGRAMS) {
         const cip = policy(reg.host, pem('k1'), pem('k2'), p);
         for (const [aname, at] of artifacts) {
@@ -118,7 +150,7 @@ async function suite(bin: Record<string, string>): Promise<void> {
   t.teardown(() => t.comment(`${compared} comparisons with policy-tester on CIP-level policies, ${inputs} program inputs compared`));
 }
 
-function policy(host: string, k1: string, k2: string, p: Program): string {
+function policy(host: string, k1: string, k2: string, p: Program & { include?: string }): string {
   const key = (name: string, pem: string, extra = '') => `    - name: ${name}\n      key:\n        data: |\n${indent(pem, 10)}\n${extra}`;
   const authorities = [key('keyA', k1), key('keyB', k2)];
   if (p.withStatic) authorities.push('    - name: pass\n      static: {action: pass}\n');
@@ -131,7 +163,7 @@ spec:
     - glob: "${host}/**"
   authorities:
 ${authorities.join('')}  policy:
-    type: ${p.type}
+${p.include ? `    ${p.include}: true\n` : ''}    type: ${p.type}
     data: |
 ${indent(p.source, 6)}
 `;
