@@ -27,7 +27,7 @@ export const REFERENCE_TOOLS = [
   // (403). Pinned in a module of its own instead (go get …@v1.3.2, then go install): the same build.
   { name: 'notation', version: 'v1.3.2', pkg: 'github.com/notaryproject/notation/cmd/notation', inModule: true },
   { name: 'crane', version: 'v0.22.1', pkg: 'github.com/google/go-containerregistry/cmd/crane' },
-  // Argo CD's repo-server runs helm 3 (`helm template`); Flux's helm-controller links helm 4 since Flux 2.8.
+  // Argo CD's repo-server runs helm 3 (`helm template`); newer Flux helm-controllers link helm 4: both majors.
   // GitOps tests render with both (test/helpers/reference.ts helmVersions).
   { name: 'helm', version: 'v3.21.4', pkg: 'helm.sh/helm/v3/cmd/helm' },
   { name: 'helm', version: 'v4.3.2', pkg: 'helm.sh/helm/v4/cmd/helm' },

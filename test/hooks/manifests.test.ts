@@ -159,6 +159,8 @@ t.test('hooks/Dockerfile: multi-stage, non-root, the tools, and every COPY sourc
   // ClusterImagePolicy cue/rego programs run with the binaries the tests pin (unsupported without them).
   // @ts-expect-error: a plain .mjs script without types
   const { REFERENCE_TOOLS } = (await import('../../scripts/reference-tools.mjs')) as { REFERENCE_TOOLS: { name: string; version: string; pkg: string }[] };
+  // helm too: the image renders charts with the helm 3 the tests render with.
+  t.match(text, new RegExp(`^ARG HELM_VERSION=${REFERENCE_TOOLS.find((x) => x.name === 'helm' && x.version.startsWith('v3'))!.version}$`, 'm'), 'helm at the tested version');
   for (const name of ['cue', 'opa']) {
     const pinned = REFERENCE_TOOLS.find((x) => x.name === name)!;
     t.match(text, new RegExp(`^ARG ${name.toUpperCase()}_VERSION=${pinned.version}$`, 'm'), `${name} at the version the tests pin`);
