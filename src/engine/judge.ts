@@ -9,6 +9,7 @@ import type { ImageUse, Workload } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
 import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
+import { configFiles } from './config-files.js';
 import { PLACEHOLDER_MARK, type CipPolicy, type DenyCheck, type KeyRequirement, type Policy, type PolicyRule, type Requirement, type RuleSelection } from '../policy/model.js';
 import { imageVars } from '../policy/conditions.js';
 import { noCache } from '../cache/verdict-cache.js';
@@ -325,7 +326,10 @@ async function judgeSelectedRule(
   }
   let outcome = evaluate(rule.requirement, (leaf) => outcomes.get(leaf) ?? { status: 'error', reasons: ['not checked'] });
   if (rule.deny && outcome.status === 'pass' && digest) outcome = denyOutcome(rule.deny, outcomes, ref, digest, outcome);
-  if (rule.cipPolicy && outcome.status === 'pass') outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env, workloadsOf(uses));
+  if (rule.cipPolicy && outcome.status === 'pass') {
+    const configs = () => (digest ? configFiles(deps.evidence, repo, digest) : Promise.reject(new Error('the image has no digest')));
+    outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env, workloadsOf(uses), configs);
+  }
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
   // Passed, but only because a check was logged rather than enforced (Notation audit/permissive): never a clean pass.
@@ -357,7 +361,14 @@ async function judgeSelectedRule(
  * reports it (static, signatures, or attestations by name), then cue/opa decide (a failure or a
  * Rego warning fails the rule; no evaluator leaves it undecided).
  */
-async function cipPolicyOutcome(cip: CipPolicy, outcomes: Map<Leaf, LeafOutcome>, passed: Outcome, env: NodeJS.ProcessEnv | undefined, workloads: Workload[]): Promise<Outcome> {
+async function cipPolicyOutcome(
+  cip: CipPolicy,
+  outcomes: Map<Leaf, LeafOutcome>,
+  passed: Outcome,
+  env: NodeJS.ProcessEnv | undefined,
+  workloads: Workload[],
+  configs: () => Promise<Record<string, unknown>>,
+): Promise<Outcome> {
   const leafOutcome = (leaf: Leaf) => outcomes.get(leaf) ?? { status: 'error' as const, reasons: ['not checked'] };
   const matches: Record<string, unknown> = {};
   for (const a of cip.authorities) {
@@ -371,11 +382,21 @@ async function cipPolicyOutcome(cip: CipPolicy, outcomes: Map<Leaf, LeafOutcome>
     } else matches[a.name] = { signatures: leaves.flatMap((l) => leafOutcome(l).matches ?? []) };
   }
   const { include } = cip;
+  let config: Record<string, unknown> | undefined;
+  if (include.config) {
+    try {
+      config = await configs();
+    } catch (err) {
+      // policy-controller denies when a config cannot be had; here it is undecided, never passed.
+      return { status: 'error', reasons: [`policy: cannot fetch the image's config files (fetchConfigFile): ${(err as Error).message}`] };
+    }
+  }
+  const base = { authorityMatches: matches, ...(config && { config }) };
   const perWorkload = include.spec || include.objectMeta || include.typeMeta;
   // With the workload in its input the program is run once per workload using the image (policy-tester's --resource).
   // Without the object the program would see no spec and CUE would add one: never judged that way.
   if (perWorkload && (workloads.length === 0 || workloads.some((w) => !w.object))) return { status: 'error', reasons: ['policy: the workload object was not kept for the program (includeSpec/includeObjectMeta/includeTypeMeta)'] };
-  const inputs = perWorkload ? workloads.map((w) => ({ w, input: { authorityMatches: matches, ...workloadInput(include, w) } })) : [{ w: undefined, input: { authorityMatches: matches } }];
+  const inputs = perWorkload ? workloads.map((w) => ({ w, input: { ...base, ...workloadInput(include, w) } })) : [{ w: undefined, input: base }];
   const failures: string[] = [];
   for (const { w, input } of inputs) {
     const check = await checkPayloadPolicy(cip.policy, JSON.stringify(input), 'ClusterImagePolicy', env);

@@ -446,7 +446,7 @@ async function pipeline(
         ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
         ...(options.filenames && { filenames: options.filenames, recursive: options.recursive === true }),
         ...(options.requireObjects && { requireObjects: true }),
-        keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined || (r.cipPolicy && Object.values(r.cipPolicy.include).some(Boolean)))),
+        keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined || (r.cipPolicy && (r.cipPolicy.include.spec || r.cipPolicy.include.objectMeta || r.cipPolicy.include.typeMeta)))),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
   // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.

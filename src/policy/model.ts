@@ -106,7 +106,7 @@ export interface PolicyRule extends PolicySource {
 export interface CipPolicy {
   policy: PayloadPolicy;
   /** `includeSpec` / `includeObjectMeta` / `includeTypeMeta`: the workload's spec, metadata, {kind, apiVersion}, as policy-tester passes them. */
-  include: { spec: boolean; objectMeta: boolean; typeMeta: boolean };
+  include: { spec: boolean; objectMeta: boolean; typeMeta: boolean; /** `fetchConfigFile`: the image's config per platform. */ config: boolean };
   /** In spec order; `name` defaults to `authority-<i>` as policy-controller names them. */
   authorities: { name: string; requirement: Requirement }[];
 }

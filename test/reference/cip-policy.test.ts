@@ -49,6 +49,14 @@ const INCLUDES: (Program & { include: string })[] = [
   { name: 'include-all-rego', type: 'rego', include: 'includeSpec: true\n    includeObjectMeta: true\n    includeTypeMeta', source: 'package sigstore\ndefault isCompliant = false\nisCompliant {\n  input.typemeta.kind == "Deployment"\n  input.metadata.labels.team == "shop"\n  input.spec.template.spec.serviceAccountName == "web"\n}\n' },
 ];
 
+/** fetchConfigFile (cip-config-file-policy*.yaml): the image's config per platform, an index followed. */
+const CONFIGS: (Program & { include: string })[] = [
+  { name: 'config-arm-v7-user', type: 'cue', include: 'fetchConfigFile', source: 'config: "linux/amd64": config: User: "65532"\nconfig: "linux/arm/v7": config: User: "65532"\n' },
+  { name: 'config-amd64-os', type: 'cue', include: 'fetchConfigFile', source: 'config: "linux/amd64": {os: "linux", architecture: "amd64"}\n' },
+  { name: 'config-arm64-rego', type: 'rego', include: 'fetchConfigFile', source: 'package sigstore\ndefault isCompliant = false\nisCompliant {\n  input.config["linux/arm64"].architecture == "arm64"\n}\n' },
+  { name: 'config-windows', type: 'cue', include: 'fetchConfigFile', source: 'config: [string]: os: "windows"\n' },
+];
+
 const RESOURCES: Record<string, (image: string) => string> = {
   'Pod, serviceAccount default, labelled foo=bar': (image) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {foo: bar}\nspec:\n  serviceAccount: default\n  containers:\n    - name: c\n      image: ${image}\n`,
   'Pod, serviceAccount other': (image) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\nspec:\n  serviceAccount: other\n  containers:\n    - name: c\n      image: ${image}\n`,
@@ -113,6 +121,29 @@ async function suite(bin: Record<string, string>): Promise<void> {
             compared++;
             if (verdict !== expected) t.comment(`policy-tester: ${tester.stdout.trim().split('\n').slice(-3).join(' ')}\nours: ${ours.stdout.slice(0, 1500)}${ours.stderr}`);
             t.equal(verdict, expected, `${rname} × ${p.name} (${reg.flavour}): policy-tester ${expected}, ours ${verdict}`);
+          });
+        }
+      }
+
+      const index = await (async () => {
+        const { pushIndex } = await import('../../src/testkit/oci-push.js');
+        const digest = await pushIndex(reg.host, 'cipp/multi', '1.0', { seed: `${reg.flavour}-multi` });
+        const at = `${reg.host}/cipp/multi@${digest}`;
+        sign(at, 'k1');
+        return at;
+      })();
+      for (const p of CONFIGS) {
+        const cip = policy(reg.host, pem('k1'), pem('k2'), p);
+        for (const [aname, at] of [['one platform (amd64)', one], ['an index (amd64, arm64)', index]] as const) {
+          const dir = await repo(t, { 'p.yaml': cip, 'pod.yaml': pod(at) });
+          const tester = run(bin['policy-tester']!, ['--policy', 'p.yaml', '--image', at], { cwd: dir, env });
+          const expected = tester.status === 0 ? 'pass' : 'fail';
+          await t.test(`${aname} × ${p.name}: policy-tester says ${expected}`, async (t) => {
+            const ours = await verify(dir, ['pod.yaml', '--policy', 'p.yaml'], { env: evaluators });
+            const verdict = Object.values(ours.verdicts)[0];
+            compared++;
+            if (verdict !== expected) t.comment(`policy-tester: ${tester.stdout.trim().split('\n').slice(-3).join(' ')}\nours: ${ours.stdout.slice(0, 1500)}${ours.stderr}`);
+            t.equal(verdict, expected, `${aname} × ${p.name} (${reg.flavour}): policy-tester ${expected}, ours ${verdict}`);
           });
         }
       }

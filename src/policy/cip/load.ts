@@ -79,14 +79,18 @@ function cipRequirement(spec: Field, ctx: LoadContext): { requirement: Requireme
   const policy = payloadPolicy(p, spec);
   if ('kind' in policy) return { requirement: { kind: 'all', path: '', of: [any, policy] } };
   // What the program would read that the leaves do not report yet: blocks as unsupported instead of guessing its input.
-  const unread = ['fetchConfigFile'].filter((k) => p.at(k).bool(false));
   const keyless = authorities.findIndex((a) => a.has('keyless'));
-  if (unread.length > 0 || keyless >= 0) {
-    const what = unread.length > 0 ? `policy.${unread[0]}` : `authorities[${keyless}].keyless`;
+  if (keyless >= 0) {
+    const what = `authorities[${keyless}].keyless`;
     return { requirement: { kind: 'all', path: '', of: [any, { kind: 'unsupported', path: 'policy', field: `spec.policy (${policy.type}) with ${what}: that input is not given to the program yet` }] } };
   }
   const names = authorities.map((a, i) => a.at('name').string() ?? `authority-${i}`);
-  const include = { spec: p.at('includeSpec').bool(false), objectMeta: p.at('includeObjectMeta').bool(false), typeMeta: p.at('includeTypeMeta').bool(false) };
+  const include = {
+    spec: p.at('includeSpec').bool(false),
+    objectMeta: p.at('includeObjectMeta').bool(false),
+    typeMeta: p.at('includeTypeMeta').bool(false),
+    config: p.at('fetchConfigFile').bool(false),
+  };
   return { requirement: any, cipPolicy: { policy, include, authorities: judged.map((requirement, i) => ({ name: names[i]!, requirement })) } };
 }
 
