@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { signImage } from '../dist/testkit/cosign-signer.js';
 import { pushImage } from '../dist/testkit/oci-push.js';
 import { startRegistry } from '../dist/testkit/registry-server.js';
+import { nodeBinary } from './node-runtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const example = path.join(root, 'examples', 'demo');
@@ -43,11 +44,14 @@ try {
 
   const args = ['verify-images', 'apps/', '--no-cache', ...process.argv.slice(2)];
   say(`kubectl ${args.join(' ')}`);
-  const env = { ...process.env, PATH: `${path.join(root, 'plugin')}${path.delimiter}${process.env.PATH}` };
+  // The CLI needs Node >= 22.22: on an older system Node (20 here), the plugin runs on the Node 24 the
+  // tests use, taken from the npm registry (scripts/node-runtime.mjs), first on PATH for its `env node`.
+  const node = nodeBinary(24);
+  const env = { ...process.env, PATH: [path.join(root, 'plugin'), path.dirname(node), process.env.PATH].join(path.delimiter) };
   const viaKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
   const run = viaKubectl
     ? spawnSync('kubectl', args, { cwd: work, env, stdio: 'inherit' })
-    : spawnSync(process.execPath, [path.join(root, 'plugin', 'kubectl-verify_images'), ...args.slice(1)], { cwd: work, env, stdio: 'inherit' });
+    : spawnSync(node, [path.join(root, 'plugin', 'kubectl-verify_images'), ...args.slice(1)], { cwd: work, env, stdio: 'inherit' });
   status = run.status ?? 2;
   say(`exit code ${status} — ${status === 1 ? 'the sync would be blocked (worker is unsigned)' : 'see above'}`);
 } finally {
