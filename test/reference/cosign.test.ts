@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { pushImage, pushIndexDescriptor } from '../../src/testkit/oci-push.js';
+import { getManifest, pushBlob, pushImage, pushIndexDescriptor, pushManifest } from '../../src/testkit/oci-push.js';
 import { bothRegistries, referenceTool, run, type TestRegistryLike } from '../helpers/reference.js';
 import { repo, verify } from '../parity/fixture.js';
 import { indent } from '../helpers/engine.js';
@@ -113,6 +113,51 @@ async function suite(cosign: string, crane: string): Promise<void> {
       });
     }
   }
+  /** Rewrites the image's `.sig` tag (made by cosign): `edit` changes the one layer's payload and/or annotations. */
+  const rewriteSignature = async (host: string, repoName: string, digest: string, edit: (payload: Buffer, annotations: Record<string, string>) => Buffer) => {
+    const tag = `${digest.replace(':', '-')}.sig`;
+    const sig = (await getManifest(host, repoName, tag))!;
+    const layers = sig.json['layers'] as { digest: string; size: number; annotations: Record<string, string> }[];
+    const blob = Buffer.from(await (await fetch(`http://${host}/v2/${repoName}/blobs/${layers[0]!.digest}`)).arrayBuffer());
+    const annotations = { ...layers[0]!.annotations };
+    const payload = edit(blob, annotations);
+    const blobDigest = await pushBlob(host, repoName, payload);
+    const manifest = { ...sig.json, layers: [{ ...layers[0]!, digest: blobDigest, size: payload.length, annotations }] };
+    await pushManifest(host, repoName, tag, manifest, sig.mediaType);
+  };
+  cases.push(
+    {
+      // The signed JSON edited by hand (an `optional` entry added), the signature left as cosign wrote it.
+      name: 'payload-edited-by-hand',
+      key: keys.p256!,
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false']);
+        await rewriteSignature(reg.host, `diff/${name}`, i.digest, (payload) => {
+          const json = JSON.parse(payload.toString('utf8')) as { optional?: Record<string, string> | null };
+          json.optional = { ...(json.optional ?? {}), env: 'prod' };
+          return Buffer.from(JSON.stringify(json));
+        });
+        return i;
+      },
+    },
+    {
+      // The signature annotation tampered with (one byte of the DER signature changed).
+      name: 'signature-tampered',
+      key: keys.p256!,
+      async make(reg, name) {
+        const i = await image(reg, name);
+        sign(i.at, keys.p256!, ['--new-bundle-format=false']);
+        await rewriteSignature(reg.host, `diff/${name}`, i.digest, (payload, annotations) => {
+          const raw = Buffer.from(annotations['dev.cosignproject.cosign/signature']!, 'base64');
+          raw[raw.length - 1] ^= 0x01;
+          annotations['dev.cosignproject.cosign/signature'] = raw.toString('base64');
+          return payload;
+        });
+        return i;
+      },
+    },
+  );
   // P-384 signs with SHA-384 (cosign 3): the policies that name it agree with cosign.
   for (const format of ['legacy', 'bundle'] as const) {
     cases.push({
