@@ -474,6 +474,11 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
   }
   const cached = await deps.cache.get(digest, leaf, evidenceSite(sigRepo));
   if (cached) return { status: 'pass', reasons: cached.reasons, signer: cached.signer };
+  if (leaf.bundleDetection) {
+    // Kyverno's IVPOL: bundles present decide alone; none (or no listing) leaves the `.sig` tag to decide.
+    const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
+    if (fromBundles) return fromBundles;
+  }
   if (leaf.bundlesOnly) {
     const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
     return fromBundles ?? { status: 'fail', reasons: [`no Sigstore bundle refers to the image (type SigstoreBundle reads only bundles found as OCI referrers of ${digest})`] };
@@ -485,6 +490,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
     return { status: 'error', reasons: [`cannot fetch signatures: ${describeError(err)}`] };
   }
   if (layers.length === 0) {
+    if (leaf.bundleDetection) return { status: 'fail', reasons: [`no signatures found: no Sigstore bundle refers to the image, and there is no ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)}`] };
     if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (type Cosign reads only that tag; cosign 3 bundles need type: SigstoreBundle)`] };
     // No legacy signature: cosign v3 may have attached a signature bundle instead.
     const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);

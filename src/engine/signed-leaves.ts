@@ -91,8 +91,8 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
   let bundles: FoundBundle[] = [];
   let listing: string | undefined;
   try {
-    // Kyverno type Cosign never looks for bundles.
-    if (!leaf.tagsOnly) bundles = (await deps.evidence.bundles(sigRepo, digest)).filter(isSignatureBundle);
+    // Kyverno type Cosign never looks for bundles; Kyverno's IVPOL verifies any bundle it finds.
+    if (!leaf.tagsOnly) bundles = (await deps.evidence.bundles(sigRepo, digest)).filter((b) => leaf.bundleDetection || isSignatureBundle(b));
   } catch (err) {
     listing = (err as Error).message;
   }
@@ -141,8 +141,11 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
 export async function checkKeyBundles(leaf: KeyRequirement, target: LeafTarget, deps: LeafDeps): Promise<LeafOutcome | undefined> {
   let bundles: FoundBundle[];
   try {
-    bundles = (await deps.evidence.bundles(target.sigRepo, target.digest)).filter(isSignatureBundle);
+    // Kyverno's IVPOL verifies every bundle as an attestation (a signature bundle or not).
+    bundles = (await deps.evidence.bundles(target.sigRepo, target.digest)).filter((b) => leaf.bundleDetection || isSignatureBundle(b));
   } catch (err) {
+    // Kyverno's bundle detection treats a listing that fails as "no bundles": the tag decides.
+    if (leaf.bundleDetection) return undefined;
     return { status: 'error', reasons: [`cannot fetch signature bundles: ${(err as Error).message}`] };
   }
   if (bundles.length === 0) return undefined;

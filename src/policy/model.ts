@@ -234,6 +234,11 @@ export interface KeyRequirement {
   bundlesOnly?: boolean;
   /** Only legacy `.sig` tags count, never Sigstore bundles (Kyverno type Cosign, which reads no bundle). */
   tagsOnly?: boolean;
+  /**
+   * Kyverno ImageValidatingPolicy: when the image has any Sigstore bundle, only bundles count (any
+   * verified bundle, an attestation too: cosign.VerifyImageAttestations); otherwise only the `.sig` tag.
+   */
+  bundleDetection?: boolean;
 }
 
 export type KeyReference =
@@ -289,6 +294,8 @@ export interface CertificateRequirement {
   bundlesOnly?: boolean;
   /** Only legacy `.sig` tags count (Kyverno type Cosign). */
   tagsOnly?: boolean;
+  /** Kyverno ImageValidatingPolicy: any bundle present → only bundles count (see KeyRequirement). */
+  bundleDetection?: boolean;
 }
 
 /** Kyverno condition operators (common_types.go), plus the deprecated Equal/NotEqual. */

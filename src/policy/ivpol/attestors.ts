@@ -67,7 +67,7 @@ function attestor(a: Field, name: string, root: Field, compileAt: (f: Field) => 
   const rekorPublicKeys = ctlog.has('rekorPubKey') ? keysOf(ctlog.at('rekorPubKey')) : undefined;
   const annotations = c.at('annotations').stringMap();
   const repository = c.at('source').at('repository').string();
-  const common = { annotations, ...(Object.keys(annotations).length > 0 && { annotationsOn: 'layer' as const }), ...(repository && { signatureRepository: repository }), ...(rekorPublicKeys && { rekorPublicKeys }) };
+  const common = { annotations, bundleDetection: true, ...(Object.keys(annotations).length > 0 && { annotationsOn: 'layer' as const }), ...(repository && { signatureRepository: repository }), ...(rekorPublicKeys && { rekorPublicKeys }) };
 
   if (c.has('key')) {
     const k = c.at('key');
