@@ -5,12 +5,12 @@
 import pLimit from 'p-limit';
 import type { VerdictCache } from '../cache/verdict-cache.js';
 import { parseReference, registryHost, type ImageRef } from '../images/reference.js';
-import type { ImageUse, Workload } from '../manifests/types.js';
+import type { ImageUse } from '../manifests/types.js';
 import { digestDecision } from '../policy/digest.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome, type Outcome } from '../policy/evaluate.js';
-import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
 import { configFiles } from './config-files.js';
-import { PLACEHOLDER_MARK, type CipPolicy, type DenyCheck, type KeyRequirement, type Policy, type PolicyRule, type Requirement, type RuleSelection } from '../policy/model.js';
+import { cipPolicyOutcome } from './cip-policy.js';
+import { PLACEHOLDER_MARK, type DenyCheck, type KeyRequirement, type Policy, type PolicyRule, type Requirement, type RuleSelection } from '../policy/model.js';
 import { imageVars } from '../policy/conditions.js';
 import { noCache } from '../cache/verdict-cache.js';
 import { attestationCacheSubject, evidenceSite } from './cache-subject.js';
@@ -328,7 +328,7 @@ async function judgeSelectedRule(
   if (rule.deny && outcome.status === 'pass' && digest) outcome = denyOutcome(rule.deny, outcomes, ref, digest, outcome);
   if (rule.cipPolicy && outcome.status === 'pass') {
     const configs = () => (digest ? configFiles(deps.evidence, repo, digest) : Promise.reject(new Error('the image has no digest')));
-    outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env, workloadsOf(uses), configs);
+    outcome = await cipPolicyOutcome(rule.cipPolicy, outcomes, outcome, deps.env, [...new Set(uses.map((u) => u.workload))], configs);
   }
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
   let status: PolicyVerdict['status'] = outcome.status === 'fail' && rule.mode === 'audit' ? 'warn' : outcome.status;
@@ -356,74 +356,6 @@ async function judgeSelectedRule(
 }
 
 /** The attestation `name` a leaf's verified payloads are known by (Kyverno validate context). */
-/**
- * The CIP-level program over `{authorityMatches}`: each passing authority as policy-controller
- * reports it (static, signatures, or attestations by name), then cue/opa decide (a failure or a
- * Rego warning fails the rule; no evaluator leaves it undecided).
- */
-async function cipPolicyOutcome(
-  cip: CipPolicy,
-  outcomes: Map<Leaf, LeafOutcome>,
-  passed: Outcome,
-  env: NodeJS.ProcessEnv | undefined,
-  workloads: Workload[],
-  configs: () => Promise<Record<string, unknown>>,
-): Promise<Outcome> {
-  const leafOutcome = (leaf: Leaf) => outcomes.get(leaf) ?? { status: 'error' as const, reasons: ['not checked'] };
-  const matches: Record<string, unknown> = {};
-  for (const a of cip.authorities) {
-    if (evaluate(a.requirement, leafOutcome).status !== 'pass') continue;
-    const leaves = keyLeaves(a.requirement);
-    if (leaves.length === 0) matches[a.name] = { static: true };
-    else if (leaves.every((l) => l.kind === 'attestation')) {
-      const byName: Record<string, unknown[]> = {};
-      for (const l of leaves) if (l.kind === 'attestation') (byName[l.name ?? l.predicateType] ??= []).push(...(leafOutcome(l).matches ?? []));
-      matches[a.name] = { attestations: byName };
-    } else matches[a.name] = { signatures: leaves.flatMap((l) => leafOutcome(l).matches ?? []) };
-  }
-  const { include } = cip;
-  let config: Record<string, unknown> | undefined;
-  if (include.config) {
-    try {
-      config = await configs();
-    } catch (err) {
-      // policy-controller denies when a config cannot be had; here it is undecided, never passed.
-      return { status: 'error', reasons: [`policy: cannot fetch the image's config files (fetchConfigFile): ${(err as Error).message}`] };
-    }
-  }
-  const base = { authorityMatches: matches, ...(config && { config }) };
-  const perWorkload = include.spec || include.objectMeta || include.typeMeta;
-  // With the workload in its input the program is run once per workload using the image (policy-tester's --resource).
-  // Without the object the program would see no spec and CUE would add one: never judged that way.
-  if (perWorkload && (workloads.length === 0 || workloads.some((w) => !w.object))) return { status: 'error', reasons: ['policy: the workload object was not kept for the program (includeSpec/includeObjectMeta/includeTypeMeta)'] };
-  const inputs = perWorkload ? workloads.map((w) => ({ w, input: { ...base, ...workloadInput(include, w) } })) : [{ w: undefined, input: base }];
-  const failures: string[] = [];
-  for (const { w, input } of inputs) {
-    const check = await checkPayloadPolicy(cip.policy, JSON.stringify(input), 'ClusterImagePolicy', env);
-    if (check.ok) continue;
-    const where = w ? `${w.kind}${w.name ? `/${w.name}` : ''}: ` : '';
-    if (check.unsupported || check.error) return { status: 'error', reasons: [`policy: ${where}${check.reason}`], ...(check.unsupported && { unsupported: true as const }) };
-    failures.push(`policy: ${where}${check.reason}`);
-  }
-  if (failures.length > 0) return { status: 'fail', reasons: failures };
-  return { ...passed, reasons: [...passed.reasons, `policy: the ${cip.policy.type} policy accepts the matching authorities (${Object.keys(matches).join(', ')})`] };
-}
-
-/** What policy-tester's --resource adds: the object's spec and metadata, and {kind, apiVersion}. */
-function workloadInput(include: CipPolicy['include'], w: Workload): Record<string, unknown> {
-  const o = w.object ?? {};
-  return {
-    ...(include.spec && o['spec'] !== undefined && { spec: o['spec'] }),
-    ...(include.objectMeta && o['metadata'] !== undefined && { metadata: o['metadata'] }),
-    ...(include.typeMeta && { typemeta: { kind: w.kind, apiVersion: w.apiVersion } }),
-  };
-}
-
-/** The distinct workloads among the rule's uses of the image. */
-function workloadsOf(uses: ImageUse[]): Workload[] {
-  return [...new Set(uses.map((u) => u.workload))];
-}
-
 function payloadName(leaf: Leaf): string | undefined {
   if (leaf.kind === 'attestation') return leaf.name;
   if (leaf.kind === 'notation') return leaf.referrer?.name;
@@ -491,7 +423,7 @@ async function checkKeyLeaf(leaf: KeyRequirement, target: LeafTarget, deps: Judg
   }
   if (layers.length === 0) {
     if (leaf.bundleDetection) return { status: 'fail', reasons: [`no signatures found: no Sigstore bundle refers to the image, and there is no ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)}`] };
-    if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (type Cosign reads only that tag; cosign 3 bundles need type: SigstoreBundle)`] };
+    if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (${leaf.tagsOnly})`] };
     // No legacy signature: cosign v3 may have attached a signature bundle instead.
     const fromBundles = await (await signedLeaves()).checkKeyBundles(leaf, target, deps);
     if (fromBundles) return fromBundles;

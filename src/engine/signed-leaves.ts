@@ -6,7 +6,7 @@ import { layerAnnotationsReason } from '../verify/sig-payload.js';
 import type { ImageRef } from '../images/reference.js';
 import { evaluate, type LeafOutcome } from '../policy/evaluate.js';
 import { evaluateConditions, imageVars } from '../policy/conditions.js';
-import { checkPayloadPolicy } from '../policy/cip/payload-policy.js';
+import { checkPayloadPolicy } from './policy-program.js';
 import type { AttestationRequirement, CertificateRequirement, KeyRequirement, Requirement } from '../policy/model.js';
 import type { Repository } from '../registry/types.js';
 import { bundleEvidence, describeEvidence, layerEvidence, verifyAttestation, type AttestationEvidence } from '../verify/attestation.js';
@@ -125,7 +125,7 @@ export async function checkCertificateLeaf(leaf: CertificateRequirement, target:
       if (listing !== undefined) {
         return { status: 'error', reasons: [`cannot list signature bundles (${listing}), and there is no legacy signature at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)}`] };
       }
-      if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (type Cosign reads only that tag; cosign 3 bundles need type: SigstoreBundle)`] };
+      if (leaf.tagsOnly) return { status: 'fail', reasons: [`no signatures found at ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} (${leaf.tagsOnly})`] };
       return { status: 'fail', reasons: [`no signatures found (looked for ${sigRepo.registry}/${sigRepo.repository}:${signatureTag(digest)} and signature bundles referring to the image)`] };
     }
     result = verifyCertificateSignatures({ digest, layers, requirement: leaf, trust, ...(deps.now && { now: deps.now() }) });

@@ -232,8 +232,8 @@ export interface KeyRequirement {
   keyRef?: KeyReference;
   /** Only Sigstore bundles found as OCI referrers count, never legacy `.sig` tags (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
-  /** Only legacy `.sig` tags count, never Sigstore bundles (Kyverno type Cosign, which reads no bundle). */
-  tagsOnly?: boolean;
+  /** Only legacy `.sig` tags count, never Sigstore bundles (Kyverno type Cosign, which reads no bundle): why, for the reason a deployer reads. */
+  tagsOnly?: string;
   /**
    * Kyverno ImageValidatingPolicy: when the image has any Sigstore bundle, only bundles count (any
    * verified bundle, an attestation too: cosign.VerifyImageAttestations); otherwise only the `.sig` tag.
@@ -292,8 +292,8 @@ export interface CertificateRequirement {
   signatureRepository?: string;
   /** Only Sigstore bundles found as OCI referrers count (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
-  /** Only legacy `.sig` tags count (Kyverno type Cosign). */
-  tagsOnly?: boolean;
+  /** Only legacy `.sig` tags count (Kyverno type Cosign): why, for the reason a deployer reads. */
+  tagsOnly?: string;
   /** Kyverno ImageValidatingPolicy: any bundle present → only bundles count (see KeyRequirement). */
   bundleDetection?: boolean;
 }
@@ -337,8 +337,8 @@ export interface AttestationRequirement {
   signatureRepository?: string;
   /** Only Sigstore bundles found as OCI referrers count, never legacy `.att` tags (Kyverno type SigstoreBundle). */
   bundlesOnly?: boolean;
-  /** Only legacy `.att` tags count, never attestation bundles (Kyverno type Cosign). */
-  tagsOnly?: boolean;
+  /** Only legacy `.att` tags count, never attestation bundles (Kyverno type Cosign): why. */
+  tagsOnly?: string;
   /**
    * Kyverno ImageValidatingPolicy with `ctlog.insecureIgnoreTlog`: cosign reports a legacy `.att`
    * attestation unverified without its log entry, and Kyverno (1.19) refuses it; bundles pass.

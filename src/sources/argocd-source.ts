@@ -78,10 +78,30 @@ export async function applyOverrideFiles(
     }
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) throw new SourceError(`${file}: must be a mapping`);
+    checkHelm(file, (value as { helm?: unknown }).helm);
     source = mergeSource(source, value as AppSource);
     applied.push(file);
   }
   return { source, applied };
+}
+
+/** The `helm` fields that reach `helm template`, typed as Argo CD's ApplicationSourceHelm types them (a string where a list belongs would be read letter by letter). */
+function checkHelm(file: string, helm: unknown): void {
+  if (helm === undefined || helm === null) return;
+  if (!isObject(helm)) throw new SourceError(`${file}: helm must be a mapping`);
+  const is = { string: (v: unknown) => typeof v === 'string', bool: (v: unknown) => typeof v === 'boolean', strings: (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string') };
+  const want: Record<string, [keyof typeof is, string]> = {
+    releaseName: ['string', 'a string'], namespace: ['string', 'a string'], kubeVersion: ['string', 'a string'], values: ['string', 'a string'],
+    valueFiles: ['strings', 'a list of strings'], apiVersions: ['strings', 'a list of strings'],
+    skipCrds: ['bool', 'true or false'], skipTests: ['bool', 'true or false'], skipSchemaValidation: ['bool', 'true or false'],
+  };
+  for (const [k, [type, what]] of Object.entries(want)) {
+    if (helm[k] !== undefined && helm[k] !== null && !is[type](helm[k])) throw new SourceError(`${file}: helm.${k} must be ${what}`);
+  }
+  if (helm['parameters'] !== undefined && helm['parameters'] !== null) {
+    const ok = Array.isArray(helm['parameters']) && helm['parameters'].every((p) => isObject(p) && typeof p['name'] === 'string' && typeof p['value'] === 'string');
+    if (!ok) throw new SourceError(`${file}: helm.parameters must be a list of {name, value} strings (quote numbers: value: "2.0")`);
+  }
 }
 
 /** JSON merge patch semantics (what Argo CD applies): maps merge, everything else replaces. */

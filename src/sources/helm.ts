@@ -1,8 +1,8 @@
 // `helm template` the way Argo CD's repo-server calls it (util/helm/cmd.go), when helm is on PATH.
 
-import { spawn } from 'node:child_process';
 import type { AppSource } from './argocd-source.js';
 import { SourceError } from './files.js';
+import { runTool } from './run-tool.js';
 
 export interface HelmTemplateOptions {
   chartDir: string;
@@ -42,23 +42,8 @@ export function escapeSetValue(value: string): string {
 }
 
 export async function helmTemplate(o: HelmTemplateOptions): Promise<string> {
-  const args = helmTemplateArgs(o);
-  return new Promise((resolve, reject) => {
-    const child = spawn('helm', args, { cwd: o.chartDir, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'ENOENT'
-          ? new SourceError(`cannot render ${o.chartDir}: it is a Helm chart (Chart.yaml) and helm is not on PATH; install helm or render it yourself (helm template … | kubectl verify-images -)`)
-          : e,
-      ),
-    );
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new SourceError(`helm template failed for ${o.chartDir}: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
-    });
-  });
+  const r = await runTool('helm', helmTemplateArgs(o), { cwd: o.chartDir, env: o.env ?? process.env });
+  if (r.missing) throw new SourceError(`cannot render ${o.chartDir}: it is a Helm chart (Chart.yaml) and helm is not on PATH; install helm or render it yourself (helm template … | kubectl verify-images -)`);
+  if (r.code !== 0) throw new SourceError(`helm template failed for ${o.chartDir}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return r.stdout;
 }

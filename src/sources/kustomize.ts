@@ -1,12 +1,12 @@
 // Render a kustomization with the real kustomize, keeping where each object came from.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { yamlLib } from '../manifests/yaml-lib.js';
 import { objectKey } from '../manifests/extract.js';
 import { SourceError } from './files.js';
+import { runTool } from './run-tool.js';
 
 const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
 
@@ -17,37 +17,13 @@ export interface Rendered {
   origins: Map<string, string>;
 }
 
-/** Runs a command; resolves with stdout, rejects with its stderr (or the spawn error). */
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new SourceError(Buffer.concat(err).toString('utf8').trim() || `${cmd} exited with ${code}`));
-    });
-  });
-}
-
 /** `kustomize build` when kustomize is on PATH, else `kubectl kustomize` (kustomize built in). */
 async function build(dir: string): Promise<string> {
-  try {
-    return await run('kustomize', ['build', dir]);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  try {
-    return await run('kubectl', ['kustomize', dir]);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new SourceError(`cannot render ${dir}: neither kustomize nor kubectl is on PATH`);
-    }
-    throw e;
-  }
+  let r = await runTool('kustomize', ['build', dir]);
+  if (r.missing) r = await runTool('kubectl', ['kustomize', dir]);
+  if (r.missing) throw new SourceError(`cannot render ${dir}: neither kustomize nor kubectl is on PATH`);
+  if (r.code !== 0) throw new SourceError(r.stderr.trim() || `kustomize exited with ${r.code}`);
+  return r.stdout;
 }
 
 /**

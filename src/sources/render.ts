@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { type AppSource, applyOverrideFiles, type KustomizeImage, parseKustomizeImage } from './argocd-source.js';
 import { isInside, readSources, SourceError, type SourceText } from './files.js';
 import { helmTemplate } from './helm.js';
+import { inTempDir } from './run-tool.js';
 
 export type Tool = 'kustomize' | 'helm' | 'directory';
 
@@ -123,16 +124,6 @@ export async function withKustomizeImages<T>(dir: string, images: string[], rend
 /** A chart directory named as a PATH: `helm template` with the override file's Helm settings. */
 export async function renderHelmDirectory(dir: string, source: AppSource): Promise<string> {
   return inTempDir((temp) => helmText(temp, dir, source, { root: dir }));
-}
-
-/** Runs `fn` with a fresh temporary directory, removed afterwards. */
-async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await realpath(await mkdtemp(path.join(tmpdir(), 'verify-images-render-')));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** The app rendered to a file in `dir` (read as an input, so verdicts name it). */

@@ -201,3 +201,12 @@ for (const h of 'skip' in helmBins ? [] : helmBins) {
   });
 }
 if ('skip' in helmBins) t.test('real helm', { skip: helmBins.skip }, async () => {});
+
+t.test('.argocd-source.yaml helm fields of the wrong type are refused, naming the field (never read letter by letter)', async (t) => {
+  const root = await tree(t, { 'chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 0.1.0\n', 'chart/.argocd-source.yaml': 'helm:\n  apiVersions: monitoring.coreos.com/v1\n' });
+  await t.rejects(applyOverrideFiles(path.join(root, 'chart'), {}, {}), { code: 'SOURCE_ERROR', message: /\.argocd-source\.yaml: helm\.apiVersions must be a list of strings/ });
+  await writeFile(path.join(root, 'chart/.argocd-source.yaml'), 'helm:\n  parameters:\n  - name: image.tag\n    value: 2.0\n');
+  await t.rejects(applyOverrideFiles(path.join(root, 'chart'), {}, {}), { message: /helm\.parameters must be a list of \{name, value\} strings \(quote numbers/ });
+  await writeFile(path.join(root, 'chart/.argocd-source.yaml'), 'helm:\n  skipCrds: "yes"\n');
+  await t.rejects(applyOverrideFiles(path.join(root, 'chart'), {}, {}), { message: /helm\.skipCrds must be true or false/ });
+});

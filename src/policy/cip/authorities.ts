@@ -9,7 +9,7 @@ import type { AttestationRequirement, CertificateIdentity, CertificateRequiremen
 import { inlineCertificates, inlineKeys, invalidLeaf } from '../pem.js';
 import { expandPredicateType } from '../predicate-types.js';
 import { compileTrustRoot } from './trust-root.js';
-import { readingOnly } from '../evidence-kind.js';
+import { CIP_TAGS_ONLY, readingOnly } from '../evidence-kind.js';
 
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Hash = (typeof HASHES)[number];
@@ -46,7 +46,7 @@ export function authorityRequirement(spec: Field, a: Field, ctx: LoadContext): R
   const main: Requirement[] =
     attestations.length === 0 ? [signer] : attestations.map((att) => attestationRequirement(spec, att, signer, a));
   // The legacy format (the default) reads the `.sig` / `.att` tags only, never a cosign 3 bundle.
-  const parts = [...main.map((r) => (format === undefined || format === 'legacy' ? readingOnly(r, 'tagsOnly') : r)), ...extras];
+  const parts = [...main.map((r) => (format === undefined || format === 'legacy' ? readingOnly(r, { tagsOnly: CIP_TAGS_ONLY }) : r)), ...extras];
   return parts.length === 1 ? parts[0]! : { kind: 'all', path: a.rel(spec), of: parts };
 }
 

@@ -81,8 +81,8 @@ function cipRequirement(spec: Field, ctx: LoadContext): { requirement: Requireme
   // What the program would read that the leaves do not report yet: blocks as unsupported instead of guessing its input.
   const keyless = authorities.findIndex((a) => a.has('keyless'));
   if (keyless >= 0) {
-    const what = `authorities[${keyless}].keyless`;
-    return { requirement: { kind: 'all', path: '', of: [any, { kind: 'unsupported', path: 'policy', field: `spec.policy (${policy.type}) with ${what}: that input is not given to the program yet` }] } };
+    const field = `spec.policy (${policy.type}) over a keyless authority (authorities[${keyless}]) is not run here yet: the certificate identities policy-controller gives the program are not collected`;
+    return { requirement: { kind: 'all', path: '', of: [any, { kind: 'unsupported', path: 'policy', field }] } };
   }
   const names = authorities.map((a, i) => a.at('name').string() ?? `authority-${i}`);
   const include = {

@@ -8,7 +8,7 @@ import { hasVariable, inlineKeys, invalidLeaf } from '../pem.js';
 import { attestationRequirement } from './attestations.js';
 import { certificatesLeaf, keylessLeaf } from './certificates.js';
 import { notaryRequirement } from './notary.js';
-import { readingOnly } from '../evidence-kind.js';
+import { KYVERNO_TAGS_ONLY, readingOnly } from '../evidence-kind.js';
 
 const HASHES = ['sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Hash = (typeof HASHES)[number];
@@ -23,7 +23,7 @@ export function verifyImageRequirement(iv: Field): Requirement {
   if (type === 'Notary') return notaryRequirement(iv, repository);
   // SigstoreBundle: the same attestors, over Sigstore bundles found as OCI referrers only (e.g. GitHub Artifact Attestations).
   // Cosign reads the `.sig` / `.att` tags only: a cosign 3 bundle is "no signatures found" to Kyverno (kyverno apply, 1.19).
-  return readingOnly(cosignRequirement(iv, repository), type === 'SigstoreBundle' ? 'bundlesOnly' : 'tagsOnly');
+  return readingOnly(cosignRequirement(iv, repository), type === 'SigstoreBundle' ? { bundlesOnly: true } : { tagsOnly: KYVERNO_TAGS_ONLY });
 }
 
 function cosignRequirement(iv: Field, repository: string | undefined): Requirement {

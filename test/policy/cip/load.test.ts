@@ -110,7 +110,7 @@ ${KEY}
   const rule = load(text)[0]!.rules[0]!;
   t.equal(rule.mode, 'audit');
   const all = only(rule.requirement, 'all');
-  t.match(all.of[1], { kind: 'unsupported', field: /^spec\.policy \(cue\) with authorities\[\d\]\.keyless: that input is not given to the program yet/, path: 'policy' });
+  t.match(all.of[1], { kind: 'unsupported', field: /^spec\.policy \(cue\) over a keyless authority \(authorities\[\d\]\) is not run here yet/, path: 'policy' });
   const any = only(all.of[0]!, 'any');
   t.match(any.of[0], { kind: 'static', action: 'fail', message: 'nope', path: 'authorities[0].static' });
   t.match(any.of[1], {
