@@ -10,6 +10,7 @@ import { builder as verifyBuilder, type CliIO, engineOptions, toOptions, UsageEr
 export interface PinFlags extends VerifyFlags, Pick<GitOpsFlags, 'repo' | 'path' | 'app' | 'appNamespace' | 'helmValues' | 'helmSet' | 'fluxKustomization'> {
   write?: boolean;
   force?: boolean;
+  allowBreakingSignatures?: boolean;
   pr?: boolean;
   branch?: string;
   base?: string;
@@ -26,6 +27,7 @@ export const registerPin: RegisterCommand = (cli: Argv, ctx: CommandContext) =>
       verifyBuilder(y)
         .option('write', { type: 'boolean', describe: 'edit the files in the working tree (default: print a unified diff)', group: 'Pin:' })
         .option('force', { type: 'boolean', describe: 'with --write, rewrite read-only files too', group: 'Pin:' })
+        .option('allow-breaking-signatures', { type: 'boolean', describe: 'pin images in manifests that carry a manifest signature too (it no longer matches; the PR body says so)', group: 'Pin:' })
         .option('pr', { type: 'boolean', describe: 'commit on a branch from --base, push it and open or update a GitHub pull request', group: 'Pin:' })
         .option('branch', { type: 'string', describe: 'branch for --pr (default verify-images/pin-digests)', group: 'Pin:' })
         .option('base', { type: 'string', describe: 'base branch for --pr (default: the current branch)', group: 'Pin:' })
@@ -104,6 +106,7 @@ async function runPin(argv: PinFlags, io: CliIO, cwd: string, move: (p: string) 
     },
     write,
     force: argv.force,
+    ...(argv.allowBreakingSignatures && { allowBreakingSignatures: true }),
   });
 }
 

@@ -32,7 +32,12 @@ export interface UseLocation {
   container: string;
 }
 
+/** What a result is about: an image use (the default, `kind` absent), a signed manifest, a source artifact, a commit. */
+export type SubjectKind = 'manifest' | 'source' | 'commit';
+
 export interface ImageResult {
+  /** Absent for images; other subjects are named in `image` (`Deployment prod/web`, a chart reference, a commit). */
+  kind?: SubjectKind;
   /** As written in the manifest. */
   image: string;
   normalized: string;
@@ -47,6 +52,7 @@ export interface ImageResult {
 }
 
 export interface Summary {
+  /** Every result (images and other subjects); `subjects` says how many are not images. */
   images: number;
   pass: number;
   fail: number;
@@ -54,6 +60,8 @@ export interface Summary {
   skip: number;
   unmatched: number;
   error: number;
+  /** Results that are not images, by kind (only when there are some). */
+  subjects?: Partial<Record<SubjectKind, number>>;
 }
 
 export interface Result {
@@ -72,8 +80,21 @@ export function worst(statuses: Status[]): Status {
 
 export function summarize(results: ImageResult[]): Summary {
   const summary: Summary = { images: results.length, pass: 0, fail: 0, warn: 0, skip: 0, unmatched: 0, error: 0 };
-  for (const r of results) summary[r.status]++;
+  for (const r of results) {
+    summary[r.status]++;
+    if (r.kind) (summary.subjects ??= {})[r.kind] = (summary.subjects[r.kind] ?? 0) + 1;
+  }
   return summary;
+}
+
+const NOUNS: Record<SubjectKind | 'image', [string, string]> = { image: ['image', 'images'], manifest: ['manifest', 'manifests'], source: ['source', 'sources'], commit: ['commit', 'commits'] };
+
+/** `3 images`, `1 image, 2 manifests`: what a summary line counts. */
+export function countText(s: Summary): string {
+  const others = Object.entries(s.subjects ?? {}) as [SubjectKind, number][];
+  const images = s.images - others.reduce((n, [, c]) => n + c, 0);
+  const say = (n: number, kind: SubjectKind | 'image') => `${n} ${NOUNS[kind][n === 1 ? 0 : 1]}`;
+  return [...(images > 0 || others.length === 0 ? [say(images, 'image')] : []), ...others.map(([k, n]) => say(n, k))].join(', ');
 }
 
 /** Whether an image stops the sync, and why: 'fail' (exit 1) or 'error' (exit 3). */

@@ -13,7 +13,7 @@ import { warnUncovered } from '../manifests/uncovered.js';
 import { readManifests } from '../manifests/fast-parse.js';
 import { extractParallel, PARALLEL_MIN_BYTES, slices, workerModule } from '../manifests/parallel-extract.js';
 import { availableParallelism } from 'node:os';
-import { ManifestError, type ImageUse, type Workload } from '../manifests/types.js';
+import { ManifestError, type ImageUse, type ManifestObject, type Workload } from '../manifests/types.js';
 import { parseReference } from '../images/reference.js';
 import { loadPolicies, prepareLoaders } from '../policy/loaders.js';
 import type { Policy } from '../policy/model.js';
@@ -31,6 +31,7 @@ import { createEvidence, offlineEvidence } from './evidence.js';
 import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type Result, summarize } from './result.js';
+import { hasManifestRules, judgedObject, judgeManifests, objectSubject, type ObjectSubject } from './manifest-judge.js';
 import { policyDigest } from '../policy/files-digest.js';
 import { withCelClock } from '../policy/ivpol/clock.js';
 
@@ -145,6 +146,8 @@ export async function collectUses(
     recursive?: boolean;
     /** An input that yields no Kubernetes object throws (see RunOptions). */
     requireObjects?: boolean;
+    /** Every object read, with the file it is shown at (signed-manifest rules judge whole objects). */
+    onObject?: (obj: ManifestObject, file: string, source: SourceText) => void;
     /** Inputs of at least `minBytes` characters are read by `workers` threads (default: 4 MiB, the cores up to 4; tests force it). */
     parallel?: { minBytes?: number; workers?: number };
   } = {},
@@ -189,7 +192,7 @@ export async function collectUses(
   // Large inputs, plain extraction: every core reads (same uses, same order, same errors).
   const bytes = sources.reduce((n, s) => n + s.text.length, 0);
   const workers = opts.parallel?.workers ?? Math.min(4, availableParallelism());
-  if (!opts.extract && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
+  if (!opts.extract && !opts.onObject && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
     // The input each slice was read for, in the order the results come back.
     const inputOf: (string | undefined)[] = [];
     const units = sources.flatMap((source) => {
@@ -212,6 +215,7 @@ export async function collectUses(
     for (const obj of readManifests(source.text, file)) {
       manifests++;
       count(source.input, 1);
+      opts.onObject?.(obj, file, source);
       const found = extractImages(obj, source);
       if (opts.extract) found.push(...opts.extract(obj, found));
       if (found.length === 0 && onWarning) warnUncovered(obj, onWarning);
@@ -299,7 +303,7 @@ export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Pro
  * folder, a folder of ConfigMaps, policies under names no loader reads, rules without verifyImages.
  */
 export function requireImageRules(set: PolicySet, paths: string[], others: Policy[] = [], cwd = process.cwd()): void {
-  if ([...set.policies, ...others].some((p) => p.rules.length > 0)) return;
+  if ([...set.policies, ...others].some((p) => p.rules.length > 0 || (p.manifestRules?.length ?? 0) > 0)) return;
   const where = paths.map((p) => displayPath(cwd, p)).join(', ') || '(none)';
   const found =
     set.files === 0
@@ -434,6 +438,14 @@ async function pipeline(
     prefetchImage(use.image, policies, deps);
   };
   const extract = extraExtractor(policies, options.extractors);
+  // Objects a signed-manifest rule judges, kept whole (only those).
+  const objects: ObjectSubject[] = [];
+  const onObject = hasManifestRules(policies)
+    ? (obj: ManifestObject, file: string, source: SourceText) => {
+        const subject = objectSubject(obj, file, source, options.defaultNamespace);
+        if (judgedObject(policies, subject.workload)) objects.push(subject);
+      }
+    : undefined;
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
     : await collectUses(options.inputs, {
@@ -446,15 +458,16 @@ async function pipeline(
         ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
         ...(options.filenames && { filenames: options.filenames, recursive: options.recursive === true }),
         ...(options.requireObjects && { requireObjects: true }),
+        ...(onObject && { onObject }),
         keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined || (r.cipPolicy && (r.cipPolicy.include.spec || r.cipPolicy.include.objectMeta || r.cipPolicy.include.typeMeta)))),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
   // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.
-  if (uses.length === 0 && !options.uses) {
+  if (uses.length === 0 && !options.uses && objects.length === 0) {
     warnings.push(`no container images found in ${options.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ')} (${manifests} Kubernetes objects read)`);
   }
   const collected = performance.now();
-  const results = await judgeImages(uses, policies, deps);
+  const results = [...(await judgeManifests(objects, policies, deps)), ...(await judgeImages(uses, policies, deps))];
   await cache.flush();
   const stats = (registry as { stats?: () => { requests: number } } | undefined)?.stats?.();
   return {

@@ -42,6 +42,11 @@ export function prBody(pin: PinResult): string {
     '|---|---|---|---|---|',
     ...rows,
   ];
+  const breaking = allChanges(pin).filter((c) => c.breaksSignature);
+  if (breaking.length > 0) {
+    parts.push('', `> [!WARNING]\n> These edits break a manifest signature (made with \`--allow-breaking-signatures\`): sign the manifests again before merging, or a \`validate.manifests\` policy will block them.`);
+    for (const c of breaking) parts.push(`> - ${cell(`${c.file}:${c.line}`)} (${code(c.breaksSignature!)})`);
+  }
   if (pin.skipped.length > 0) {
     parts.push('', '<details><summary>Not pinned</summary>', '');
     for (const s of pin.skipped) parts.push(`- ${code(s.image)}${s.file ? ` (${cell(`${s.file}:${s.line ?? 0}`)})` : ''}: ${cell(s.reason)}`);

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Result } from '../engine/result.js';
+import { countText, type Result } from '../engine/result.js';
 import type { RenderedSources } from '../sources/render.js';
 import { parseDuration } from '../config/duration.js';
 import { ConfigError } from '../config/load.js';
@@ -125,7 +125,7 @@ function nonEmpty(list: string[]): string[] | undefined {
 /** One line for a Job termination message or an Event: the verdict and the first blocking reasons. */
 export function oneLine(result: Result, exit: number): string {
   const s = result.summary;
-  const counts = `${s.images} images: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.skip} skip, ${s.unmatched} unmatched`;
+  const counts = `${countText(s)}: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.skip} skip, ${s.unmatched} unmatched`;
   if (exit === 0) return `verify-images passed: ${counts}`;
   const blocked = result.results
     .filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'unmatched' && result.unmatched === 'fail'))

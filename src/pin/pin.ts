@@ -22,6 +22,8 @@ export interface PinOptions extends RunOptions {
   write: boolean;
   /** Rewrite read-only files too. */
   force?: boolean;
+  /** Edit signed manifests too (their signature no longer matches). */
+  allowBreakingSignatures?: boolean;
 }
 
 export interface PinOutput extends RunOutput {
@@ -46,6 +48,7 @@ export async function pinImages(options: PinOptions): Promise<PinOutput> {
       helm: options.helm,
       read: (file) => (file === STDIN_NAME ? Promise.resolve(out.stdin) : readIfPresent(file)),
       show: (file) => (file === STDIN_NAME ? file : displayPath(cwd, file)),
+      ...(options.allowBreakingSignatures && { allowBreakingSignatures: true }),
     });
     const { files, pin } = applyPlan(plan);
     // Stdin has no file to write: its pinned text is handed back (printed by `pin - --write`).

@@ -14,6 +14,20 @@ import { hasFluxMarker } from './splice.js';
 import type { PinChange, PinSkip, PinTarget, ScalarEdit } from './types.js';
 import { type KustomizeImageEntry, lineAt, readHelmImage, readKustomization } from './yaml-sites.js';
 
+/**
+ * The annotation by which an object says it is a signed manifest (k8s-manifest-sigstore, any
+ * annotation domain): a message with its signature, or a manifest bundle image.
+ */
+export function manifestSignature(annotations: Readonly<Record<string, string>>): string | undefined {
+  for (const key of Object.keys(annotations)) {
+    const m = /^(.+)\/(message|resourceBundleRef)$/.exec(key);
+    if (!m) continue;
+    if (m[2] === 'resourceBundleRef') return key;
+    if (annotations[`${m[1]}/signature`] !== undefined) return `${m[1]}/signature`;
+  }
+  return undefined;
+}
+
 /** An image use with the absolute files it can be traced to. */
 export interface TracedUse {
   use: ImageUse;
@@ -40,6 +54,8 @@ export interface PlanInput {
   read: (file: string) => Promise<string | undefined>;
   /** Absolute file → the name shown to the user. */
   show: (file: string) => string;
+  /** Edit objects that carry a manifest signature too (`--allow-breaking-signatures`): the change says it breaks it. */
+  allowBreakingSignatures?: boolean;
 }
 
 export interface Plan {
@@ -68,6 +84,8 @@ class Planner {
   private readonly kustomizations = new Map<string, Promise<Array<KustomizeImageEntry & { file: string }>>>();
   private readonly valuesImages = new Map<HelmChart, HelmValuesImage[]>();
   private claimedImages?: Promise<string[]>;
+  /** The signature annotation of the use being pinned, when --allow-breaking-signatures lets it be edited. */
+  private breaking: string | undefined;
 
   constructor(private readonly input: PlanInput) {}
 
@@ -88,6 +106,21 @@ class Planner {
     const { use } = traced;
     const digest = result.digest!;
     const at = { file: traced.file ? this.input.show(traced.file) : use.file, line: use.line };
+    // A signed manifest no longer matches its signature once its image changes (here, or through kustomize or Helm values).
+    const signature = manifestSignature(use.workload.annotations);
+    if (signature && !this.input.allowBreakingSignatures) {
+      return this.skip(result, `${useName(use)} carries a manifest signature (${signature}): pinning would break it; pin, then sign the manifest again, or pass --allow-breaking-signatures`, at);
+    }
+    this.breaking = signature;
+    try {
+      await this.pinUse(result, traced, digest, at);
+    } finally {
+      this.breaking = undefined;
+    }
+  }
+
+  private async pinUse(result: ImageResult, traced: TracedUse, digest: string, at: { file: string; line: number }): Promise<void> {
+    const { use } = traced;
     if (traced.file && use.range) {
       return this.edit(traced.file, use.range[0], use.range[1], use.image, pinnedReference(use.image, digest), result, 'manifest', useName(use));
     }
@@ -252,6 +285,7 @@ class Planner {
       from,
       to,
       verification: verificationOf(result),
+      ...(this.breaking && { breaksSignature: this.breaking }),
     };
     entry.edits.push({ start, end, from, to, change });
   }

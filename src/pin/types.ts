@@ -23,6 +23,8 @@ export interface PinChange {
   to: string;
   /** Policies that passed it and who signed. */
   verification: { policies: string[]; signers: string[] };
+  /** The manifest signature annotation this edit invalidates (made with --allow-breaking-signatures). */
+  breaksSignature?: string;
 }
 
 /** An image (or one of its uses) not pinned, and why. */

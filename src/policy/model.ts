@@ -25,6 +25,8 @@ export interface Policy extends PolicySource {
   /** Namespaced policies (Kyverno `Policy`) apply only to workloads in this namespace. */
   namespace?: string;
   rules: PolicyRule[];
+  /** Rules over other subjects than images: signed manifests (Kyverno `validate.manifests`). */
+  manifestRules?: ManifestRule[];
   /** Said on stderr when the policy loads (a deprecated API version). */
   warnings?: string[];
 }
@@ -60,6 +62,38 @@ export interface ModeOverride {
   path: string;
   /** A namespaceSelector is present: whether it admits a namespace cannot be known from manifests. */
   namespaceSelector?: true;
+}
+
+/**
+ * Kyverno `validate.manifests` (k8s-manifest-sigstore): every object the rule matches must equal a
+ * manifest signed by its attestors, fields in `ignoreFields` (and the built-in lists) excepted.
+ * The attestors are the image rules' requirement tree; its key leaves are checked against the
+ * signature sets in the object's annotations (or its manifest bundle image).
+ */
+export interface ManifestRule extends PolicySource {
+  /** e.g. `rules[0].validate.manifests`. */
+  path: string;
+  ruleName?: string;
+  resources: ResourceFilter;
+  mode: RuleMode;
+  modeOverrides?: ModeOverride[];
+  onError: 'block' | 'allow';
+  /** `annotationDomain` (default `cosign.sigstore.dev`): `<domain>/message`, `/signature`… */
+  annotationDomain: string;
+  /** The policy's `ignoreFields`, before the built-in ones. */
+  ignoreFields: IgnoreFields[];
+  /** `repository`: the manifest bundle image (an object's `<domain>/resourceBundleRef` wins). */
+  repository?: string;
+  /** `dryRun.enable`: needs a cluster; said, not used. */
+  dryRun?: true;
+  /** `attestors[]` ANDed (Kyverno refuses a manifests rule without attestors). */
+  requirement: Requirement;
+}
+
+/** k8s-manifest-sigstore ObjectFieldBinding: these field patterns, for objects matching one of `objects` (none = all). */
+export interface IgnoreFields {
+  fields: string[];
+  objects: { group?: string; version?: string; kind?: string; name?: string; namespace?: string }[];
 }
 
 /** A single verification rule: one Kyverno verifyImages entry, one CIP. */

@@ -34,7 +34,7 @@ export function selectRules(policies: readonly Policy[], ref: ImageRef, workload
  * tell: when that could change the mode, the rule is judged as neither (undecided). An override
  * with neither namespaces nor selector never applies (Kyverno's selector of nothing).
  */
-export function modeIn(rule: PolicyRule, namespace: string): NonNullable<RuleSelection['mode']> {
+export function modeIn(rule: Pick<PolicyRule, 'mode' | 'modeOverrides'>, namespace: string): NonNullable<RuleSelection['mode']> {
   const possible = new Set<RuleMode>();
   let why: string | undefined;
   let decided = false;

@@ -1,7 +1,7 @@
 // The result flattened to image × policy: the unit the CI formats (SARIF,
 // JUnit, GitHub, Markdown) report on. Pure; derived from the canonical result.
 
-import { blocking, type ImageResult, type PolicyVerdict, type Result, type Status } from '../engine/result.js';
+import { blocking, countText, type ImageResult, type PolicyVerdict, type Result, type Status } from '../engine/result.js';
 
 export interface Finding {
   image: ImageResult;
@@ -82,7 +82,12 @@ export function workload(use: { kind: string; namespace?: string; name?: string 
   return name ? `${use.kind} ${name}` : use.kind;
 }
 
+/** `Deployment prod/web container web`; an object judged itself (a signed manifest) has no container. */
+export function useText(use: { kind: string; namespace?: string; name?: string; container: string }): string {
+  return use.container === '' ? workload(use) : `${workload(use)} container ${use.container}`;
+}
+
 export function summaryLine(result: Readonly<Result>): string {
   const s = result.summary;
-  return `${s.images} images: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.skip} skip, ${s.unmatched} unmatched, ${s.error} error`;
+  return `${countText(s)}: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.skip} skip, ${s.unmatched} unmatched, ${s.error} error`;
 }

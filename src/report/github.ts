@@ -4,7 +4,7 @@
 // pure function; the CLI appends it to $GITHUB_STEP_SUMMARY.
 
 import type { Result, UseLocation } from '../engine/result.js';
-import { bySeverity, findings, severity, summaryLine, workload, type Finding } from './findings.js';
+import { bySeverity, findings, severity, summaryLine, useText, workload, type Finding } from './findings.js';
 import { format as markdown } from './markdown.js';
 
 type Command = 'error' | 'warning' | 'notice';
@@ -38,7 +38,7 @@ function annotation(command: Command, f: Finding, use: UseLocation | undefined):
   props.push(['title', `${f.status}: ${f.image.image}${v ? ` (policy ${v.policy})` : ''}`]);
   const lines = [...f.reasons];
   if (v) lines.push(`policy ${v.policy} at ${v.file}:${v.line}, ${v.rule} (${v.mode})`);
-  if (use) lines.push(`used by ${workload(use)} container ${use.container}`);
+  if (use) lines.push(use.container === '' ? useText(use) : `used by ${useText(use)}`);
   if (f.image.digest) lines.push(`digest ${f.image.digest}`);
   const properties = props.map(([k, val]) => `${k}=${escapeProperty(val)}`).join(',');
   return `::${command} ${properties}::${escapeData(lines.join('\n'))}`;

@@ -4,7 +4,7 @@
 // errors under an allowing failure policy pass, with the reasons in system-out.
 
 import type { Result } from '../engine/result.js';
-import { findings, workload, type Finding } from './findings.js';
+import { findings, useText, workload, type Finding } from './findings.js';
 
 interface Suite {
   name: string;
@@ -92,7 +92,7 @@ function details(f: Finding): string {
   if (v) lines.push(`policy: ${v.policy} (${v.file}:${v.line}, ${v.rule}, ${v.mode})`);
   for (const r of f.reasons) lines.push(`reason: ${r}`);
   for (const s of v?.signers ?? []) lines.push(`signed by: ${s}`);
-  for (const u of f.image.uses) lines.push(`used by: ${workload(u)} container ${u.container} at ${u.file}:${u.line}`);
+  for (const u of f.image.uses) lines.push(`${u.container === '' ? 'object' : 'used by'}: ${useText(u)} at ${u.file}:${u.line}`);
   return lines.join('\n');
 }
 

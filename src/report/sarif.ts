@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
 import type { Result, UseLocation } from '../engine/result.js';
 import { VERSION } from '../cli/version.js';
-import { findings, IMAGE_ERROR_RULE, severity, UNMATCHED_RULE, workload, type Finding } from './findings.js';
+import { findings, IMAGE_ERROR_RULE, severity, UNMATCHED_RULE, useText, workload, type Finding } from './findings.js';
 
 const SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 /** Bump when the fingerprint's inputs change, so old alerts are not silently matched. */
@@ -89,6 +89,7 @@ function toResult(f: Finding, use: UseLocation | undefined, ruleIndex: number): 
     partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(f, use) },
     properties: {
       status: f.status,
+      ...(f.image.kind && { kind: f.image.kind }),
       image: f.image.image,
       normalized: f.image.normalized,
       ...(f.image.digest ? { digest: f.image.digest } : {}),
@@ -99,7 +100,7 @@ function toResult(f: Finding, use: UseLocation | undefined, ruleIndex: number): 
     out.locations = [
       {
         physicalLocation: { artifactLocation: { uri: toUri(use.file) }, region: { startLine: Math.max(1, use.line) } },
-        message: { text: `${workload(use)} container ${use.container}` },
+        message: { text: useText(use) },
       },
     ];
   }

@@ -1,7 +1,7 @@
 // Human output: one line per image, then the reasons for anything not passing,
 // each with the policy file:line and the rule path, and where the image is used.
 
-import type { ImageResult, Result, Status } from '../engine/result.js';
+import { countText, type ImageResult, type Result, type Status } from '../engine/result.js';
 
 export interface TableOptions {
   color: boolean;
@@ -42,7 +42,7 @@ export function format(result: Readonly<Result>, options: TableOptions = { color
   for (const r of details) out.push('', ...explain(r, options.wide ?? false));
 
   const s = result.summary;
-  out.push('', `${s.images} images: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.skip} skip, ${s.unmatched} unmatched, ${s.error} error`);
+  out.push('', `${countText(s)}: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.skip} skip, ${s.unmatched} unmatched, ${s.error} error`);
   return `${out.join('\n')}\n`;
 }
 
@@ -67,7 +67,7 @@ function explain(r: ImageResult, wide: boolean): string[] {
   const uses = wide ? r.uses : r.uses.slice(0, 3);
   for (const u of uses) {
     const obj = [u.kind, u.namespace, u.name].filter(Boolean).join('/');
-    lines.push(`  used by ${obj} container ${u.container} at ${u.file}:${u.line}`);
+    lines.push(r.kind ? `  at ${u.file}:${u.line}` : `  used by ${obj} container ${u.container} at ${u.file}:${u.line}`);
   }
   if (uses.length < r.uses.length) lines.push(`  … and ${r.uses.length - uses.length} more uses (-o wide lists them)`);
   return lines;

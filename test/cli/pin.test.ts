@@ -114,3 +114,24 @@ t.test('pin -k overlay --write: newTag in the overlay kustomization gains the di
   t.equal(await readFile(path.join(dir, 'k/overlay/kustomization.yaml'), 'utf8'), overlay.replace('newTag: "1.0"', `newTag: "1.0@${web}"`));
   t.equal(await readFile(path.join(dir, 'k/base/deployment.yaml'), 'utf8'), deployment('shop', ['web']), 'the base is untouched');
 });
+
+t.test('a manifest carrying a manifest signature is not edited unless --allow-breaking-signatures; the PR body says so', async (t) => {
+  const web = await pushImage(registry.host, 'pin/signed', '1.0', { seed: 'signed-manifest' });
+  await signImage({ registry: registry.host, repo: 'pin/signed', digest: web, key });
+  const dir = await tempDir(t, 'vi-pin-signed-');
+  const signed = deployment('signed', [`${registry.host}/pin/signed:1.0`]).replace(
+    /^metadata:\n/m,
+    'metadata:\n  annotations:\n    cosign.sigstore.dev/message: H4sIAAAAAAAA/wEAAP//AAAAAAAAAAA=\n    cosign.sigstore.dev/signature: MEUCIQ==\n',
+  );
+  await writeFiles(dir, { '.git/HEAD': '', 'apps/signed.yaml': signed, '.verify-images/signed.yaml': keyPolicy(`${registry.host}/pin/*`, key) });
+  const r = await cli(dir, ['pin', 'apps', '--write', '--no-cache']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /not pinned: .*pin\/signed:1\.0 \(apps\/signed\.yaml:\d+\): .*Deployment .*signed.* carries a manifest signature \(cosign\.sigstore\.dev\/signature\): pinning would break it; .*--allow-breaking-signatures/);
+  t.equal(await readFile(path.join(dir, 'apps/signed.yaml'), 'utf8'), signed, 'the signed manifest is untouched');
+
+  const allowed = await cli(dir, ['pin', 'apps', '--allow-breaking-signatures', '-o', 'json', '--no-cache']);
+  const out = JSON.parse(allowed.stdout);
+  t.match(out.pin.changes['apps/signed.yaml'], [{ digest: web, breaksSignature: 'cosign.sigstore.dev/signature' }]);
+  const { prBody } = await import('../../src/git/pr-body.js');
+  t.match(prBody(out.pin), /break a manifest signature[\s\S]*apps\/signed\.yaml:\d+ \(`cosign\.sigstore\.dev\/signature`\)/);
+});

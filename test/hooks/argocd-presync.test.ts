@@ -88,7 +88,7 @@ t.test('revision from the env: unsigned HEAD blocks; Event, PolicyReport and ter
   });
   t.equal(r.code, 1, r.stderr);
   const line = await readFile(log, 'utf8');
-  t.match(line, /^verify-images blocked the sync: 1 images: 0 pass, 1 fail/);
+  t.match(line, /^verify-images blocked the sync: 1 image: 0 pass, 1 fail/);
   t.match(line, images.unsigned.ref);
   t.match(line, bad.slice(0, 12));
   t.equal(line.trim().split('\n').length, 1, 'one line');
@@ -132,7 +132,7 @@ t.test('revision from the FAKE Argo CD API with a token: the tagged good revisio
   const args = ['hook', 'argocd-presync', '--kubeconfig', api.kubeconfig, '--termination-log', log];
   const r = await cli(work, args, env);
   t.equal(r.code, 0, r.stderr);
-  t.match(await readFile(log, 'utf8'), /^verify-images passed: 1 images: 1 pass/);
+  t.match(await readFile(log, 'utf8'), /^verify-images passed: 1 image: 1 pass/);
   t.match(await readFile(log, 'utf8'), good.slice(0, 12), 'the revision named by the Application was fetched');
   t.same(argocd.requests(), [{ path: '/api/v1/applications/shop?appNamespace=argocd', authorized: true }]);
   t.match(created(api, 'Event')[0], { type: 'Normal', reason: 'ImagesVerified', involvedObject: { uid: 'uid-1' } });

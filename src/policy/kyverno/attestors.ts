@@ -44,6 +44,13 @@ function cosignRequirement(iv: Field, repository: string | undefined): Requireme
   return of.length === 1 ? of[0]! : { kind: 'all', path: '', of };
 }
 
+/** `validate.manifests.attestors`: the same attestor sets, ANDed (paths relative to `manifests`). */
+export function manifestAttestors(manifests: Field): Requirement {
+  const sets = manifests.at('attestors').list();
+  const of = sets.map((set) => attestorSet(manifests, set, undefined));
+  return of.length === 1 ? of[0]! : { kind: 'all', path: '', of };
+}
+
 function attestorSet(iv: Field, set: Field, repository: string | undefined): Requirement {
   const entries = set.at('entries').list();
   if (entries.length === 0) throw set.at('entries').error('needs at least one entry');

@@ -3,11 +3,12 @@
 
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
-import type { ModeOverride, Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
+import type { ManifestRule, ModeOverride, Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
 import { APPLIED_NAMESPACE } from '../model.js';
 import type { PathExtractor } from '../../manifests/path-extract.js';
 import { jmesCompile } from '../jmespath.js';
 import { verifyImageRequirement } from './attestors.js';
+import { manifestRule } from './manifests.js';
 import { autogenControllers, resourceFilter } from './match.js';
 import { clusterPolicy } from './schema.js';
 import { preconditions } from './preconditions.js';
@@ -51,7 +52,13 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
   const overrides = modeOverrides(spec.at('validationFailureActionOverrides'));
 
   const rules: PolicyRule[] = [];
+  const manifestRules: ManifestRule[] = [];
   for (const rule of spec.at('rules').list()) {
+    if (rule.at('validate').has('manifests')) {
+      oneOperation(rule);
+      manifestRules.push(manifestRule(rule, { specMode, onError, overrides, spec }));
+      continue;
+    }
     const verifyImages = rule.at('verifyImages').list();
     if (verifyImages.length === 0) continue;
     oneOperation(rule);
@@ -102,6 +109,7 @@ function loadClusterPolicy(root: Field, namespaced: boolean): Policy {
     // Written without a namespace: it lands where it is applied (`-n`, the hook's destination), as the manifests do (run.ts).
     ...(namespaced && { namespace: meta.at('namespace').string() ?? APPLIED_NAMESPACE }),
     rules,
+    ...(manifestRules.length > 0 && { manifestRules }),
   };
 }
 
@@ -130,7 +138,7 @@ function auditWithoutMutation(iv: Field, mode: RuleMode): void {
 }
 
 /** pkg/validation/policy/validate.go: a rule does one thing; a verifyImages rule with validate, mutate or generate is refused. */
-function oneOperation(rule: Field): void {
+export function oneOperation(rule: Field): void {
   const ops = ['mutate', 'validate', 'generate', 'verifyImages'].filter((k) => rule.has(k));
   if (ops.length > 1) {
     throw rule.at(ops.find((o) => o !== 'verifyImages')!).error(
@@ -139,7 +147,7 @@ function oneOperation(rule: Field): void {
   }
 }
 
-function failureAction(f: Field): RuleMode | undefined {
+export function failureAction(f: Field): RuleMode | undefined {
   const v = f.string();
   if (v === undefined) return undefined;
   const lower = v.toLowerCase();
@@ -148,7 +156,7 @@ function failureAction(f: Field): RuleMode | undefined {
 }
 
 /** `validationFailureActionOverrides[]`: `{action, namespaces, namespaceSelector}`, evaluated per workload (select.ts modeIn). */
-function modeOverrides(f: Field): ModeOverride[] {
+export function modeOverrides(f: Field): ModeOverride[] {
   return f.list().map((o) => {
     const mode = failureAction(o.at('action'));
     if (mode === undefined) throw o.at('action').error('is required (Enforce or Audit)');

@@ -73,6 +73,33 @@ const imageVerification = obj({
   annotations: map(S),
 });
 
+const failureActionOverrides = list(obj({ action: S, namespaces: list(S), namespaceSelector: labelSelector }));
+
+// validate.manifests (api/kyverno/v1 Manifests; ignoreFields are k8s-manifest-sigstore ObjectFieldBindings).
+const manifests = obj({
+  attestors: list(attestorSet),
+  annotationDomain: S,
+  ignoreFields: list(obj({ fields: list(S), objects: list(obj({ group: S, version: S, kind: S, name: S, namespace: S })) })),
+  dryRun: obj({ enable: S, namespace: S }),
+  repository: S,
+});
+
+// Only `manifests` is evaluated here; the other validation kinds stay opaque.
+const validate = obj({
+  failureAction: S,
+  failureActionOverrides,
+  allowExistingViolations: S,
+  message: S,
+  manifests,
+  foreach: OPAQUE,
+  pattern: OPAQUE,
+  anyPattern: OPAQUE,
+  deny: OPAQUE,
+  podSecurity: OPAQUE,
+  cel: OPAQUE,
+  assert: OPAQUE,
+});
+
 const rule = obj({
   name: S,
   context: OPAQUE,
@@ -82,7 +109,7 @@ const rule = obj({
   preconditions: OPAQUE,
   celPreconditions: OPAQUE,
   mutate: OPAQUE,
-  validate: OPAQUE,
+  validate,
   generate: OPAQUE,
   verifyImages: list(imageVerification),
   skipBackgroundRequests: S,
@@ -99,7 +126,7 @@ export const clusterPolicy = obj({
     applyRules: S,
     failurePolicy: S,
     validationFailureAction: S,
-    validationFailureActionOverrides: list(obj({ action: S, namespaces: list(S), namespaceSelector: labelSelector })),
+    validationFailureActionOverrides: failureActionOverrides,
     emitWarning: S,
     admission: S,
     background: S,

@@ -1,0 +1,244 @@
+// Signed manifests as subjects: every object a Kyverno `validate.manifests` rule matches is
+// judged against the manifests its attestors signed, and reported like an image (kind
+// `manifest`). The attestors are the one requirement tree; its key leaves are checked here
+// against the object's signature annotations or its manifest bundle image.
+
+import type { ManifestObject, SourceContext, Workload } from '../manifests/types.js';
+import { objectKey, workloadFor } from '../manifests/extract.js';
+import { evaluate, keyLeaves, type Leaf, type LeafOutcome } from '../policy/evaluate.js';
+import type { KeyRequirement, ManifestRule, Policy } from '../policy/model.js';
+import { appliesTo, namespaceOf } from '../policy/resources.js';
+import { modeIn } from '../policy/select.js';
+import { parseReference, registryHost } from '../images/reference.js';
+import { createKeyResolver, describeKeyError } from '../keys/resolve.js';
+import { describeKey, loadPublicKey } from '../verify/keys.js';
+import { bundleRefKey, messageKey, signatureAnnotationFields, signatureSets, type SignatureSet } from '../verify/manifest/annotations.js';
+import { artifactObjects, decodeMessage } from '../verify/manifest/message.js';
+import { checkBlobSignature } from '../verify/manifest/blob-signature.js';
+import { tlogKeysFromPem } from '../verify/trusted-root.js';
+import { ignoredFieldsFor, matchSigned, type Difference } from '../verify/manifest/compare.js';
+import { BUILT_IN_IGNORES } from '../verify/manifest/default-ignores.js';
+import { checkLeaf, type JudgeDeps } from './judge.js';
+import { type ImageResult, type PolicyVerdict, worst } from './result.js';
+
+/** A Kubernetes object as rendered, where it was read. */
+export interface ObjectSubject {
+  object: Record<string, unknown>;
+  workload: Workload;
+  file: string;
+  line: number;
+}
+
+/** The subject of a read object: the whole object, where it is shown (a rendered one at its source), in the namespace it lands in. */
+export function objectSubject(obj: ManifestObject, file: string, source: SourceContext, defaultNamespace?: string): ObjectSubject {
+  const workload = workloadFor(obj.object);
+  if (workload.namespace === undefined && defaultNamespace !== undefined) workload.namespace = defaultNamespace;
+  const origin = source.origins?.get(objectKey(obj.object));
+  return { object: obj.object, workload, file: origin?.file ?? file, line: origin?.line ?? obj.line };
+}
+
+export function hasManifestRules(policies: readonly Policy[]): boolean {
+  return policies.some((p) => (p.manifestRules?.length ?? 0) > 0);
+}
+
+/** Whether any manifest rule judges this object (the run keeps only those). */
+export function judgedObject(policies: readonly Policy[], workload: Workload): boolean {
+  return policies.some((p) => (p.namespace === undefined || p.namespace === namespaceOf(workload)) && (p.manifestRules ?? []).some((r) => appliesTo(r.resources, workload)));
+}
+
+/** `Deployment prod/web`: how a manifest subject is named in reports. */
+export function subjectName(w: Workload): string {
+  return `${w.kind} ${w.namespace !== undefined ? `${w.namespace}/` : ''}${w.name ?? '(unnamed)'}`;
+}
+
+export async function judgeManifests(subjects: readonly ObjectSubject[], policies: readonly Policy[], deps: JudgeDeps): Promise<ImageResult[]> {
+  const out: ImageResult[] = [];
+  for (const s of subjects) {
+    const verdicts: PolicyVerdict[] = [];
+    for (const policy of policies) {
+      if (policy.namespace !== undefined && policy.namespace !== namespaceOf(s.workload)) continue;
+      for (const rule of policy.manifestRules ?? []) {
+        if (!appliesTo(rule.resources, s.workload)) continue;
+        verdicts.push(await judgeRule(s, policy, rule, deps));
+      }
+    }
+    if (verdicts.length === 0) continue;
+    const name = subjectName(s.workload);
+    const hints = verdicts.some((v) => v.status === 'fail' || v.status === 'warn') ? [signHint(s)] : [];
+    out.push({
+      kind: 'manifest',
+      image: name,
+      normalized: name,
+      status: worst(verdicts.map((v) => v.status)),
+      policies: verdicts,
+      uses: [{ file: s.file, line: s.line, kind: s.workload.kind, ...(s.workload.namespace !== undefined && { namespace: s.workload.namespace }), ...(s.workload.name !== undefined && { name: s.workload.name }), container: '' }],
+      ...(hints.length > 0 && { hints }),
+    });
+  }
+  return out;
+}
+
+function signHint(s: ObjectSubject): string {
+  return `sign the manifest as it is rendered: kubectl sigstore sign -f ${s.file} -k cosign.key (then commit ${s.file}.signed in its place), or add the changed field to the rule's ignoreFields`;
+}
+
+async function judgeRule(s: ObjectSubject, policy: Policy, rule: ManifestRule, deps: JudgeDeps): Promise<PolicyVerdict> {
+  const mode = rule.modeOverrides ? modeIn(rule, namespaceOf(s.workload)) : rule.mode;
+  const undecided = typeof mode === 'object' ? mode.undecided : undefined;
+  const base = {
+    policy: policy.name,
+    file: rule.file,
+    line: rule.line,
+    rule: rule.path,
+    ...(rule.ruleName !== undefined && { ruleName: rule.ruleName }),
+    mode: typeof mode === 'string' ? mode : ('enforce' as const),
+    onError: rule.onError,
+  };
+  const notes = rule.dryRun ? ['dryRun.enable: a dry run needs a cluster; compared without one (as Kyverno does when it may not dry-run)'] : [];
+  const signed = signedManifests(s, rule, deps);
+  const outcomes = new Map<Leaf, LeafOutcome>();
+  for (const leaf of keyLeaves(rule.requirement)) outcomes.set(leaf, await checkManifestLeaf(leaf, s, rule, signed, deps));
+  const outcome = evaluate(rule.requirement, (l) => outcomes.get(l) ?? { status: 'error', reasons: ['not checked'] });
+  const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
+  if (outcome.unsupported) {
+    const note = 'this tool cannot evaluate that requirement, so the object is not let through (whatever failurePolicy or the policy\'s Audit mode says)';
+    return { ...base, onError: 'block', status: outcome.status === 'fail' && base.mode === 'enforce' ? 'fail' : 'error', unsupported: true, reasons: [...outcome.reasons, note, ...notes] };
+  }
+  const status = outcome.status === 'fail' && base.mode === 'audit' ? 'warn' : outcome.status;
+  if (undecided && (status === 'fail' || (status === 'error' && rule.onError === 'block'))) {
+    return { ...base, status: 'error', onError: 'block', unsupported: true, reasons: [...outcome.reasons, `unsupported: ${undecided}`, 'this tool cannot tell whether the policy enforces or audits here, so the object is not let through'] };
+  }
+  return { ...base, status, reasons: [...outcome.reasons, ...notes], ...(signers.length > 0 && { signers }) };
+}
+
+/** What an object's signature points at, read once per rule: its annotations, or a manifest bundle image. */
+type Signed =
+  | { from: 'annotations'; sets: SignatureSet[]; signed: Buffer; objects: Record<string, unknown>[] }
+  | { from: 'image'; ref: string; objects: Record<string, unknown>[]; digest: string }
+  | { from: 'none'; reason: string }
+  | { from: 'error'; reason: string };
+
+function signedManifests(s: ObjectSubject, rule: ManifestRule, deps: JudgeDeps): (bundleRef: string | undefined) => Promise<Signed> {
+  const memo = new Map<string, Promise<Signed>>();
+  return (attestorRepository) => {
+    // The object's own `<domain>/resourceBundleRef` wins over the attestor's and the rule's repository.
+    const ref = s.workload.annotations[bundleRefKey(rule.annotationDomain)] ?? attestorRepository ?? rule.repository;
+    const key = ref ?? '';
+    let p = memo.get(key);
+    if (!p) memo.set(key, (p = ref ? fromImage(ref, deps) : fromAnnotations(s, rule.annotationDomain)));
+    return p;
+  };
+}
+
+async function fromAnnotations(s: ObjectSubject, domain: string): Promise<Signed> {
+  const message = s.workload.annotations[messageKey(domain)];
+  if (message === undefined) {
+    return { from: 'none', reason: `not signed: no ${messageKey(domain)} annotation, and no manifest bundle image named (${bundleRefKey(domain)} or the rule's repository)` };
+  }
+  try {
+    const { signed, objects } = await decodeMessage(message);
+    return { from: 'annotations', sets: signatureSets(s.workload.annotations, domain), signed, objects };
+  } catch (err) {
+    return { from: 'none', reason: `the signed message in ${messageKey(domain)} cannot be read: ${(err as Error).message}` };
+  }
+}
+
+async function fromImage(refText: string, deps: JudgeDeps): Promise<Signed> {
+  let ref;
+  try {
+    ref = parseReference(refText.trim());
+  } catch (err) {
+    return { from: 'error', reason: `manifest bundle image ${refText}: ${(err as Error).message}` };
+  }
+  const repo = { registry: registryHost(ref), repository: ref.repository };
+  try {
+    const digest = ref.digest ?? (await deps.evidence.resolve(repo, ref.tag ?? 'latest')).digest;
+    const manifest = await deps.evidence.manifest(repo, digest);
+    if (!manifest) return { from: 'none', reason: `manifest bundle image ${refText} not found` };
+    const layers = Array.isArray(manifest.json.layers) ? (manifest.json.layers as { digest?: unknown }[]) : [];
+    const objects: Record<string, unknown>[] = [];
+    for (const layer of layers) {
+      if (typeof layer.digest !== 'string') continue;
+      objects.push(...(await artifactObjects(Buffer.from(await deps.evidence.blob(repo, layer.digest)))));
+    }
+    return { from: 'image', ref: refText.trim(), objects, digest };
+  } catch (err) {
+    return { from: 'error', reason: `cannot fetch the manifest bundle image ${refText}: ${(err as Error).message}` };
+  }
+}
+
+async function checkManifestLeaf(leaf: Leaf, s: ObjectSubject, rule: ManifestRule, signed: (repo: string | undefined) => Promise<Signed>, deps: JudgeDeps): Promise<LeafOutcome> {
+  if (leaf.kind !== 'key') {
+    return { status: 'error', unsupported: true, reasons: [`unsupported: manifest signatures with ${leaf.kind === 'certificate' ? 'certificates or keyless identities' : leaf.kind} are not verified by this tool yet (keys are)`] };
+  }
+  // Kyverno checkManifestAnnotations: the object's annotations must carry the attestor's.
+  for (const [k, v] of Object.entries(leaf.annotations)) {
+    if (s.workload.annotations[k] !== v) return { status: 'fail', reasons: [`annotation ${k} is ${JSON.stringify(s.workload.annotations[k] ?? null)}, the attestor expects ${JSON.stringify(v)}`] };
+  }
+  let keyed: KeyRequirement = leaf;
+  if (leaf.keyRef) {
+    try {
+      keyed = await (deps.keys ??= createKeyResolver()).leaf(leaf);
+    } catch (err) {
+      return { status: 'error', reasons: [describeKeyError(err)] };
+    }
+  }
+  const evidence = await signed(leaf.signatureRepository);
+  if (evidence.from === 'none') return { status: 'fail', reasons: [evidence.reason] };
+  if (evidence.from === 'error') return { status: 'error', reasons: [evidence.reason] };
+  const ignored = [...ignoredFieldsFor(s.object, [...rule.ignoreFields, ...BUILT_IN_IGNORES]), ...signatureAnnotationFields(rule.annotationDomain)];
+  const match = matchSigned(evidence.objects, s.object, ignored);
+  const where = evidence.from === 'image' ? `the manifest bundle image ${evidence.ref}` : 'the signed message';
+  if (!match.matched && !match.found) return { status: 'fail', reasons: [`not signed: ${where} holds no ${s.workload.kind} to compare with`] };
+
+  const verified = evidence.from === 'image' ? await imageSignature(keyed, evidence, deps) : blobSignature(keyed, evidence, deps);
+  if (!verified.ok) return { status: verified.error ? 'error' : 'fail', reasons: [verified.reason] };
+  if (!match.matched) return { status: 'fail', reasons: [`the object differs from ${where} (signed by ${verified.signer}): ${describeDifferences(match.differences)}`] };
+  return { status: 'pass', reasons: [`matches ${where}, signed by ${verified.signer}`], signer: verified.signer };
+}
+
+type Verified = { ok: true; signer: string } | { ok: false; reason: string; error?: true };
+
+function blobSignature(leaf: KeyRequirement, evidence: Extract<Signed, { from: 'annotations' }>, deps: JudgeDeps): Verified {
+  if (evidence.sets.length === 0) return { ok: false, reason: 'not signed: the message annotation has no signature beside it' };
+  const problems: string[] = [];
+  const rekorKeys = leaf.rekorPublicKeys ? tlogKeysFromPem(leaf.rekorPublicKeys) : [];
+  for (const pem of leaf.keys) {
+    const key = loadPublicKey(pem);
+    for (const set of evidence.sets) {
+      const r = checkBlobSignature(set, evidence.signed, key, leaf.hashAlgorithm, deps.trust, { ...(deps.now && { now: deps.now() }), rekorKeys });
+      if (r.ok) return { ok: true, signer: describeSigner(pem) };
+      problems.push(r.reason);
+    }
+  }
+  return { ok: false, reason: `no signature verified: ${[...new Set(problems)].join('; ')}` };
+}
+
+async function imageSignature(leaf: KeyRequirement, evidence: Extract<Signed, { from: 'image' }>, deps: JudgeDeps): Promise<Verified> {
+  const ref = parseReference(evidence.ref);
+  const repo = { registry: registryHost(ref), repository: ref.repository };
+  // The bundle image is verified as cosign verifies an image for the library: the key, and its transparency-log entry.
+  const imageLeaf: KeyRequirement = { ...leaf, tlog: 'require', annotations: {} };
+  delete imageLeaf.signatureRepository;
+  const o = await checkLeaf(imageLeaf, ref, repo, evidence.digest, undefined, deps);
+  if (o.status === 'pass') return { ok: true, signer: o.signer ?? describeSigner(leaf.keys[0] ?? '') };
+  return { ok: false, reason: `manifest bundle image ${evidence.ref}: ${o.reasons.join('; ')}`, ...(o.status === 'error' && { error: true as const }) };
+}
+
+function describeSigner(pem: string): string {
+  try {
+    return describeKey(loadPublicKey(pem));
+  } catch {
+    return 'the key';
+  }
+}
+
+const SHOWN = 5;
+
+/** `spec.replicas: 2 → 3; metadata.labels.tier: absent → "web"` (at most five, then how many more). */
+export function describeDifferences(items: readonly Difference[]): string {
+  const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v));
+  const text = items.slice(0, SHOWN).map((d) => `${d.key}: ${show(d.before)} → ${show(d.after)}`);
+  if (items.length > SHOWN) text.push(`and ${items.length - SHOWN} more`);
+  return text.join('; ');
+}
