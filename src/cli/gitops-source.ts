@@ -73,7 +73,8 @@ export const registerGitOpsSource: RegisterCommand = (cli: Argv, ctx: CommandCon
       // Paths the user typed stay relative to where they typed them.
       const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(io.cwd, p) : p);
       if (Array.isArray(argv.policy)) argv.policy = (argv.policy as string[]).map(abs);
-      for (const key of ['config', 'cacheDir', 'registryCa', 'trustedRoot'] as const) if (argv[key] !== undefined) argv[key] = abs(argv[key]);
+      for (const key of ['config', 'cacheDir', 'registryCa', 'trustedRoot', 'gpgKeys', 'allowedSigners'] as const) if (argv[key] !== undefined) argv[key] = abs(argv[key]);
+      if (source.checkout) (argv as { revisionSubject?: unknown }).revisionSubject = source.checkout;
       argv.paths = source.inputs;
       (argv as { preparedInputs?: boolean }).preparedInputs = true;
       // The destination namespace is where objects naming none land (as Argo CD applies them), unless -n says otherwise.

@@ -19,6 +19,8 @@ export const ROOT_OPTIONS = {
   'insecure-registry': { type: 'string', array: true, nargs: 1, describe: 'registry host reached over plain HTTP' },
   'registry-ca': { type: 'string', describe: 'PEM file with extra CA certificates for registries' },
   'trusted-root': { type: 'string', describe: 'sigstore trusted_root.json (default: the public-good root shipped offline)' },
+  'gpg-keys': { type: 'string', describe: 'OpenPGP public keys for commit signatures: a directory or file (armored or binary), or Argo CD\'s argocd-gpg-keys-cm ConfigMap; with --repo alone, the revision must be signed by one of them' },
+  'allowed-signers': { type: 'string', describe: 'SSH allowed signers file (git\'s gpg.ssh.allowedSignersFile) for SSH commit signatures; with --repo alone, the revision must be signed by one of them' },
   color: { type: 'boolean', describe: 'colour the table (--no-color, or NO_COLOR, disables)' },
   offline: { type: 'boolean', describe: 'no network at all: verdicts from the verdict cache, keys and trust roots from local files; anything else is an error' },
   timeout: { type: 'string', describe: 'deadline for the whole run, e.g. 60s, 2m (default 60s; 0: none); images undecided then are errors' },

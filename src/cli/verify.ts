@@ -26,6 +26,8 @@ export interface VerifyFlags {
   insecureRegistry?: string[];
   registryCa?: string;
   trustedRoot?: string;
+  gpgKeys?: string;
+  allowedSigners?: string;
   color?: boolean;
   verbose?: boolean;
   timeout?: string;
@@ -56,6 +58,8 @@ export interface VerifyOptions {
   insecureRegistries: string[];
   registryCa?: string;
   trustedRoot?: string;
+  /** Keys for commit signatures (--gpg-keys, --allowed-signers). */
+  commitKeys: { gpgKeys?: string; allowedSigners?: string };
   color: boolean;
   unmatched: 'allow' | 'fail';
   extractors?: RepoConfig['extractors'];
@@ -94,6 +98,7 @@ export function toOptions(argv: VerifyFlags, config: RepoConfig, env: NodeJS.Pro
     insecureRegistries: [...(argv.insecureRegistry ?? []), ...(config.insecureRegistries ?? [])],
     registryCa: argv.registryCa ?? config.registryCa,
     trustedRoot: argv.trustedRoot ?? config.trustedRoot,
+    commitKeys: { ...(argv.gpgKeys && { gpgKeys: argv.gpgKeys }), ...(argv.allowedSigners && { allowedSigners: argv.allowedSigners }) },
     color: colorAllowed && isTTY,
     unmatched: config.unmatched ?? 'allow',
     ...(config.extractors && { extractors: config.extractors }),
@@ -139,6 +144,7 @@ export function engineOptions(options: VerifyOptions, argv: { kubeconfig?: strin
     insecureRegistries: options.insecureRegistries,
     registryCa: options.registryCa,
     trustedRoot: options.trustedRoot,
+    commitKeys: options.commitKeys,
     // 0 means no limit: the largest delay a timer takes.
     timeoutMs: options.timeoutMs === 0 ? 2 ** 31 - 1 : options.timeoutMs,
     requestTimeoutMs: options.requestTimeoutMs === 0 ? 2 ** 31 - 1 : options.requestTimeoutMs,
@@ -185,7 +191,9 @@ export async function handler(argv: ArgumentsCamelCase<VerifyFlags>, io: CliIO):
   const piped = options.named || prepared ? undefined : watchStdin(io.stdin, io.stdinIsTTY);
   let output;
   try {
-    output = await run({ ...inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io) }).finally(() => progress.stop());
+    // The revision a GitOps source fetched (gitops-source.ts): its commit signature is judged when asked for.
+    const revision = (argv as { revisionSubject?: import('../engine/commit-judge.js').Revision }).revisionSubject;
+    output = await run({ ...inputs, policyPaths: paths, progress: counts, ...engineOptions(options, argv, io), ...(revision && { revision }) }).finally(() => progress.stop());
   } finally {
     // Settled whatever happened: a listener left on a pipe nobody closes would keep the process alive.
     if (piped && (await piped.settle())) {

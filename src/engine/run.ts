@@ -30,8 +30,12 @@ import { createKeyResolver } from '../keys/resolve.js';
 import { createEvidence, offlineEvidence } from './evidence.js';
 import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
-import { type Result, summarize } from './result.js';
+import { type ImageResult, type Result, summarize } from './result.js';
 import { hasManifestRules, judgedObject, judgeManifests, objectSubject, type ObjectSubject } from './manifest-judge.js';
+import { judgeRevision, secretOf, wantsCommits, type CommitKeyFlags, type Revision, type SecretObject } from './commit-judge.js';
+import { parsePolicyDocuments } from '../policy/document.js';
+import { load as loadAppProject } from '../policy/argocd/load.js';
+import { load as loadGitRepository } from '../policy/flux/load.js';
 import { policyDigest } from '../policy/files-digest.js';
 import { withCelClock } from '../policy/ivpol/clock.js';
 
@@ -95,6 +99,10 @@ export interface RunOptions {
   now?: Date;
   /** Keys from Secrets and KMS are not fetched (replayed registries: nothing may reach the network). */
   keysOffline?: boolean;
+  /** The revision verified (--repo/--revision, the hooks): its signature is judged when a rule or commitKeys ask. */
+  revision?: Revision;
+  /** `--gpg-keys`, `--allowed-signers`. */
+  commitKeys?: CommitKeyFlags;
 }
 
 export interface RunOutput {
@@ -277,6 +285,8 @@ export function displayPath(cwd: string, file: string): string {
 /** The policies in the given files and directories, and what was read to find them. */
 export interface PolicySet {
   policies: Policy[];
+  /** Secrets among the policy files (Flux spec.verify keys). */
+  secrets: SecretObject[];
   files: number;
   /** Files no loader reads by name (`policy.yaml.txt`), as shown to the user. */
   ignored: string[];
@@ -291,7 +301,8 @@ export async function loadPolicySet(paths: string[], cwd = process.cwd()): Promi
   const texts = files.map((f) => ({ ...f, file: shown(f.file) }));
   await prepareLoaders(texts);
   const policies = loadPolicies(texts, { trustStores: stores });
-  return { policies, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)), digest: policyDigest(texts) };
+  const secrets = texts.filter((t) => /\bkind:\s*"?Secret\b/.test(t.text)).flatMap((t) => parsePolicyDocuments(t.text, t.file).flatMap((d) => secretOf(d.value, t.file) ?? []));
+  return { policies, secrets, files: files.length, ignored: ignored.map((f) => displayPath(cwd, f)), digest: policyDigest(texts) };
 }
 
 export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Promise<Policy[]> {
@@ -303,7 +314,7 @@ export async function loadPolicyPaths(paths: string[], cwd = process.cwd()): Pro
  * folder, a folder of ConfigMaps, policies under names no loader reads, rules without verifyImages.
  */
 export function requireImageRules(set: PolicySet, paths: string[], others: Policy[] = [], cwd = process.cwd()): void {
-  if ([...set.policies, ...others].some((p) => p.rules.length > 0 || (p.manifestRules?.length ?? 0) > 0)) return;
+  if ([...set.policies, ...others].some((p) => p.rules.length > 0 || (p.manifestRules?.length ?? 0) > 0 || (p.commitRules?.length ?? 0) > 0)) return;
   const where = paths.map((p) => displayPath(cwd, p)).join(', ') || '(none)';
   const found =
     set.files === 0
@@ -440,12 +451,18 @@ async function pipeline(
   const extract = extraExtractor(policies, options.extractors);
   // Objects a signed-manifest rule judges, kept whole (only those).
   const objects: ObjectSubject[] = [];
-  const onObject = hasManifestRules(policies)
-    ? (obj: ManifestObject, file: string, source: SourceText) => {
-        const subject = objectSubject(obj, file, source, options.defaultNamespace);
-        if (judgedObject(policies, subject.workload)) objects.push(subject);
-      }
-    : undefined;
+  const manifestRules = hasManifestRules(policies);
+  // With a revision, AppProjects, GitRepositories and Secrets among the inputs may ask for (and key) signed commits.
+  const sourceObjects: { policies: Policy[]; secrets: SecretObject[] } = { policies: [], secrets: [...set.secrets] };
+  const onObject =
+    manifestRules || options.revision
+      ? (obj: ManifestObject, file: string, source: SourceText) => {
+          if (options.revision) collectSourceObject(obj, file, sourceObjects, options.defaultNamespace);
+          if (!manifestRules) return;
+          const subject = objectSubject(obj, file, source, options.defaultNamespace);
+          if (judgedObject(policies, subject.workload)) objects.push(subject);
+        }
+      : undefined;
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
     : await collectUses(options.inputs, {
@@ -467,7 +484,13 @@ async function pipeline(
     warnings.push(`no container images found in ${options.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ')} (${manifests} Kubernetes objects read)`);
   }
   const collected = performance.now();
-  const results = [...(await judgeManifests(objects, policies, deps)), ...(await judgeImages(uses, policies, deps))];
+  const commitKeys = options.commitKeys ?? {};
+  // An AppProject both among the policy files and the inputs is one policy.
+  const commitPolicies = [...new Map([...policies, ...sourceObjects.policies].map((p) => [`${p.file}:${p.line}:${p.name}`, p])).values()];
+  let commit: ImageResult | undefined;
+  if (options.revision) commit = await judgeRevision(options.revision, commitPolicies, sourceObjects.secrets, commitKeys);
+  else if (wantsCommits(policies, {})) warnings.push('the policies ask for signed commits, which are judged on a fetched revision only (--repo URL --revision REF, or the hooks): not checked here');
+  const results = [...(commit ? [commit] : []), ...(await judgeManifests(objects, policies, deps)), ...(await judgeImages(uses, policies, deps))];
   await cache.flush();
   const stats = (registry as { stats?: () => { requests: number } } | undefined)?.stats?.();
   return {
@@ -485,4 +508,18 @@ async function pipeline(
       ms: { collect: Math.round(collected - started), verify: Math.round(performance.now() - collected) },
     },
   };
+}
+
+/** An AppProject, GitRepository or Secret among the inputs: commit rules and their keys (positions at the object). */
+function collectSourceObject(obj: ManifestObject, file: string, into: { policies: Policy[]; secrets: SecretObject[] }, defaultNamespace?: string): void {
+  const kind = obj.object.kind;
+  if (kind === 'Secret') {
+    const secret = secretOf(obj.object, file, defaultNamespace);
+    if (secret) into.secrets.push(secret);
+    return;
+  }
+  if (kind !== 'AppProject' && kind !== 'GitRepository') return;
+  const doc = { file, line: obj.line, value: obj.object, lineOf: () => obj.line };
+  const policy = kind === 'AppProject' ? loadAppProject(doc) : loadGitRepository(doc);
+  if (policy?.commitRules?.length) into.policies.push(policy);
 }

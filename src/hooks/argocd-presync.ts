@@ -91,7 +91,7 @@ export async function argocdPresync(flags: PresyncOptions, io: HookIO): Promise<
       const rendered = await renderSources(src.inputs);
       // The Job runs in the destination namespace (it names none), so its own namespace stands in when the API was not asked.
       const namespace = destination ?? io.env.POD_NAMESPACE;
-      const { result, exitCode, warnings } = await verifyRendered(rendered, src.root, { ...settingsFromEnv(io.env), ...(namespace && { defaultNamespace: namespace }) }, path ?? '.');
+      const { result, exitCode, warnings } = await verifyRendered(rendered, src.root, { ...settingsFromEnv(io.env), ...(namespace && { defaultNamespace: namespace }), ...(src.checkout && { revision: src.checkout }) }, path ?? '.');
       for (const w of warnings) io.stderr(`verify-images: warning: ${w}\n`);
       const { formats } = await import('../report/index.js');
       io.stdout(formats.get('table')!(result, { color: false }));

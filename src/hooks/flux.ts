@@ -36,6 +36,7 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
   try {
     let root = path.resolve(io.cwd, o.source ?? '.');
     let revision = o.revision;
+    let fetched: import('../sources/git.js').Checkout | undefined;
     let artifactUrl = o.artifactUrl;
     if (o.gitRepository) {
       const { readGitRepository } = await import('./flux-artifact.js');
@@ -53,6 +54,7 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
       cleanups.push(checkout.cleanup);
       root = checkout.dir;
       revision = checkout.commit;
+      fetched = checkout;
     }
     // The Kustomization file comes from the working directory (it is usually in another repository).
     const ksFile = path.resolve(io.cwd, o.kustomization);
@@ -65,7 +67,7 @@ export async function fluxHook(o: FluxHookOptions, io: HookIO): Promise<number> 
     const prepared = await prepareFlux(root, ks);
     cleanups.push(prepared.cleanup);
     const rendered = await renderSources(prepared.inputs);
-    const { result, exitCode, warnings } = await verifyRendered(rendered, root, settingsFromEnv(io.env), ks.path ?? '.');
+    const { result, exitCode, warnings } = await verifyRendered(rendered, root, { ...settingsFromEnv(io.env), ...(fetched && { revision: fetched }) }, ks.path ?? '.');
     for (const w of warnings) io.stderr(`verify-images: warning: ${w}\n`);
     const { formats } = await import('../report/index.js');
     io.stdout(formats.get('table')!(result, { color: false }));

@@ -24,6 +24,10 @@ export interface HookSettings {
   timeoutMs?: number;
   /** Where objects that name no namespace land: the Application's destination namespace. */
   defaultNamespace?: string;
+  /** The fetched revision (PreSync, the Flux hook with --repo): its signature is judged when a rule asks. */
+  revision?: import('../engine/commit-judge.js').Revision;
+  /** VERIFY_IMAGES_GPG_KEYS, VERIFY_IMAGES_ALLOWED_SIGNERS (--gpg-keys, --allowed-signers). */
+  commitKeys?: { gpgKeys?: string; allowedSigners?: string };
 }
 
 /** How the rendered stream is named in reports. */
@@ -64,6 +68,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): HookSettings {
     cacheDir: setting(env, 'VERIFY_IMAGES_CACHE_DIR'),
     ...(env.VERIFY_IMAGES_CACHE_URL && { cacheUrl: env.VERIFY_IMAGES_CACHE_URL }),
     trustedRoot: setting(env, 'VERIFY_IMAGES_TRUSTED_ROOT'),
+    // The container's keys only: an app must not bring the keys its own commits are checked with.
+    ...((env.VERIFY_IMAGES_GPG_KEYS || env.VERIFY_IMAGES_ALLOWED_SIGNERS) && {
+      commitKeys: { ...(env.VERIFY_IMAGES_GPG_KEYS && { gpgKeys: env.VERIFY_IMAGES_GPG_KEYS }), ...(env.VERIFY_IMAGES_ALLOWED_SIGNERS && { allowedSigners: env.VERIFY_IMAGES_ALLOWED_SIGNERS }) },
+    }),
     timeoutMs: timeout === undefined ? undefined : (parseDuration(timeout) ?? badTimeout(timeout)),
   };
 }
@@ -103,6 +111,8 @@ export async function verifyRendered(
       ...(config.extractors && { extractors: config.extractors }),
       ...(config.tanzuAllowUnmatchedImages && { tanzuAllowUnmatchedImages: true }),
       ...(settings.defaultNamespace && { defaultNamespace: settings.defaultNamespace }),
+      ...(settings.revision && { revision: settings.revision }),
+      ...(settings.commitKeys && { commitKeys: settings.commitKeys }),
       cwd: root,
     });
     // Lines point into the repository, or into the rendered stream (what Argo CD/Flux apply), never into a temp file.

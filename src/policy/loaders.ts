@@ -1,7 +1,9 @@
 // The static registry of policy formats (one folder each, same `load` shape) and
 // the entry point that turns policy files into Policies.
 
+import * as argocd from './argocd/load.js';
 import * as cip from './cip/load.js';
+import * as flux from './flux/load.js';
 import { checkTrustRoot, isTrustRoot, trustRootName } from './cip/trust-root.js';
 import { parsePolicyDocuments, type LoadContext, type PolicyDocument } from './document.js';
 import * as ivpol from './ivpol/load.js';
@@ -17,7 +19,7 @@ export interface PolicyLoader {
 }
 
 /** Static on purpose: a bundled single binary can follow it; a test compares it with the folders. */
-export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, ivpol, cip, notation, tanzu };
+export const loaders: Readonly<Record<string, PolicyLoader>> = { kyverno, ivpol, cip, notation, tanzu, argocd, flux };
 
 /**
  * Loads what some formats need before loadPolicies() can read them synchronously: the CEL engine

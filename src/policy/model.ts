@@ -4,7 +4,7 @@
 
 import type { Workload } from '../manifests/types.js';
 
-export type PolicyFormat = 'kyverno' | 'cip' | 'native' | 'notation' | 'tanzu';
+export type PolicyFormat = 'kyverno' | 'cip' | 'native' | 'notation' | 'tanzu' | 'argocd' | 'flux';
 
 /** Where a piece of a policy was written: for explanations and exit-2 errors. */
 export interface PolicySource {
@@ -27,6 +27,8 @@ export interface Policy extends PolicySource {
   rules: PolicyRule[];
   /** Rules over other subjects than images: signed manifests (Kyverno `validate.manifests`). */
   manifestRules?: ManifestRule[];
+  /** Signed commits at the revision verified (Argo CD AppProject, Flux GitRepository `spec.verify`). */
+  commitRules?: CommitRule[];
   /** Said on stderr when the policy loads (a deprecated API version). */
   warnings?: string[];
 }
@@ -88,6 +90,29 @@ export interface ManifestRule extends PolicySource {
   dryRun?: true;
   /** `attestors[]` ANDed (Kyverno refuses a manifests rule without attestors). */
   requirement: Requirement;
+}
+
+/**
+ * A revision's signature, as the GitOps tool that fetches it checks it. Argo CD (AppProject
+ * `sourceIntegrity.git.policies[].gpg`, or the legacy `signatureKeys` as one `head` policy for
+ * every repository): GnuPG signatures by one of `keyIds` (the signing key's or its primary key's
+ * long ID), `head` = the commit (or the annotated tag the revision names), `strict` = and every
+ * ancestor down to signed `Argocd-gpg-seal:` commits. Flux (GitRepository `spec.verify`): any key
+ * of a Secret (`.asc` OpenPGP, `.sshpub` SSH), `HEAD` = the commit, `Tag` = the tag object,
+ * `TagAndHEAD` both.
+ */
+export interface CommitRule extends PolicySource {
+  path: string;
+  /** Which repositories: Argo CD URL globs (`!` excludes), or the one URL a GitRepository fetches. */
+  repos: { globs: string[] } | { url: string };
+  engine: 'argocd' | 'flux' | 'flags';
+  mode: 'head' | 'strict' | 'HEAD' | 'Tag' | 'TagAndHEAD';
+  /** Argo CD: allowed key IDs (16 hex; a 40-hex fingerprint stands for its last 16). */
+  keyIds?: string[];
+  /** Flux: the Secret holding the public keys (read from the repository, else --gpg-keys / --allowed-signers). */
+  secret?: { namespace: string; name: string };
+  /** Argo CD mode `none`: the repositories are claimed by this policy and nothing is verified. */
+  none?: true;
 }
 
 /** k8s-manifest-sigstore ObjectFieldBinding: these field patterns, for objects matching one of `objects` (none = all). */

@@ -16,6 +16,12 @@ export interface Checkout {
   commit: string;
   /** The repository as given, with credentials removed. */
   repo: string;
+  /** The revision as asked (default HEAD). */
+  revision: string;
+  /** When the revision names an annotated tag: its object (as fetched) and name. */
+  tag?: { object: string; name: string };
+  /** Fetches the revision's whole history (a commit-signature walk over ancestors needs it). */
+  deepen(): Promise<void>;
   /** Removes the work dir. */
   cleanup(): Promise<void>;
 }
@@ -80,7 +86,14 @@ export async function checkoutRevision(opts: CheckoutOptions): Promise<Checkout>
     const target = /^[0-9a-f]{4,39}$/i.test(revision) && !(await hasFetchHead(git, revision)) ? revision : 'FETCH_HEAD';
     const commit = (await git.revparse([`${target}^{commit}`])).trim();
     await git.checkout(['--detach', '--quiet', commit]);
-    return { dir, commit, repo: shown, cleanup };
+    // An annotated tag arrives as FETCH_HEAD's object: kept, so its own signature can be checked.
+    const type = target === 'FETCH_HEAD' ? (await git.raw(['cat-file', '-t', 'FETCH_HEAD'])).trim() : 'commit';
+    const tag = type === 'tag' ? { object: (await git.revparse(['FETCH_HEAD'])).trim(), name: revision.replace(/^refs\/tags\//, '') } : undefined;
+    const deepen = async () => {
+      if ((await git.revparse(['--is-shallow-repository'])).trim() !== 'true') return;
+      await git.fetch(['--unshallow', '--no-tags', 'origin', target === 'FETCH_HEAD' ? revision : commit]);
+    };
+    return { dir, commit, repo: shown, revision, ...(tag && { tag }), deepen, cleanup };
   } catch (e) {
     await cleanup();
     const message = (e as Error).message.split(url).join(shown).split(opts.repo).join(shown);

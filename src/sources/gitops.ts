@@ -30,6 +30,8 @@ export interface GitOpsSource {
   root: string;
   /** The commit when fetched. */
   commit?: string;
+  /** The fetched revision (its signatures can be read there). */
+  checkout?: Checkout;
   tool: Tool | 'flux';
   /** Inputs for readSources()/run(). */
   inputs: string[];
@@ -57,6 +59,7 @@ export async function resolveGitOpsSource(spec: GitOpsSourceSpec): Promise<GitOp
       return {
         root,
         commit: checkout?.commit,
+        ...(checkout && { checkout }),
         tool: 'flux',
         inputs: prepared.inputs,
         overrides: [],
@@ -70,6 +73,7 @@ export async function resolveGitOpsSource(spec: GitOpsSourceSpec): Promise<GitOp
     return {
       root,
       commit: checkout?.commit,
+      ...(checkout && { checkout }),
       tool: app.tool,
       inputs: app.inputs,
       overrides: app.overrides,

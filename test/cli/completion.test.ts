@@ -42,7 +42,7 @@ _kubectl_verify_images_completions; printf '%s\\n' "\${COMPREPLY[@]}"`;
     return (await exec('bash', ['-c', script], { env })).stdout.split('\n').filter(Boolean);
   };
   t.same(await complete('kubectl-verify-images', '--clu'), ['--cluster']);
-  t.same((await complete('kubectl-verify_images', '--all')).sort(), ['--all-namespaces']);
+  t.same((await complete('kubectl-verify_images', '--all-n')).sort(), ['--all-namespaces']);
   t.ok((await complete('kubectl-verify-images', '')).includes('completion'), 'subcommands');
   const shells = await complete('kubectl-verify-images', 'completion', '');
   t.same(['bash', 'zsh', 'kubectl'].filter((s) => shells.includes(s)), ['bash', 'zsh', 'kubectl'], 'choices of the shell argument');

@@ -1,0 +1,262 @@
+// The revision as a subject: when the run verifies a fetched revision (--repo/--revision, the
+// hooks) and an AppProject, a GitRepository or the run's own --gpg-keys/--allowed-signers ask for
+// signed commits, the commit (and the tag it was fetched by) is judged and reported like an
+// image (kind `commit`). Rules come from the policy files and from objects among the inputs.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { createKeyring, KeyringError, type Keyring, type PublicKeyFile } from '../git/keyring.js';
+import { signatureReader } from '../git/signatures.js';
+import type { CommitRule, Policy } from '../policy/model.js';
+import { argoKeyId, RESULT_WORDS, type RevisionSignature } from '../verify/commit/parse.js';
+import type { ImageResult, PolicyVerdict } from './result.js';
+import { worst } from './result.js';
+
+/** The revision a run verifies: a checkout (sources/git.ts) or an equivalent. */
+export interface Revision {
+  dir: string;
+  commit: string;
+  /** The repository as given (credentials removed): what Argo CD and Flux rules are matched against. */
+  repo: string;
+  revision: string;
+  tag?: { object: string; name: string };
+  deepen(): Promise<void>;
+}
+
+/** The run's own keys (`--gpg-keys DIR|FILE`, `--allowed-signers FILE`). */
+export interface CommitKeyFlags {
+  gpgKeys?: string;
+  allowedSigners?: string;
+}
+
+/** A Secret found in the policy files or the inputs (Flux `spec.verify.secretRef`). */
+export interface SecretObject {
+  /** Undefined when the document names none (a kustomization's namespace would set it): matched by name then. */
+  namespace?: string;
+  name: string;
+  /** Data key → bytes (`data` decoded, `stringData` as is). */
+  data: Map<string, Buffer>;
+  file: string;
+}
+
+const MAX_PROBLEMS = 10;
+
+/** Whether any policy asks for signed commits (or the flags do). */
+export function wantsCommits(policies: readonly Policy[], flags: CommitKeyFlags): boolean {
+  return policies.some((p) => (p.commitRules?.length ?? 0) > 0) || Boolean(flags.gpgKeys || flags.allowedSigners);
+}
+
+export async function judgeRevision(rev: Revision, policies: readonly Policy[], secrets: readonly SecretObject[], flags: CommitKeyFlags): Promise<ImageResult | undefined> {
+  const selected = selectRules(rev.repo, policies);
+  // The run's own keys ask by themselves only where no policy speaks of commits (else they are the policies' keyring).
+  if (selected.length === 0 && !policies.some((p) => (p.commitRules?.length ?? 0) > 0) && (flags.gpgKeys || flags.allowedSigners)) {
+    const given = [flags.gpgKeys && `--gpg-keys ${flags.gpgKeys}`, flags.allowedSigners && `--allowed-signers ${flags.allowedSigners}`].filter(Boolean).join(' ');
+    selected.push({ policy: given, rule: { file: flags.gpgKeys ?? flags.allowedSigners!, line: 1, path: 'flags', repos: { globs: ['*'] }, engine: 'flags', mode: 'HEAD' } });
+  }
+  if (selected.length === 0) return undefined;
+  const verdicts: PolicyVerdict[] = [];
+  for (const s of selected) verdicts.push(await judgeRule(rev, s, secrets, flags));
+  const name = `${rev.repo}@${rev.commit.slice(0, 12)}`;
+  return {
+    kind: 'commit',
+    image: name,
+    normalized: `${rev.repo}@${rev.commit}`,
+    status: worst(verdicts.map((v) => v.status)),
+    policies: verdicts,
+    uses: [],
+    ...(verdicts.some((v) => v.status === 'fail') && { hints: [hint(verdicts)] }),
+  };
+}
+
+interface Selected {
+  policy: string;
+  rule: CommitRule;
+  /** Argo CD: more than one policy of the project matches (it refuses to verify). */
+  ambiguous?: number;
+}
+
+/** Argo CD: one policy per project whose globs match (a `!` glob excludes); Flux: the GitRepository fetching this URL. */
+export function selectRules(repo: string, policies: readonly Policy[]): Selected[] {
+  const out: Selected[] = [];
+  for (const p of policies) {
+    const rules = (p.commitRules ?? []).filter((r) => repoMatches(r, repo));
+    if (rules.length === 0) continue;
+    if (p.format === 'argocd' && rules.length > 1) out.push({ policy: p.name, rule: rules[1]!, ambiguous: rules.length });
+    else out.push(...rules.map((rule) => ({ policy: p.name, rule })));
+  }
+  return out;
+}
+
+function repoMatches(rule: CommitRule, repo: string): boolean {
+  if ('url' in rule.repos) return sameRepository(rule.repos.url, repo);
+  let include = false;
+  for (const g of rule.repos.globs) {
+    if (g.startsWith('!')) {
+      if (globMatch(g.slice(1), repo)) return false;
+    } else if (globMatch(g, repo)) include = true;
+  }
+  return include;
+}
+
+/** gobwas/glob without separators (Argo CD util/glob): `*` any run, `?` one character, `[…]`, `{a,b}`. */
+export function globMatch(pattern: string, text: string): boolean {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '{') re += '(?:';
+    else if (c === '}') re += ')';
+    else if (c === ',' && re.includes('(?:')) re += '|';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^$()|\\/]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`, 's').test(text);
+  } catch {
+    return false;
+  }
+}
+
+/** The same repository however written: credentials, a trailing `/` or `.git` aside. */
+export function sameRepository(a: string, b: string): boolean {
+  const norm = (u: string) => u.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1').replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+  return norm(a) === norm(b);
+}
+
+async function judgeRule(rev: Revision, s: Selected, secrets: readonly SecretObject[], flags: CommitKeyFlags): Promise<PolicyVerdict> {
+  const { rule } = s;
+  const base = { policy: s.policy, file: rule.file, line: rule.line, rule: rule.path, mode: 'enforce' as const, onError: 'block' as const };
+  if (s.ambiguous) return { ...base, status: 'error', reasons: [`${s.ambiguous} git source integrity policies of this project match ${rev.repo}: Argo CD refuses to verify (one policy per repository)`] };
+  if (rule.none) return { ...base, status: 'pass', reasons: [`gpg mode none: ${rev.repo} is not verified (Argo CD accepts any commit)`] };
+  let keys: { pgp: PublicKeyFile[]; ssh: { allowedSigners?: string; authorizedKeys?: PublicKeyFile[] }; note?: string };
+  try {
+    keys = await keysFor(rule, secrets, flags);
+  } catch (err) {
+    return { ...base, status: 'error', reasons: [(err as Error).message] };
+  }
+  let keyring: Keyring | undefined;
+  try {
+    keyring = await createKeyring(keys.pgp, keys.ssh);
+    const reader = signatureReader(rev.dir, keyring);
+    const checked: RevisionSignature[] = [];
+    const problems: string[] = [];
+    const needTag = rule.mode === 'Tag' || rule.mode === 'TagAndHEAD';
+    if (needTag && !rev.tag) problems.push(`${rev.revision} is not an annotated tag: mode ${rule.mode} verifies the tag object's signature, so the revision must name a signed tag (Flux: "cannot verify tag object's signature if a tag reference is not specified")`);
+    // Argo CD: an annotated tag revision is verified by its tag (head), and with the history (strict).
+    const tagged = rev.tag && (rule.engine === 'argocd' || needTag);
+    if (tagged) checked.push(await reader.tag(rev.tag!.object, rev.tag!.name));
+    const commits = rule.engine === 'argocd' ? rule.mode === 'strict' || !rev.tag : rule.mode !== 'Tag';
+    if (commits) {
+      if (rule.mode === 'strict') await rev.deepen();
+      checked.push(...(await reader.commits(rev.commit, rule.mode === 'strict')));
+    }
+    const seenKeys = new Set<string>();
+    for (const sig of checked) {
+      const problem = problemOf(rule, sig, keyring);
+      if (!problem) continue;
+      // Argo CD reports an unallowed key once, whatever number of commits it signed.
+      if (sig.keyId && sig.result === 'G') {
+        if (seenKeys.has(sig.keyId)) continue;
+        seenKeys.add(sig.keyId);
+      }
+      problems.push(problem);
+      if (problems.length >= MAX_PROBLEMS) break;
+    }
+    const notes = keys.note ? [keys.note] : [];
+    if (problems.length > 0) return { ...base, status: 'fail', reasons: [...problems, ...notes] };
+    const signers = [...new Set(checked.map((c) => `${c.keyId ?? '?'} (${c.who})`))];
+    const what = checked.length === 1 ? `${checked[0]!.object} ${short(checked[0]!.revision)}` : `${checked.length} signatures (${checked.filter((c) => c.object === 'tag').length} tag, ${checked.filter((c) => c.object === 'commit').length} commits)`;
+    return { ...base, status: 'pass', reasons: [`${what}: good signature by an allowed key`, ...notes], signers };
+  } catch (err) {
+    return { ...base, status: 'error', reasons: [`cannot read the signatures of ${rev.repo} at ${rev.revision}: ${(err as Error).message}`] };
+  } finally {
+    await keyring?.cleanup();
+  }
+}
+
+function short(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
+}
+
+/** Why one signature does not satisfy the rule (Argo CD gpgProblemMessage; Flux: any key of the Secret). */
+function problemOf(rule: CommitRule, sig: RevisionSignature, keyring: Keyring): string | undefined {
+  const at = `${sig.object} ${short(sig.revision)} by '${sig.who}'`;
+  if (sig.result !== 'G') return `${at}: ${RESULT_WORDS[sig.result]}${sig.keyId ? ` (key_id=${sig.keyId})` : ''}`;
+  if (rule.engine !== 'argocd') return undefined;
+  const allowed = (rule.keyIds ?? []).map(argoKeyId);
+  if (sig.keyId && allowed.includes(sig.keyId)) return undefined;
+  const primary = sig.primary ?? (sig.keyId ? keyring.primaries.get(sig.keyId.toUpperCase()) : undefined);
+  if (primary && allowed.includes(argoKeyId(primary))) return undefined;
+  const lower = allowed.some((k) => k !== k.toUpperCase() && k.toUpperCase() === sig.keyId);
+  return `${at}: signed with a key the project does not allow (key_id=${sig.keyId ?? '?'}; allowed: ${allowed.join(', ') || 'none'})${lower ? '; Argo CD compares key IDs as written: write them in upper case' : ''}`;
+}
+
+async function keysFor(rule: CommitRule, secrets: readonly SecretObject[], flags: CommitKeyFlags): Promise<{ pgp: PublicKeyFile[]; ssh: { allowedSigners?: string; authorizedKeys?: PublicKeyFile[] }; note?: string }> {
+  const fromFlags = async () => ({ pgp: flags.gpgKeys ? await readGpgKeys(flags.gpgKeys) : [], ssh: flags.allowedSigners ? { allowedSigners: path.resolve(flags.allowedSigners) } : {} });
+  if (rule.engine === 'argocd') {
+    // Argo CD's keyring (argocd-gpg-keys-cm) is not in an AppProject: it comes from --gpg-keys.
+    return { pgp: flags.gpgKeys ? await readGpgKeys(flags.gpgKeys) : [], ssh: {}, ...(!flags.gpgKeys && { note: 'no --gpg-keys given: Argo CD\'s keyring (the argocd-gpg-keys-cm ConfigMap) is empty here, so no signature can be checked' }) };
+  }
+  if (rule.engine === 'flags') return fromFlags();
+  const ref = rule.secret!;
+  const secret = secrets.find((s) => s.name === ref.name && (s.namespace === undefined || s.namespace === ref.namespace));
+  if (!secret) {
+    if (flags.gpgKeys || flags.allowedSigners) return { ...(await fromFlags()), note: `the Secret ${ref.namespace}/${ref.name} is not in the repository or the policy files: the keys of --gpg-keys/--allowed-signers stand for it` };
+    throw new Error(`the Secret ${ref.namespace}/${ref.name} named by spec.verify.secretRef is not in the repository or the policy files: give its public keys with --gpg-keys DIR (OpenPGP) or --allowed-signers FILE (SSH)`);
+  }
+  const pgp: PublicKeyFile[] = [];
+  const authorizedKeys: PublicKeyFile[] = [];
+  for (const [k, v] of secret.data) (k.endsWith('.sshpub') ? authorizedKeys : pgp).push({ name: `Secret ${ref.namespace}/${ref.name} ${k} (${secret.file})`, data: v });
+  return { pgp, ssh: { authorizedKeys } };
+}
+
+/** `--gpg-keys`: a directory or file of OpenPGP public keys (armored or binary), or Argo CD's argocd-gpg-keys-cm ConfigMap. */
+export async function readGpgKeys(where: string): Promise<PublicKeyFile[]> {
+  let files: string[];
+  try {
+    files = (await stat(where)).isDirectory() ? (await readdir(where)).filter((f) => !f.startsWith('.')).map((f) => path.join(where, f)) : [where];
+  } catch {
+    throw new KeyringError(`--gpg-keys ${where}: no such file or directory`);
+  }
+  const out: PublicKeyFile[] = [];
+  for (const file of files.sort()) {
+    const data = await readFile(file);
+    const text = data.toString('utf8');
+    if (/\.(ya?ml|json)$/.test(file) && /kind:\s*ConfigMap|"kind":\s*"ConfigMap"/.test(text)) {
+      for (const doc of parseAllDocuments(text)) {
+        const cm = doc.toJS() as { kind?: string; data?: Record<string, string> } | null;
+        if (cm?.kind !== 'ConfigMap') continue;
+        for (const [id, armored] of Object.entries(cm.data ?? {})) out.push({ name: `${file} ${id}`, data: Buffer.from(armored) });
+      }
+    } else out.push({ name: file, data });
+  }
+  return out;
+}
+
+/** Secrets among policy documents and input objects: `data` base64-decoded, `stringData` as is. */
+export function secretOf(object: Record<string, unknown>, file: string, defaultNamespace?: string): SecretObject | undefined {
+  if (object.kind !== 'Secret' || object.apiVersion !== 'v1') return undefined;
+  const meta = (object.metadata ?? {}) as Record<string, unknown>;
+  if (typeof meta.name !== 'string') return undefined;
+  const data = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries((object.data ?? {}) as Record<string, unknown>)) if (typeof v === 'string') data.set(k, Buffer.from(v, 'base64'));
+  for (const [k, v] of Object.entries((object.stringData ?? {}) as Record<string, unknown>)) if (typeof v === 'string') data.set(k, Buffer.from(v));
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace;
+  return { ...(namespace !== undefined && { namespace }), name: meta.name, data, file };
+}
+
+function hint(verdicts: readonly PolicyVerdict[]): string {
+  return verdicts.some((v) => v.reasons.some((r) => /not signed/.test(r)))
+    ? 'sign the commit (git commit -S, or git commit --amend -S) with a key the policy allows, or for Argo CD strict mode add a signed seal commit (git commit -S --trailer "Argocd-gpg-seal: <why>")'
+    : 'sign with a key the policy allows, or add the signer\'s key ID to the policy (and its public key to --gpg-keys / the Secret)';
+}
+
+export { KeyringError };
