@@ -215,7 +215,8 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
   const selections = selectionsFor(ref, uses, policies);
   const normalized = normalizedName(ref);
   if (selections.size === 0) {
-    return { image, normalized, status: 'unmatched', policies: [], uses: where, reasons: ['no policy matches this image'] };
+    const source = uses.every((u) => u.subject === 'source');
+    return { ...(source && { kind: 'source' as const }), image, normalized, status: 'unmatched', policies: [], uses: where, reasons: [source ? 'no policy matches this source artifact' : 'no policy matches this image'] };
   }
 
   const repo: Repository = { registry: registryHost(ref), repository: ref.repository };
@@ -247,6 +248,7 @@ async function judgeImage(image: string, uses: ImageUse[], policies: Policy[], d
   // Judged: other runners waiting on this digest's verdicts (a shared store's locks) need not wait longer.
   if (digest) deps.cache.settle?.(digest);
   return {
+    ...(uses.every((u) => u.subject === 'source') && { kind: 'source' as const }),
     image,
     normalized,
     ...(digest !== undefined && { digest }),

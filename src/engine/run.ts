@@ -34,6 +34,10 @@ import { type ImageResult, type Result, summarize } from './result.js';
 import { hasManifestRules, judgedObject, judgeManifests, objectSubject, type ObjectSubject } from './manifest-judge.js';
 import { judgeRevision, secretOf, wantsCommits, type CommitKeyFlags, type Revision, type SecretObject } from './commit-judge.js';
 import { parsePolicyDocuments } from '../policy/document.js';
+import { isSourceObject, ociSources, type ReadObject } from '../manifests/oci-sources.js';
+import { fluxVerifyPolicy } from '../policy/flux/verify.js';
+
+const SOURCE_KINDS = /\b(Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin|Secret)\b/;
 import { load as loadAppProject } from '../policy/argocd/load.js';
 import { load as loadGitRepository } from '../policy/flux/load.js';
 import { policyDigest } from '../policy/files-digest.js';
@@ -156,6 +160,8 @@ export async function collectUses(
     requireObjects?: boolean;
     /** Every object read, with the file it is shown at (signed-manifest rules judge whole objects). */
     onObject?: (obj: ManifestObject, file: string, source: SourceText) => void;
+    /** Only texts this matches can hold an object onObject wants: none matching keeps the parallel reader. */
+    onObjectIn?: RegExp;
     /** Inputs of at least `minBytes` characters are read by `workers` threads (default: 4 MiB, the cores up to 4; tests force it). */
     parallel?: { minBytes?: number; workers?: number };
   } = {},
@@ -200,7 +206,8 @@ export async function collectUses(
   // Large inputs, plain extraction: every core reads (same uses, same order, same errors).
   const bytes = sources.reduce((n, s) => n + s.text.length, 0);
   const workers = opts.parallel?.workers ?? Math.min(4, availableParallelism());
-  if (!opts.extract && !opts.onObject && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
+  const onObject = opts.onObject && (!opts.onObjectIn || sources.some((s) => opts.onObjectIn!.test(s.text))) ? opts.onObject : undefined;
+  if (!opts.extract && !onObject && opts.keepObjects === false && bytes >= (opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES) && workers > 1 && workerModule()) {
     // The input each slice was read for, in the order the results come back.
     const inputOf: (string | undefined)[] = [];
     const units = sources.flatMap((source) => {
@@ -223,7 +230,7 @@ export async function collectUses(
     for (const obj of readManifests(source.text, file)) {
       manifests++;
       count(source.input, 1);
-      opts.onObject?.(obj, file, source);
+      onObject?.(obj, file, source);
       const found = extractImages(obj, source);
       if (opts.extract) found.push(...opts.extract(obj, found));
       if (found.length === 0 && onWarning) warnUncovered(obj, onWarning);
@@ -454,15 +461,16 @@ async function pipeline(
   const manifestRules = hasManifestRules(policies);
   // With a revision, AppProjects, GitRepositories and Secrets among the inputs may ask for (and key) signed commits.
   const sourceObjects: { policies: Policy[]; secrets: SecretObject[] } = { policies: [], secrets: [...set.secrets] };
-  const onObject =
-    manifestRules || options.revision
-      ? (obj: ManifestObject, file: string, source: SourceText) => {
-          if (options.revision) collectSourceObject(obj, file, sourceObjects, options.defaultNamespace);
-          if (!manifestRules) return;
-          const subject = objectSubject(obj, file, source, options.defaultNamespace);
-          if (judgedObject(policies, subject.workload)) objects.push(subject);
-        }
-      : undefined;
+  // OCI sources (Helm charts, Flux artifacts, WASM modules) are found across objects (a HelmChart names its HelmRepository).
+  const sourceReads: ReadObject[] = [];
+  const onObject = (obj: ManifestObject, file: string, source: SourceText) => {
+    if (isSourceObject(obj.object)) sourceReads.push({ obj, file, source });
+    if (options.revision || obj.object.kind === 'Secret') collectSourceObject(obj, file, sourceObjects, options.defaultNamespace);
+    if (!manifestRules) return;
+    const subject = objectSubject(obj, file, source, options.defaultNamespace);
+    if (judgedObject(policies, subject.workload)) objects.push(subject);
+  };
+  const onObjectIn = manifestRules ? undefined : options.revision ? /\b(AppProject|GitRepository|Secret|Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin)\b/ : SOURCE_KINDS;
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
     : await collectUses(options.inputs, {
@@ -475,14 +483,13 @@ async function pipeline(
         ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
         ...(options.filenames && { filenames: options.filenames, recursive: options.recursive === true }),
         ...(options.requireObjects && { requireObjects: true }),
-        ...(onObject && { onObject }),
+        onObject,
+        ...(onObjectIn && { onObjectIn }),
         keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined || (r.cipPolicy && (r.cipPolicy.include.spec || r.cipPolicy.include.objectMeta || r.cipPolicy.include.typeMeta)))),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
   // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.
-  if (uses.length === 0 && !options.uses && objects.length === 0) {
-    warnings.push(`no container images found in ${options.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ')} (${manifests} Kubernetes objects read)`);
-  }
+
   const collected = performance.now();
   const commitKeys = options.commitKeys ?? {};
   // An AppProject both among the policy files and the inputs is one policy.
@@ -490,7 +497,20 @@ async function pipeline(
   let commit: ImageResult | undefined;
   if (options.revision) commit = await judgeRevision(options.revision, commitPolicies, sourceObjects.secrets, commitKeys);
   else if (wantsCommits(policies, {})) warnings.push('the policies ask for signed commits, which are judged on a fetched revision only (--repo URL --revision REF, or the hooks): not checked here');
-  const results = [...(commit ? [commit] : []), ...(await judgeManifests(objects, policies, deps)), ...(await judgeImages(uses, policies, deps))];
+  const oci = ociSources(sourceReads, options.defaultNamespace);
+  for (const use of oci.uses) {
+    try {
+      parseReference(use.image);
+    } catch (err) {
+      throw new ManifestError(`${use.workload.kind} ${use.workload.name ?? ''}: ${use.path}: ${(err as Error).message}`, { file: use.file, line: use.line, column: use.column });
+    }
+  }
+  if (uses.length === 0 && !options.uses && objects.length === 0 && oci.uses.length === 0) {
+    warnings.push(`no container images found in ${options.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ')} (${manifests} Kubernetes objects read)`);
+  }
+  const fluxPolicies = oci.verifies.map((v) => fluxVerifyPolicy(v, sourceObjects.secrets));
+  const judged = [...policies, ...fluxPolicies];
+  const results = [...(commit ? [commit] : []), ...(await judgeManifests(objects, policies, deps)), ...(await judgeImages([...oci.uses, ...uses], judged, deps))];
   await cache.flush();
   const stats = (registry as { stats?: () => { requests: number } } | undefined)?.stats?.();
   return {

@@ -41,6 +41,8 @@ export interface ImageUse extends SourcePosition {
   path: string;
   /** Offsets [start, end) of the image scalar's source text in `file` when the text is the source (not rendered output). */
   range?: [number, number];
+  /** A source artifact (a Helm chart, a Flux OCI artifact) rather than an image a container runs. */
+  subject?: 'source';
 }
 
 /** One parsed Kubernetes object with where it starts. */
