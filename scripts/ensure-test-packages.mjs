@@ -8,4 +8,6 @@ ensurePackages([
   { binary: '/usr/bin/zsh', pkg: 'zsh', why: 'the zsh completion check' },
   { binary: '/usr/bin/redis-server', pkg: 'redis-server', why: 'the shared verdict store tests' },
   { binary: '/usr/bin/kubectl', pkg: 'kubectl', why: 'kubectl kustomize, the kubectl plugin and kubeconfig checks' },
+  { binary: '/usr/bin/gpg', pkg: 'gnupg', why: 'the OpenPGP commit signature checks' },
+  { binary: '/usr/bin/ssh-keygen', pkg: 'openssh-client', why: 'the SSH commit signature checks' },
 ]);

@@ -37,7 +37,10 @@ import { parsePolicyDocuments } from '../policy/document.js';
 import { isSourceObject, ociSources, type ReadObject } from '../manifests/oci-sources.js';
 import { fluxVerifyPolicy } from '../policy/flux/verify.js';
 
-const SOURCE_KINDS = /\b(Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin|Secret)\b/;
+// A text can hold such an object only if it writes the kind (YAML or JSON): else the fast parallel reader is kept.
+const kindsIn = (kinds: string) => new RegExp(`["']?kind["']?\\s*:\\s*["']?(${kinds})\\b`);
+const SOURCE_KINDS = kindsIn('Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin|Secret');
+const REVISION_KINDS = kindsIn('AppProject|GitRepository|Secret|Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin');
 import { load as loadAppProject } from '../policy/argocd/load.js';
 import { load as loadGitRepository } from '../policy/flux/load.js';
 import { policyDigest } from '../policy/files-digest.js';
@@ -470,7 +473,7 @@ async function pipeline(
     const subject = objectSubject(obj, file, source, options.defaultNamespace);
     if (judgedObject(policies, subject.workload)) objects.push(subject);
   };
-  const onObjectIn = manifestRules ? undefined : options.revision ? /\b(AppProject|GitRepository|Secret|Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin)\b/ : SOURCE_KINDS;
+  const onObjectIn = manifestRules ? undefined : options.revision ? REVISION_KINDS : SOURCE_KINDS;
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
     : await collectUses(options.inputs, {

@@ -1,6 +1,7 @@
 // The PreSync Job contract: a real git repository and a REAL registry; the Kubernetes API and the
 // Argo CD API are FAKES (src/testkit/fake-kube-api.ts, src/testkit/fake-argocd-api.ts) because
 // neither can run here.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -199,4 +200,35 @@ t.test("objects that name no namespace are judged in the Job's namespace (the de
   t.match(await readFile(path.join(work, 'ns-shop-log'), 'utf8'), /blocked the sync/);
   const elsewhere = await run('web');
   t.equal(elsewhere.code, 0, elsewhere.stderr);
+});
+
+t.test('an AppProject in the repository asks for signed commits: the unsigned revision blocks the sync, keys from VERIFY_IMAGES_GPG_KEYS', { skip: (!hasKustomize && 'no kubectl') || (!existsSync('/usr/bin/gpg') && 'no gpg (Debian package gnupg)') }, async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const home = path.join(work, 'gnupg-presync');
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const gpg = (args: string[]) => execFileSync('gpg', ['--batch', '--no-tty', '--homedir', home, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  gpg(['--passphrase', '', '--quick-gen-key', 'Release <release@example.com>', 'ed25519', 'sign', 'never']);
+  const id = /^pub:[^:]*:[^:]*:[^:]*:([0-9A-F]{16}):/m.exec(gpg(['--list-keys', '--with-colons']))![1]!;
+  const keys = path.join(work, 'presync-keys');
+  await mkdir(keys, { recursive: true });
+  await writeFile(path.join(keys, 'release.asc'), gpg(['--armor', '--export']));
+  const repo = await makeRepo(t);
+  const project = `apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: shop, namespace: argocd}\nspec:\n  sourceIntegrity:\n    git:\n      policies:\n        - repos: [{url: "*"}]\n          gpg: {mode: head, keys: ["${id}"]}\n`;
+  const good = await repo.commit({ '.verify-images/policy.yaml': images.policy, '.verify-images/project.yaml': project, 'apps/shop/kustomization.yaml': 'resources: [deploy.yaml]\n', 'apps/shop/deploy.yaml': deployment('web', images.signed.ref) }, 'unsigned commit of a signed image');
+  const api = await kube(t);
+  const log = path.join(work, 'commit-termination-log');
+  const r = await cli(work, ['hook', 'argocd-presync', '--kubeconfig', api.kubeconfig, '--termination-log', log], {
+    ARGOCD_APP_NAME: 'shop',
+    VERIFY_IMAGES_REPO: repo.bare,
+    VERIFY_IMAGES_REVISION: good,
+    VERIFY_IMAGES_PATH: 'apps/shop',
+    VERIFY_IMAGES_GPG_KEYS: keys,
+    POD_NAMESPACE: 'shop',
+    VERIFY_IMAGES_CACHE_DIR: path.join(work, 'cache'),
+  });
+  t.equal(r.code, 1, r.stderr);
+  const line = await readFile(log, 'utf8');
+  t.match(line, /^verify-images blocked the sync: 1 image, 1 commit: 1 pass, 1 fail/);
+  t.match(r.stdout, new RegExp(`commit ${good.slice(0, 12)} by .*: not signed`));
 });

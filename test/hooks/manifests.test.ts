@@ -155,7 +155,7 @@ t.test('hooks/Dockerfile: multi-stage, non-root, the tools, and every COPY sourc
   const text = await readFile(path.join(root, 'hooks/Dockerfile'), 'utf8');
   t.ok((text.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
   t.match(text, /^USER 999/m, 'non-root');
-  for (const tool of ['kubectl', 'kustomize', 'helm', 'git']) t.match(text, tool);
+  for (const tool of ['kubectl', 'kustomize', 'helm', 'git', 'gnupg', 'openssh-client']) t.match(text, tool);
   // ClusterImagePolicy cue/rego programs run with the binaries the tests pin (unsupported without them).
   // @ts-expect-error: a plain .mjs script without types
   const { REFERENCE_TOOLS } = (await import('../../scripts/reference-tools.mjs')) as { REFERENCE_TOOLS: { name: string; version: string; pkg: string }[] };

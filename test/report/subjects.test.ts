@@ -31,20 +31,30 @@ const image: ImageResult = {
   policies: [],
   uses: [{ file: 'apps/web.yaml', line: 21, kind: 'Deployment', namespace: 'prod', name: 'web', container: 'web' }],
 };
-const results = [manifest, image];
+const commit: ImageResult = {
+  kind: 'commit',
+  image: 'https://git.example.com/acme/shop@3fd8622dd0d3',
+  normalized: 'https://git.example.com/acme/shop@3fd8622dd0d3aa00000000000000000000000000',
+  status: 'fail',
+  policies: [{ policy: 'shop', file: 'policies/project.yaml', line: 9, rule: 'spec.sourceIntegrity.git.policies[0]', mode: 'enforce', status: 'fail', onError: 'block', reasons: ["commit 3fd8622dd0d3 by 'Alice <alice@example.com>': not signed"] }],
+  uses: [],
+};
+const results = [manifest, image, commit];
 const result: Result = { summary: summarize(results), results, unmatched: 'allow' };
 
 t.test('the summary counts subjects by kind', async (t) => {
-  t.same(result.summary.subjects, { manifest: 1 });
-  t.equal(countText(result.summary), '1 image, 1 manifest');
+  t.same(result.summary.subjects, { manifest: 1, commit: 1 });
+  t.equal(countText(result.summary), '1 image, 1 manifest, 1 commit');
   t.equal(countText(summarize([image, image])), '2 images');
   t.equal(countText(summarize([manifest])), '1 manifest');
 });
 
-t.test('every format carries the manifest, its reason and where it is', async (t) => {
+t.test('every format carries the manifest and the commit, their reasons and where they are', async (t) => {
   for (const [name, format] of formats) {
     const text = format(result, { color: false });
     t.match(text, 'Deployment prod/web', `${name}: named`);
+    t.match(text, 'acme/shop@3fd8622dd0d3', `${name}: the commit named`);
+    if (name !== 'name') t.match(text, /not signed/, `${name}: the commit's reason`);
     if (name === 'name') continue;
     t.match(text, /spec\.replicas: 2 → 3/, `${name}: the differing field`);
     if (!['json', 'yaml'].includes(name)) t.notMatch(text, /container (\s|$|")/, `${name}: no empty container`);
@@ -54,6 +64,7 @@ t.test('every format carries the manifest, its reason and where it is', async (t
   const json = JSON.parse(formats.get('json')!(result, { color: false })) as Result;
   t.equal(json.results[0]!.kind, 'manifest');
   t.equal(json.results[1]!.kind, undefined, 'images carry no kind');
+  t.equal(json.results[2]!.kind, 'commit');
   const sarif = JSON.parse(formats.get('sarif')!(result, { color: false })) as { runs: { results: { properties: { kind?: string } }[] }[] };
   t.equal(sarif.runs[0]!.results[0]!.properties.kind, 'manifest');
 });
