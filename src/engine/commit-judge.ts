@@ -189,6 +189,10 @@ function short(revision: string): string {
 /** Why one signature does not satisfy the rule (Argo CD gpgProblemMessage; Flux: any key of the Secret). */
 function problemOf(rule: CommitRule, sig: RevisionSignature, keyring: Keyring): string | undefined {
   const at = `${sig.object} ${short(sig.revision)} by '${sig.who}'`;
+  if (sig.unread === 'ssh') {
+    return `${at}: signed with an SSH key, which ${rule.engine === 'argocd' ? 'Argo CD does not verify (GnuPG only)' : 'no allowed signer here can check (give the key in the Secret as *.sshpub, or --allowed-signers)'}`;
+  }
+  if (sig.unread === 'x509') return `${at}: signed with an X.509 certificate (gitsign or S/MIME), which this tool does not verify yet${rule.engine === 'flux' ? ' (nor does Flux)' : rule.engine === 'argocd' ? ' (nor does Argo CD)' : ''}`;
   if (sig.result !== 'G') return `${at}: ${RESULT_WORDS[sig.result]}${sig.keyId ? ` (key_id=${sig.keyId})` : ''}`;
   if (rule.engine !== 'argocd') return undefined;
   const allowed = (rule.keyIds ?? []).map(argoKeyId);

@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import type { Keyring } from './keyring.js';
-import { parseRevList, parseVerifyTag, REV_LIST_FORMAT, type RevisionSignature } from '../verify/commit/parse.js';
+import { parseRevList, parseVerifyTag, REV_LIST_FORMAT, signatureKind, type RevisionSignature } from '../verify/commit/parse.js';
 
 export interface SignatureReader {
   /** The commit alone, or (`history`) it and every ancestor down to signed `Argocd-gpg-seal:` commits. */
@@ -42,12 +42,24 @@ export function signatureReader(dir: string, keyring: Keyring, env: NodeJS.Proce
         else filter = ['--boundary', commit, '--not', ...seals];
       }
       // `git log`, not rev-list as Argo CD runs it: rev-list does not read gpg.ssh.* (SSH signatures read as unsigned); same records otherwise.
-      return parseRevList(await ok(['log', `--pretty=format:${REV_LIST_FORMAT}`, ...filter]));
+      const found = parseRevList(await ok(['log', `--pretty=format:${REV_LIST_FORMAT}`, ...filter]));
+      // git reads as unsigned what it has no verifier for (an SSH signature without allowed signers, gitsign's X.509): say which.
+      for (const sig of found) {
+        if (sig.result === 'G') continue;
+        const kind = signatureKind(await ok(['cat-file', 'commit', sig.revision]));
+        if (kind === 'x509' || (kind === 'ssh' && sig.result === 'N')) sig.unread = kind;
+      }
+      return found;
     },
     async tag(object, name) {
       const who = (await ok(['cat-file', '-p', object])).match(/^tagger (.*?) \d+ [+-]\d{4}$/m)?.[1] ?? '';
       const r = await git(['verify-tag', '--raw', object]);
-      return parseVerifyTag(name, `${r.stderr}\n${r.stdout}`, who);
+      const sig = parseVerifyTag(name, `${r.stderr}\n${r.stdout}`, who);
+      if (sig.result === 'N') {
+        const kind = signatureKind(await ok(['cat-file', 'tag', object]));
+        if (kind === 'ssh' || kind === 'x509') sig.unread = kind;
+      }
+      return sig;
     },
   };
 }

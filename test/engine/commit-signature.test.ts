@@ -76,6 +76,13 @@ git(['checkout', '-q', '-b', 'sealed', byMallory]);
 const seal = commit('seal: reviewed the history', { gpg: alice.id }, ['--trailer', 'Argocd-gpg-seal: reviewed by alice']);
 const afterSeal = commit('alice after the seal', { gpg: alice.id });
 git(['checkout', '-q', 'main']);
+// A gitsign-shaped commit (an X.509 CMS signature in gpgsig): made by hand, as gitsign needs Fulcio and an OIDC login.
+const byGitsign = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {
+  cwd: repo,
+  input: `tree ${git(['rev-parse', `${byAlice}^{tree}`])}\nparent ${byAlice}\nauthor Alice <alice@example.com> 1764547200 +0000\ncommitter Alice <alice@example.com> 1764547200 +0000\ngpgsig -----BEGIN SIGNED MESSAGE-----\n MIIGbQYJKoZIhvcNAQcCoIIGXjCCBloCAQExDTALBglghkgBZQMEAgEwCwYJKoZI\n -----END SIGNED MESSAGE-----\n\nsigned by gitsign\n`,
+  encoding: 'utf8',
+}).trim();
+git(['update-ref', 'refs/heads/gitsign', byGitsign]);
 
 const keysDir = path.join(root, 'keys');
 mkdirSync(keysDir);
@@ -126,6 +133,10 @@ t.test('Argo CD sourceIntegrity head: an allowed signer passes; unsigned, unallo
   const unknown = await judge(byMallory, policy, ['--gpg-keys', configMap]);
   t.equal(unknown.status, 'fail');
   t.match(unknown.reasons, /signature that cannot be checked \(no public key for it\)/);
+
+  const ssh = await judge(bySsh, policy, ['--gpg-keys', keysDir]);
+  t.equal(ssh.status, 'fail');
+  t.match(ssh.reasons, /signed with an SSH key, which Argo CD does not verify \(GnuPG only\)/);
 
   const noKeys = await judge(byAlice, policy);
   t.equal(noKeys.status, 'fail', 'no keyring at all: nothing verifies');
@@ -215,6 +226,9 @@ t.test('the run\'s own keys: --gpg-keys and --allowed-signers require the revisi
   t.equal(bare.status, 'fail');
   t.equal(bare.code, 1);
   t.equal((await judge(unsigned, {})).status, undefined, 'nobody asks: no commit subject');
+  const gitsign = await judge(byGitsign, {}, ['--gpg-keys', alice.file]);
+  t.equal(gitsign.status, 'fail');
+  t.match(gitsign.reasons, /signed with an X\.509 certificate \(gitsign or S\/MIME\), which this tool does not verify yet/);
 });
 
 t.test('without a fetched revision the commit rules are said not to be checked', async (t) => {

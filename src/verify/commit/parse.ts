@@ -15,6 +15,8 @@ export interface RevisionSignature {
   primary?: string;
   /** `Name <email>` of the author (commit) or tagger (tag). */
   who: string;
+  /** For a signature git could not read (N): what kind it is, when there is one (an SSH or X.509/gitsign signature). */
+  unread?: 'ssh' | 'x509';
 }
 
 export const RESULT_WORDS: Record<SignatureResult, string> = {
@@ -89,4 +91,12 @@ export function primaryKeys(colons: string): Map<string, string> {
 /** Argo CD KeyID(): a 40-hex fingerprint stands for its last 16; a 16-hex ID for itself (compared as written). */
 export function argoKeyId(k: string): string {
   return k.length === 40 ? k.slice(24) : k;
+}
+
+/** The kind of signature a raw commit or tag object carries (its `gpgsig` header or trailing block). */
+export function signatureKind(raw: string): 'openpgp' | 'ssh' | 'x509' | undefined {
+  if (/-----BEGIN SSH SIGNATURE-----/.test(raw)) return 'ssh';
+  if (/-----BEGIN (SIGNED MESSAGE|PKCS7)-----/.test(raw)) return 'x509';
+  if (/-----BEGIN PGP SIGNATURE-----/.test(raw)) return 'openpgp';
+  return undefined;
 }
