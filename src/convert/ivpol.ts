@@ -36,7 +36,12 @@ export function convertPolicy(doc: PolicyDocument): Converted | null {
   const root = Field.root(doc);
   const rules = root.at('spec').at('rules').list().filter((r) => r.at('verifyImages').list().length > 0);
   if (rules.length === 0) return null;
-  return new Converter(doc, root).run(rules);
+  const converted = new Converter(doc, root).run(rules);
+  // Manifest signatures have no ImageValidatingPolicy form: said, so the rule is not lost in the migration.
+  for (const r of root.at('spec').at('rules').list().filter((x) => x.at('validate').has('manifests'))) {
+    converted.notes.push({ file: doc.file, line: r.line, message: `${r.rel()}: validate.manifests (signed manifests) has no ImageValidatingPolicy form: keep this rule in a ClusterPolicy` });
+  }
+  return converted;
 }
 
 class Converter {

@@ -3,10 +3,9 @@
 // signed commits, the commit (and the tag it was fetched by) is judged and reported like an
 // image (kind `commit`). Rules come from the policy files and from objects among the inputs.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { createKeyring, KeyringError, type Keyring, type PublicKeyFile } from '../git/keyring.js';
+import { createKeyring, readGpgKeys, type Keyring, type PublicKeyFile } from '../git/keyring.js';
+import { findSecret, type SecretObject } from '../manifests/secrets.js';
 import { signatureReader } from '../git/signatures.js';
 import type { CommitRule, Policy } from '../policy/model.js';
 import { argoKeyId, RESULT_WORDS, type RevisionSignature } from '../verify/commit/parse.js';
@@ -30,15 +29,6 @@ export interface CommitKeyFlags {
   allowedSigners?: string;
 }
 
-/** A Secret found in the policy files or the inputs (Flux `spec.verify.secretRef`). */
-export interface SecretObject {
-  /** Undefined when the document names none (a kustomization's namespace would set it): matched by name then. */
-  namespace?: string;
-  name: string;
-  /** Data key → bytes (`data` decoded, `stringData` as is). */
-  data: Map<string, Buffer>;
-  file: string;
-}
 
 const MAX_PROBLEMS = 10;
 
@@ -211,7 +201,7 @@ async function keysFor(rule: CommitRule, secrets: readonly SecretObject[], flags
   }
   if (rule.engine === 'flags') return fromFlags();
   const ref = rule.secret!;
-  const secret = secrets.find((s) => s.name === ref.name && (s.namespace === undefined || s.namespace === ref.namespace));
+  const secret = findSecret(secrets, ref);
   if (!secret) {
     if (flags.gpgKeys || flags.allowedSigners) return { ...(await fromFlags()), note: `the Secret ${ref.namespace}/${ref.name} is not in the repository or the policy files: the keys of --gpg-keys/--allowed-signers stand for it` };
     throw new Error(`the Secret ${ref.namespace}/${ref.name} named by spec.verify.secretRef is not in the repository or the policy files: give its public keys with --gpg-keys DIR (OpenPGP) or --allowed-signers FILE (SSH)`);
@@ -222,40 +212,7 @@ async function keysFor(rule: CommitRule, secrets: readonly SecretObject[], flags
   return { pgp, ssh: { authorizedKeys } };
 }
 
-/** `--gpg-keys`: a directory or file of OpenPGP public keys (armored or binary), or Argo CD's argocd-gpg-keys-cm ConfigMap. */
-export async function readGpgKeys(where: string): Promise<PublicKeyFile[]> {
-  let files: string[];
-  try {
-    files = (await stat(where)).isDirectory() ? (await readdir(where)).filter((f) => !f.startsWith('.')).map((f) => path.join(where, f)) : [where];
-  } catch {
-    throw new KeyringError(`--gpg-keys ${where}: no such file or directory`);
-  }
-  const out: PublicKeyFile[] = [];
-  for (const file of files.sort()) {
-    const data = await readFile(file);
-    const text = data.toString('utf8');
-    if (/\.(ya?ml|json)$/.test(file) && /kind:\s*ConfigMap|"kind":\s*"ConfigMap"/.test(text)) {
-      for (const doc of parseAllDocuments(text)) {
-        const cm = doc.toJS() as { kind?: string; data?: Record<string, string> } | null;
-        if (cm?.kind !== 'ConfigMap') continue;
-        for (const [id, armored] of Object.entries(cm.data ?? {})) out.push({ name: `${file} ${id}`, data: Buffer.from(armored) });
-      }
-    } else out.push({ name: file, data });
-  }
-  return out;
-}
 
-/** Secrets among policy documents and input objects: `data` base64-decoded, `stringData` as is. */
-export function secretOf(object: Record<string, unknown>, file: string, defaultNamespace?: string): SecretObject | undefined {
-  if (object.kind !== 'Secret' || object.apiVersion !== 'v1') return undefined;
-  const meta = (object.metadata ?? {}) as Record<string, unknown>;
-  if (typeof meta.name !== 'string') return undefined;
-  const data = new Map<string, Buffer>();
-  for (const [k, v] of Object.entries((object.data ?? {}) as Record<string, unknown>)) if (typeof v === 'string') data.set(k, Buffer.from(v, 'base64'));
-  for (const [k, v] of Object.entries((object.stringData ?? {}) as Record<string, unknown>)) if (typeof v === 'string') data.set(k, Buffer.from(v));
-  const namespace = typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace;
-  return { ...(namespace !== undefined && { namespace }), name: meta.name, data, file };
-}
 
 function hint(verdicts: readonly PolicyVerdict[]): string {
   return verdicts.some((v) => v.reasons.some((r) => /not signed/.test(r)))
@@ -263,4 +220,3 @@ function hint(verdicts: readonly PolicyVerdict[]): string {
     : 'sign with a key the policy allows, or add the signer\'s key ID to the policy (and its public key to --gpg-keys / the Secret)';
 }
 
-export { KeyringError };

@@ -32,7 +32,8 @@ import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-e
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type ImageResult, type Result, summarize } from './result.js';
 import { hasManifestRules, judgedObject, judgeManifests, objectSubject, type ObjectSubject } from './manifest-judge.js';
-import { judgeRevision, secretOf, wantsCommits, type CommitKeyFlags, type Revision, type SecretObject } from './commit-judge.js';
+import { judgeRevision, wantsCommits, type CommitKeyFlags, type Revision } from './commit-judge.js';
+import { secretOf, type SecretObject } from '../manifests/secrets.js';
 import { parsePolicyDocuments } from '../policy/document.js';
 import { isSourceObject, ociSources, type ReadObject } from '../manifests/oci-sources.js';
 import { fluxVerifyPolicy } from '../policy/flux/verify.js';

@@ -3,10 +3,11 @@
 // the Secret verifies). An SSH allowed-signers file beside it for SSH signatures.
 
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { primaryKeys } from '../verify/commit/parse.js';
 
 const run = promisify(execFile);
@@ -74,4 +75,27 @@ export async function hasGpg(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** `--gpg-keys`: a directory or file of OpenPGP public keys (armored or binary), or Argo CD's argocd-gpg-keys-cm ConfigMap. */
+export async function readGpgKeys(where: string): Promise<PublicKeyFile[]> {
+  let files: string[];
+  try {
+    files = (await stat(where)).isDirectory() ? (await readdir(where)).filter((f) => !f.startsWith('.')).map((f) => path.join(where, f)) : [where];
+  } catch {
+    throw new KeyringError(`--gpg-keys ${where}: no such file or directory`);
+  }
+  const out: PublicKeyFile[] = [];
+  for (const file of files.sort()) {
+    const data = await readFile(file);
+    const text = data.toString('utf8');
+    if (/\.(ya?ml|json)$/.test(file) && /kind:\s*ConfigMap|"kind":\s*"ConfigMap"/.test(text)) {
+      for (const doc of parseAllDocuments(text)) {
+        const cm = doc.toJS() as { kind?: string; data?: Record<string, string> } | null;
+        if (cm?.kind !== 'ConfigMap') continue;
+        for (const [id, armored] of Object.entries(cm.data ?? {})) out.push({ name: `${file} ${id}`, data: Buffer.from(armored) });
+      }
+    } else out.push({ name: file, data });
+  }
+  return out;
 }

@@ -168,3 +168,26 @@ t.test('the command: YAML on stdout, what cannot be expressed on stderr and as a
   const bad = await runCli(dir, ['convert', '--to', 'vap', 'policies']);
   t.equal(bad.code, 2);
 });
+
+t.test('a validate.manifests rule beside verifyImages is not dropped silently: a note says it stays a ClusterPolicy', async (t) => {
+  const text = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: both}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: images
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    verifyImages:
+    - imageReferences: ["ghcr.io/acme/*"]
+      attestors: [{entries: [{keys: {publicKeys: "${trusted.publicKeyPem.replace(/\n/g, '\\n')}"}}]}]
+  - name: manifests
+    match: {any: [{resources: {kinds: [Deployment]}}]}
+    validate:
+      manifests:
+        attestors: [{entries: [{keys: {publicKeys: "${trusted.publicKeyPem.replace(/\n/g, '\\n')}"}}]}]
+`;
+  const [converted] = convert(text);
+  t.ok(converted);
+  t.match(converted!.notes.map((n) => `${n.line}: ${n.message}`), [/^12: spec\.rules\[1\]: validate\.manifests \(signed manifests\) has no ImageValidatingPolicy form/]);
+});

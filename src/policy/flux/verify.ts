@@ -5,7 +5,7 @@
 // not evaluated here (undecided, never passed).
 
 import type { FluxVerify } from '../../manifests/oci-sources.js';
-import type { SecretObject } from '../../engine/commit-judge.js';
+import { findSecret, type SecretObject } from '../../manifests/secrets.js';
 import type { Policy, Requirement } from '../model.js';
 import { splitPem } from '../../verify/keys.js';
 
@@ -39,7 +39,7 @@ function requirement(v: FluxVerify, secrets: readonly SecretObject[]): Requireme
   if (v.provider !== 'cosign') return { kind: 'unsupported', path: `${v.path}.provider`, field: `provider ${v.provider}` };
   if (v.secretRef) {
     const ref = v.secretRef;
-    const secret = secrets.find((s) => s.name === ref.name && (s.namespace === undefined || s.namespace === ref.namespace));
+    const secret = findSecret(secrets, ref);
     if (!secret) return { kind: 'unsupported', path: `${v.path}.secretRef`, field: `the Secret ${ref.namespace}/${ref.name} holding the cosign public keys is not in the repository or the policy files` };
     const keys = [...secret.data].filter(([k]) => k.endsWith('.pub')).flatMap(([, data]) => splitPem(data.toString('utf8')).filter((b) => b.type === 'PUBLIC KEY').map((b) => b.pem));
     if (keys.length === 0) return { kind: 'unsupported', path: `${v.path}.secretRef`, field: `the Secret ${ref.namespace}/${ref.name} holds no *.pub cosign public key` };

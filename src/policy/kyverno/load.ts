@@ -3,12 +3,13 @@
 
 import type { PolicyDocument } from '../document.js';
 import { Field } from '../field.js';
-import type { ManifestRule, ModeOverride, Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
+import type { ManifestRule, Policy, PolicyRule, Requirement, RuleMode } from '../model.js';
 import { APPLIED_NAMESPACE } from '../model.js';
 import type { PathExtractor } from '../../manifests/path-extract.js';
 import { jmesCompile } from '../jmespath.js';
 import { verifyImageRequirement } from './attestors.js';
 import { manifestRule } from './manifests.js';
+import { failureAction, modeOverrides, onErrorOf } from './actions.js';
 import { autogenControllers, resourceFilter } from './match.js';
 import { clusterPolicy } from './schema.js';
 import { preconditions } from './preconditions.js';
@@ -147,34 +148,8 @@ export function oneOperation(rule: Field): void {
   }
 }
 
-export function failureAction(f: Field): RuleMode | undefined {
-  const v = f.string();
-  if (v === undefined) return undefined;
-  const lower = v.toLowerCase();
-  if (lower === 'enforce' || lower === 'audit') return lower;
-  throw f.error(`must be Enforce or Audit, not ${v}`);
-}
 
-/** `validationFailureActionOverrides[]`: `{action, namespaces, namespaceSelector}`, evaluated per workload (select.ts modeIn). */
-export function modeOverrides(f: Field): ModeOverride[] {
-  return f.list().map((o) => {
-    const mode = failureAction(o.at('action'));
-    if (mode === undefined) throw o.at('action').error('is required (Enforce or Audit)');
-    return {
-      mode,
-      path: o.rel(),
-      ...(o.has('namespaces') && { namespaces: o.at('namespaces').stringList() }),
-      ...(o.has('namespaceSelector') && { namespaceSelector: true as const }),
-    };
-  });
-}
 
-function onErrorOf(f: Field): 'block' | 'allow' {
-  const v = f.string() ?? 'Fail';
-  if (v === 'Fail') return 'block';
-  if (v === 'Ignore') return 'allow';
-  throw f.error(`must be Fail or Ignore, not ${v}`);
-}
 
 /**
  * Kyverno imageExtractors: kind (`Kind`, `group/version/Kind`, `Kind.subresource` — a manifest has no

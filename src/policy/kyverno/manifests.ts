@@ -4,7 +4,7 @@
 import type { Field } from '../field.js';
 import type { IgnoreFields, ManifestRule, ModeOverride, RuleMode } from '../model.js';
 import { manifestAttestors } from './attestors.js';
-import { failureAction, modeOverrides } from './load.js';
+import { failureAction, modeOverrides } from './actions.js';
 import { resourceFilter } from './match.js';
 
 export const DEFAULT_ANNOTATION_DOMAIN = 'cosign.sigstore.dev';
