@@ -6,7 +6,7 @@
 import type { ManifestObject, SourceContext, Workload } from '../manifests/types.js';
 import { objectKey, workloadFor } from '../manifests/extract.js';
 import { evaluate, keyLeaves, type Leaf, type LeafOutcome } from '../policy/evaluate.js';
-import type { KeyRequirement, ManifestRule, Policy } from '../policy/model.js';
+import type { CertificateRequirement, KeyRequirement, ManifestRule, Policy } from '../policy/model.js';
 import { appliesTo, namespaceOf } from '../policy/resources.js';
 import { modeIn } from '../policy/select.js';
 import { parseReference, registryHost } from '../images/reference.js';
@@ -15,6 +15,8 @@ import { describeKey, loadPublicKey } from '../verify/keys.js';
 import { bundleRefKey, messageKey, signatureAnnotationFields, signatureSets, type SignatureSet } from '../verify/manifest/annotations.js';
 import { artifactObjects, decodeMessage } from '../verify/manifest/message.js';
 import { checkBlobSignature } from '../verify/manifest/blob-signature.js';
+import { checkCertificateBlob } from '../verify/manifest/certificate-signature.js';
+import { trustFor } from '../verify/certificate-signature.js';
 import { tlogKeysFromPem } from '../verify/trusted-root.js';
 import { ignoredFieldsFor, matchSigned, type Difference } from '../verify/manifest/compare.js';
 import { BUILT_IN_IGNORES } from '../verify/manifest/default-ignores.js';
@@ -168,15 +170,13 @@ async function fromImage(refText: string, deps: JudgeDeps): Promise<Signed> {
 }
 
 async function checkManifestLeaf(leaf: Leaf, s: ObjectSubject, rule: ManifestRule, signed: (repo: string | undefined) => Promise<Signed>, deps: JudgeDeps): Promise<LeafOutcome> {
-  if (leaf.kind !== 'key') {
-    return { status: 'error', unsupported: true, reasons: [`unsupported: manifest signatures with ${leaf.kind === 'certificate' ? 'certificates or keyless identities' : leaf.kind} are not verified by this tool yet (keys are)`] };
-  }
+  if (leaf.kind !== 'key' && leaf.kind !== 'certificate') return { status: 'error', unsupported: true, reasons: [`unsupported: ${leaf.kind} in a manifest attestor`] };
   // Kyverno checkManifestAnnotations: the object's annotations must carry the attestor's.
   for (const [k, v] of Object.entries(leaf.annotations)) {
     if (s.workload.annotations[k] !== v) return { status: 'fail', reasons: [`annotation ${k} is ${JSON.stringify(s.workload.annotations[k] ?? null)}, the attestor expects ${JSON.stringify(v)}`] };
   }
-  let keyed: KeyRequirement = leaf;
-  if (leaf.keyRef) {
+  let keyed: KeyRequirement | CertificateRequirement = leaf;
+  if (leaf.kind === 'key' && leaf.keyRef) {
     try {
       keyed = await (deps.keys ??= createKeyResolver()).leaf(leaf);
     } catch (err) {
@@ -191,13 +191,39 @@ async function checkManifestLeaf(leaf: Leaf, s: ObjectSubject, rule: ManifestRul
   const where = evidence.from === 'image' ? `the manifest bundle image ${evidence.ref}` : 'the signed message';
   if (!match.matched && !match.found) return { status: 'fail', reasons: [`not signed: ${where} holds no ${s.workload.kind} to compare with`] };
 
-  const verified = evidence.from === 'image' ? await imageSignature(keyed, evidence, deps) : blobSignature(keyed, evidence, deps);
+  const verified =
+    keyed.kind === 'certificate'
+      ? evidence.from === 'image'
+        ? { ok: false as const, error: true as const, reason: 'unsupported: a manifest bundle image signed with a certificate is not verified by this tool yet (keys are)' }
+        : certificateBlob(keyed, evidence, deps)
+      : evidence.from === 'image'
+        ? await imageSignature(keyed, evidence, deps)
+        : blobSignature(keyed, evidence, deps);
   if (!verified.ok) return { status: verified.error ? 'error' : 'fail', reasons: [verified.reason] };
   if (!match.matched) return { status: 'fail', reasons: [`the object differs from ${where} (signed by ${verified.signer}): ${describeDifferences(match.differences)}`] };
   return { status: 'pass', reasons: [`matches ${where}, signed by ${verified.signer}`], signer: verified.signer };
 }
 
 type Verified = { ok: true; signer: string } | { ok: false; reason: string; error?: true };
+
+function certificateBlob(leaf: CertificateRequirement, evidence: Extract<Signed, { from: 'annotations' }>, deps: JudgeDeps): Verified {
+  if (evidence.sets.length === 0) return { ok: false, reason: 'not signed: the message annotation has no signature beside it' };
+  let trust;
+  try {
+    // The run's trusted root (--trusted-root) unless the attestor names its own roots.
+    const fromRun = leaf.trustedRoot === undefined && !leaf.roots ? deps.trust().trustedRootJson : undefined;
+    trust = trustFor(fromRun === undefined ? leaf : { ...leaf, trustedRoot: fromRun });
+  } catch (err) {
+    return { ok: false, error: true, reason: (err as Error).message };
+  }
+  const problems: string[] = [];
+  for (const set of evidence.sets) {
+    const r = checkCertificateBlob(set, evidence.signed, leaf, trust, deps.now?.());
+    if (r.ok) return { ok: true, signer: r.identity };
+    problems.push(r.reason);
+  }
+  return { ok: false, reason: `no signature verified: ${[...new Set(problems)].join('; ')}` };
+}
 
 function blobSignature(leaf: KeyRequirement, evidence: Extract<Signed, { from: 'annotations' }>, deps: JudgeDeps): Verified {
   if (evidence.sets.length === 0) return { ok: false, reason: 'not signed: the message annotation has no signature beside it' };

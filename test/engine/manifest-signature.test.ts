@@ -135,7 +135,7 @@ t.test('a bundle image that cannot be fetched is undecided (exit 3), never a pas
   t.equal(code, 3);
 });
 
-t.test('dryRun is said not to be used; keyless attestors are undecided, never passed', async (t) => {
+t.test('dryRun is said not to be used; a keyless attestor without a certificate on the object fails', async (t) => {
   const signed = signManifests(config('dry'), { key });
   const dry = policy().replace('      manifests:\n', '      manifests:\n        dryRun: {enable: true}\n');
   const a = await verdicts(t, { 'policy.yaml': dry, 'apps/a.yaml': signed });
@@ -143,9 +143,9 @@ t.test('dryRun is said not to be used; keyless attestors are undecided, never pa
   t.match(a.out['ConfigMap prod/dry']?.reasons, /dryRun\.enable: a dry run needs a cluster/);
   const keyless = policy().replace(/          - keys:\n[\s\S]*$/, '          - keyless:\n              issuer: https://token.actions.githubusercontent.com\n              subject: https://github.com/acme/*\n');
   const b = await verdicts(t, { 'policy.yaml': keyless, 'apps/a.yaml': signed });
-  t.equal(b.out['ConfigMap prod/dry']?.status, 'error');
-  t.match(b.out['ConfigMap prod/dry']?.reasons, /unsupported: manifest signatures with certificates or keyless identities/);
-  t.equal(b.code, 3);
+  t.equal(b.out['ConfigMap prod/dry']?.status, 'fail');
+  t.match(b.out['ConfigMap prod/dry']?.reasons, /signed with a key, not a certificate/);
+  t.equal(b.code, 1);
 });
 
 t.test('the policy file is checked strictly: an unknown field under validate.manifests is an error at its line', async (t) => {
@@ -155,4 +155,56 @@ t.test('the policy file is checked strictly: an unknown field under validate.man
   t.equal(r.code, 2);
   t.match(r.stderr, /policy\.yaml:\d+: .*unknown field "ignoreField".*did you mean "ignoreFields"/);
   t.ok(path.isAbsolute(dir));
+});
+
+t.test('keyless manifest signatures (a Fulcio certificate and a Rekor bundle in the annotations, as kubectl sigstore sign writes them): identity, chain and log checked', async (t) => {
+  const { createSigstoreStandIn } = await import('../../src/testkit/sigstore-stand-in.js');
+  const { gzipSync } = await import('node:zlib');
+  const { createHash, sign } = await import('node:crypto');
+  const { writeFile } = await import('node:fs/promises');
+  const standIn = await createSigstoreStandIn();
+  const subject = 'https://github.com/acme/shop/.github/workflows/release.yaml@refs/heads/main';
+  const issuer = 'https://token.actions.githubusercontent.com';
+  const issued = await standIn.issue({ subject, issuer });
+  const gz = (s: string | Buffer) => gzipSync(typeof s === 'string' ? Buffer.from(s) : s).toString('base64');
+  /** One object signed keylessly, in k8s-manifest-sigstore's annotations (`withBundle: false` drops the log entry). */
+  const keylessSigned = async (name: string, withBundle = true) => {
+    const message = Buffer.from(config(name));
+    const signature = sign('sha256', message, issued.privateKey).toString('base64');
+    const body = {
+      apiVersion: '0.0.1',
+      kind: 'hashedrekord',
+      spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(message).digest('hex') } }, signature: { content: signature, publicKey: { content: Buffer.from(issued.certificatePem).toString('base64') } } },
+    };
+    const entry = await standIn.log(body);
+    const annotations = [
+      `    cosign.sigstore.dev/message: ${gz(message)}`,
+      `    cosign.sigstore.dev/signature: ${signature}`,
+      `    cosign.sigstore.dev/certificate: ${gz(issued.certificatePem)}`,
+      ...(withBundle ? [`    cosign.sigstore.dev/bundle: ${gz(entry.cosignBundle)}`] : []),
+    ];
+    return config(name, '1', `  annotations:\n${annotations.join('\n')}\n`);
+  };
+  const keyless = (subjectPattern: string) =>
+    policy().replace(/          - keys:\n[\s\S]*$/, `          - keyless:\n              issuer: ${issuer}\n              subject: "${subjectPattern}"\n`);
+  const files = { 'apps/a.yaml': [await keylessSigned('keyless'), await keylessSigned('unlogged', false)].join('---\n') };
+  const dir = await tempRepo(t, { ...files, 'root.json': standIn.trustedRootJson, 'policy.yaml': keyless('https://github.com/acme/*') });
+  await writeFile(path.join(dir, 'other.yaml'), keyless('https://github.com/other/*'));
+  const run = async (p: string) => {
+    const r = await runCli(dir, ['verify', '-p', p, 'apps', '-o', 'json', '--no-cache', '--trusted-root', path.join(dir, 'root.json')]);
+    const json = JSON.parse(r.stdout) as { results: { kind?: string; image: string; status: string; policies: { reasons: string[]; signers?: string[] }[] }[] };
+    return { code: r.code, byName: Object.fromEntries(json.results.filter((x) => x.kind === 'manifest').map((x) => [x.image, { status: x.status, reasons: x.policies.flatMap((p) => p.reasons).join('; '), signers: x.policies.flatMap((p) => p.signers ?? []) }])) };
+  };
+  const ok = await run('policy.yaml');
+  t.equal(ok.byName['ConfigMap prod/keyless']?.status, 'pass', ok.byName['ConfigMap prod/keyless']?.reasons);
+  t.match(ok.byName['ConfigMap prod/keyless']?.signers.join(' '), subject);
+  t.equal(ok.byName['ConfigMap prod/unlogged']?.status, 'fail');
+  t.match(ok.byName['ConfigMap prod/unlogged']?.reasons, /carries a certificate but no transparency-log bundle/);
+  const other = await run('other.yaml');
+  t.equal(other.byName['ConfigMap prod/keyless']?.status, 'fail', 'another subject pattern');
+  t.equal(other.code, 1);
+  // Without the stand-in's root the certificate chains to nothing trusted.
+  const r = await runCli(dir, ['verify', '-p', 'policy.yaml', 'apps', '-o', 'json', '--no-cache']);
+  const untrusted = (JSON.parse(r.stdout) as { results: { kind?: string; image: string; status: string }[] }).results.find((x) => x.image === 'ConfigMap prod/keyless');
+  t.equal(untrusted?.status, 'fail');
 });
