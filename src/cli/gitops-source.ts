@@ -69,7 +69,7 @@ export const registerGitOpsSource: RegisterCommand = (cli: Argv, ctx: CommandCon
         cwd: io.cwd,
       });
       // The temporary checkout lives until the process is done with it.
-      process.once('beforeExit', () => void source.cleanup());
+      cleanupAtExit(source.cleanup);
       // Paths the user typed stay relative to where they typed them.
       const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(io.cwd, p) : p);
       if (Array.isArray(argv.policy)) argv.policy = (argv.policy as string[]).map(abs);
@@ -82,6 +82,19 @@ export const registerGitOpsSource: RegisterCommand = (cli: Argv, ctx: CommandCon
       if (source.commit) io.stderr(`verify-images: ${argv.repo ? redactUrl(argv.repo) : ''} at ${source.commit} (${source.tool}${source.overrides.length ? `, overrides: ${source.overrides.map((f) => path.basename(f)).join(', ')}` : ''})\n`);
       io.cwd = source.root;
     });
+
+/** One `beforeExit` listener for every checkout of the process (a test runs many in one). */
+const pendingCleanups = new Set<() => Promise<void>>();
+function cleanupAtExit(cleanup: () => Promise<void>): void {
+  if (pendingCleanups.size === 0) {
+    process.once('beforeExit', () => {
+      const all = [...pendingCleanups];
+      pendingCleanups.clear();
+      for (const c of all) void c();
+    });
+  }
+  pendingCleanups.add(cleanup);
+}
 
 function sourceFromFlags(argv: GitOpsFlags) {
   return {
