@@ -149,3 +149,37 @@ spec:
   t.equal(out['wasm/filter:v1']!.kind, undefined, 'a WASM module runs in the workload: an image');
   t.equal(code, 0);
 });
+
+t.test('Flux spec.verify provider notation: the Secret\'s trustpolicy.json and certificates judge the artifact', async (t) => {
+  const { makeSigner, pushNotationSignature, descriptorOf, signEnvelope } = await import('../../src/testkit/notation-signer.js');
+  const signer = await makeSigner('C=US, ST=WA, O=Acme, CN=flux-notation');
+  const stranger = await makeSigner('C=US, ST=WA, O=Other, CN=stranger');
+  await pushImage(host, 'notation/app', '1.0', { seed: 'notation-app' });
+  await pushImage(host, 'notation/rogue', '1.0', { seed: 'notation-rogue' });
+  await pushImage(host, 'elsewhere/app', '1.0', { seed: 'elsewhere-app' });
+  for (const [repo, s] of [['notation/app', signer], ['notation/rogue', stranger], ['elsewhere/app', signer]] as const) {
+    const subject = await descriptorOf(host, repo, '1.0');
+    await pushNotationSignature({ registry: host, repo, subject, envelope: await signEnvelope({ format: 'jws', chain: s.chain, target: subject }), mediaType: 'application/jose+json' });
+  }
+  const trustPolicy = JSON.stringify({
+    version: '1.0',
+    trustPolicies: [{ name: 'flux', registryScopes: [`${host}/notation/app`, `${host}/notation/rogue`], signatureVerification: { level: 'strict' }, trustStores: ['ca:flux'], trustedIdentities: ['*'] }],
+  });
+  const secret = `apiVersion: v1
+kind: Secret
+metadata: {name: notation-trust, namespace: flux-system}
+stringData:
+  trustpolicy.json: '${trustPolicy}'
+  ca.crt: |
+${indent(signer.root.pem.trim(), 4)}
+`;
+  const verify = '  verify:\n    provider: notation\n    secretRef: {name: notation-trust}\n';
+  const { code, out } = await verdicts(t, {
+    'apps/sources.yaml': [ociRepository('app', 'notation/app', '1.0', verify), ociRepository('rogue', 'notation/rogue', '1.0', verify), ociRepository('elsewhere', 'elsewhere/app', '1.0', verify), secret].join('---\n'),
+  });
+  t.match(out['notation/app:1.0'], { kind: 'source', status: 'pass', policies: ['OCIRepository flux-system/app'] }, out['notation/app:1.0']?.reasons);
+  t.match(out['notation/rogue:1.0'], { kind: 'source', status: 'fail' }, 'signed by a CA the trust store does not hold');
+  t.match(out['elsewhere/app:1.0'], { kind: 'source', status: 'fail' });
+  t.match(out['elsewhere/app:1.0']!.reasons, /no trust policy statement of trustpolicy\.json applies/);
+  t.equal(code, 1);
+});
