@@ -55,13 +55,15 @@ export function subjectName(w: Workload): string {
 
 export async function judgeManifests(subjects: readonly ObjectSubject[], policies: readonly Policy[], deps: JudgeDeps): Promise<ImageResult[]> {
   const out: ImageResult[] = [];
+  // kubectl sigstore writes the whole file's message on every object: decoded once; a bundle image fetched once.
+  const shared: Shared = { messages: new Map(), images: new Map() };
   for (const s of subjects) {
     const verdicts: PolicyVerdict[] = [];
     for (const policy of policies) {
       if (policy.namespace !== undefined && policy.namespace !== namespaceOf(s.workload)) continue;
       for (const rule of policy.manifestRules ?? []) {
         if (!appliesTo(rule.resources, s.workload)) continue;
-        verdicts.push(await judgeRule(s, policy, rule, deps));
+        verdicts.push(await judgeRule(s, policy, rule, deps, shared));
       }
     }
     if (verdicts.length === 0) continue;
@@ -84,7 +86,12 @@ function signHint(s: ObjectSubject): string {
   return `sign the manifest as it is rendered: kubectl sigstore sign -f ${s.file} -k cosign.key (then commit ${s.file}.signed in its place), or add the changed field to the rule's ignoreFields`;
 }
 
-async function judgeRule(s: ObjectSubject, policy: Policy, rule: ManifestRule, deps: JudgeDeps): Promise<PolicyVerdict> {
+interface Shared {
+  messages: Map<string, Promise<{ signed: Buffer; objects: Record<string, unknown>[] }>>;
+  images: Map<string, Promise<Signed>>;
+}
+
+async function judgeRule(s: ObjectSubject, policy: Policy, rule: ManifestRule, deps: JudgeDeps, shared: Shared): Promise<PolicyVerdict> {
   const mode = rule.modeOverrides ? modeIn(rule, namespaceOf(s.workload)) : rule.mode;
   const undecided = typeof mode === 'object' ? mode.undecided : undefined;
   const base = {
@@ -97,7 +104,7 @@ async function judgeRule(s: ObjectSubject, policy: Policy, rule: ManifestRule, d
     onError: rule.onError,
   };
   const notes = rule.dryRun ? ['dryRun.enable: a dry run needs a cluster; compared without one (as Kyverno does when it may not dry-run)'] : [];
-  const signed = signedManifests(s, rule, deps);
+  const signed = signedManifests(s, rule, deps, shared);
   const outcomes = new Map<Leaf, LeafOutcome>();
   for (const leaf of keyLeaves(rule.requirement)) outcomes.set(leaf, await checkManifestLeaf(leaf, s, rule, signed, deps));
   const outcome = evaluate(rule.requirement, (l) => outcomes.get(l) ?? { status: 'error', reasons: ['not checked'] });
@@ -120,25 +127,34 @@ type Signed =
   | { from: 'none'; reason: string }
   | { from: 'error'; reason: string };
 
-function signedManifests(s: ObjectSubject, rule: ManifestRule, deps: JudgeDeps): (bundleRef: string | undefined) => Promise<Signed> {
+function signedManifests(s: ObjectSubject, rule: ManifestRule, deps: JudgeDeps, shared: Shared): (bundleRef: string | undefined) => Promise<Signed> {
   const memo = new Map<string, Promise<Signed>>();
   return (attestorRepository) => {
     // The object's own `<domain>/resourceBundleRef` wins over the attestor's and the rule's repository.
     const ref = s.workload.annotations[bundleRefKey(rule.annotationDomain)] ?? attestorRepository ?? rule.repository;
     const key = ref ?? '';
     let p = memo.get(key);
-    if (!p) memo.set(key, (p = ref ? fromImage(ref, deps) : fromAnnotations(s, rule.annotationDomain)));
+    if (!p) {
+      if (ref) {
+        let image = shared.images.get(ref);
+        if (!image) shared.images.set(ref, (image = fromImage(ref, deps)));
+        p = image;
+      } else p = fromAnnotations(s, rule.annotationDomain, shared);
+      memo.set(key, p);
+    }
     return p;
   };
 }
 
-async function fromAnnotations(s: ObjectSubject, domain: string): Promise<Signed> {
+async function fromAnnotations(s: ObjectSubject, domain: string, shared: Shared): Promise<Signed> {
   const message = s.workload.annotations[messageKey(domain)];
   if (message === undefined) {
     return { from: 'none', reason: `not signed: no ${messageKey(domain)} annotation, and no manifest bundle image named (${bundleRefKey(domain)} or the rule's repository)` };
   }
   try {
-    const { signed, objects } = await decodeMessage(message);
+    let decoded = shared.messages.get(message);
+    if (!decoded) shared.messages.set(message, (decoded = decodeMessage(message)));
+    const { signed, objects } = await decoded;
     return { from: 'annotations', sets: signatureSets(s.workload.annotations, domain), signed, objects };
   } catch (err) {
     return { from: 'none', reason: `the signed message in ${messageKey(domain)} cannot be read: ${(err as Error).message}` };
