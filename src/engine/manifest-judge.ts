@@ -1,7 +1,7 @@
 // Signed manifests as subjects: every object a Kyverno `validate.manifests` rule matches is
 // judged against the manifests its attestors signed, and reported like an image (kind
-// `manifest`). The attestors are the one requirement tree; its key leaves are checked here
-// against the object's signature annotations or its manifest bundle image.
+// `manifest`). The attestors are the one requirement tree; its key and certificate leaves are
+// checked here against the object's signature annotations or its manifest bundle image.
 
 import type { ManifestObject, SourceContext, Workload } from '../manifests/types.js';
 import { objectKey, workloadFor } from '../manifests/extract.js';
