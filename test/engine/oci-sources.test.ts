@@ -183,3 +183,27 @@ ${indent(signer.root.pem.trim(), 4)}
   t.match(out['elsewhere/app:1.0']!.reasons, /no trust policy statement of trustpolicy\.json applies/);
   t.equal(code, 1);
 });
+
+t.test('Flux spec.verify keyless (matchOIDCIdentity, unanchored regexps) against the trusted root', async (t) => {
+  const { createSigstoreStandIn } = await import('../../src/testkit/sigstore-stand-in.js');
+  const { signImageKeyless } = await import('../../src/testkit/sigstore-signer.js');
+  const standIn = await createSigstoreStandIn();
+  const issuer = 'https://token.actions.githubusercontent.com';
+  const digest = await pushImage(host, 'keyless/app', '1.0', { seed: 'keyless-app' });
+  await signImageKeyless({ registry: host, repo: 'keyless/app', digest, signer: { standIn, identity: { subject: 'https://github.com/acme/app/.github/workflows/release.yaml@refs/tags/v1.0', issuer } } });
+  const verify = (subject: string) => `  verify:\n    provider: cosign\n    matchOIDCIdentity:\n      - issuer: "^https://token.actions.githubusercontent.com$"\n        subject: "${subject}"\n`;
+  const dir = await tempRepo(t, {
+    'policy.yaml': policy(),
+    'root.json': standIn.trustedRootJson,
+    'apps/sources.yaml': [ociRepository('ours', 'keyless/app', '1.0', verify('github.com/acme/app/')), ociRepository('theirs', 'keyless/app', '1.0', verify('^https://github.com/other/'))].join('---\n'),
+  });
+  const r = await runCli(dir, ['verify', '-p', 'policy.yaml', 'apps', '-o', 'json', '--no-cache', '--trusted-root', `${dir}/root.json`]);
+  const json = JSON.parse(r.stdout) as { results: { kind?: string; image: string; status: string; policies: { policy: string; status: string; reasons: string[] }[] }[] };
+  const result = json.results.find((x) => x.image === `${host}/keyless/app:1.0`)!;
+  t.equal(result.kind, 'source');
+  const byPolicy = Object.fromEntries(result.policies.map((p) => [p.policy, p]));
+  t.equal(byPolicy['OCIRepository flux-system/ours']?.status, 'pass', byPolicy['OCIRepository flux-system/ours']?.reasons.join('; '));
+  t.equal(byPolicy['OCIRepository flux-system/theirs']?.status, 'fail');
+  t.equal(result.status, 'fail', 'one artifact, two objects: the worst verdict');
+  t.equal(r.code, 1);
+});
