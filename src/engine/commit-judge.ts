@@ -4,6 +4,7 @@
 // image (kind `commit`). Rules come from the policy files and from objects among the inputs.
 
 import path from 'node:path';
+import { redactUrl } from '../sources/git.js';
 import { createKeyring, readGpgKeys, type Keyring, type PublicKeyFile } from '../git/keyring.js';
 import { findSecret, type SecretObject } from '../manifests/secrets.js';
 import { signatureReader } from '../git/signatures.js';
@@ -89,25 +90,36 @@ function repoMatches(rule: CommitRule, repo: string): boolean {
   return include;
 }
 
-/** gobwas/glob without separators (Argo CD util/glob): `*` any run, `?` one character, `[…]`, `{a,b}`. */
+/**
+ * gobwas/glob without separators (Argo CD util/glob): `*` any run, `?` one character, `[abc]`,
+ * `[!abc]`, `[a-z]`, `{a,b}` (nested), `\\x` a literal x. A pattern that does not compile matches
+ * nothing, as Argo CD's glob.Match returns false on a compile error.
+ */
 export function globMatch(pattern: string, text: string): boolean {
   let re = '';
+  let depth = 0;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*') re += '.*';
+    if (c === '\\' && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]!);
+    else if (c === '*') re += '.*';
     else if (c === '?') re += '.';
-    else if (c === '{') re += '(?:';
-    else if (c === '}') re += ')';
-    else if (c === ',' && re.includes('(?:')) re += '|';
+    else if (c === '{') {
+      depth++;
+      re += '(?:';
+    } else if (c === '}' && depth > 0) {
+      depth--;
+      re += ')';
+    } else if (c === ',' && depth > 0) re += '|';
     else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^$()|\\/]/g, '\\$&');
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) return false;
+      const body = pattern.slice(i + 1, end);
+      const negated = body.startsWith('!');
+      re += `[${negated ? '^' : ''}${(negated ? body.slice(1) : body).replace(/[\\^]/g, '\\$&')}]`;
+      i = end;
+    } else re += escapeRegExp(c);
   }
+  if (depth !== 0) return false;
   try {
     return new RegExp(`^${re}$`, 's').test(text);
   } catch {
@@ -115,9 +127,13 @@ export function globMatch(pattern: string, text: string): boolean {
   }
 }
 
+function escapeRegExp(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** The same repository however written: credentials, a trailing `/` or `.git` aside. */
 export function sameRepository(a: string, b: string): boolean {
-  const norm = (u: string) => u.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1').replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+  const norm = (u: string) => redactUrl(u.trim()).replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
   return norm(a) === norm(b);
 }
 

@@ -293,14 +293,29 @@ async function judgeRule(
   const ruleUses = s.rule.cipPolicy ? uses.filter((u) => selectRules([s.policy], ref, u.workload, u.onlyFor).some((x) => x.rule === s.rule && !x.skipped)) : uses;
   const verdict = await judgeSelectedRule(s, rule, base, ref, repo, digest, resolveError, deps, ruleUses);
   // What the mode decides: a failure, and an error under failurePolicy Fail (Ignore lets it through in either mode).
-  if (undecidedMode && (verdict.status === 'fail' || (verdict.status === 'error' && verdict.onError === 'block'))) {
-    const note = 'this tool cannot tell whether the policy enforces or audits here, so the image is not let through';
-    return { ...verdict, status: 'error', onError: 'block', unsupported: true, reasons: [...verdict.reasons, `unsupported: ${undecidedMode}`, note] };
-  }
-  return verdict;
+  return undecidedMode ? undecidedVerdict(verdict, undecidedMode, 'image') : verdict;
 }
 
-type VerdictBase = Pick<PolicyVerdict, 'policy' | 'file' | 'line' | 'rule' | 'ruleName' | 'mode' | 'onError'>;
+/**
+ * A verdict reached as if Enforce where the mode itself is undecided (a namespaceSelector
+ * override): what Enforce would block is `error` (unsupported), never let through.
+ */
+export function undecidedVerdict(verdict: PolicyVerdict, why: string, subject: 'image' | 'object'): PolicyVerdict {
+  if (!(verdict.status === 'fail' || (verdict.status === 'error' && verdict.onError === 'block'))) return verdict;
+  const note = `this tool cannot tell whether the policy enforces or audits here, so the ${subject} is not let through`;
+  return { ...verdict, status: 'error', onError: 'block', unsupported: true, reasons: [...verdict.reasons, `unsupported: ${why}`, note] };
+}
+
+/** A requirement this tool cannot evaluate: blocks whatever failurePolicy or the Audit mode says (the cluster would evaluate it). */
+export function unsupportedVerdict(base: VerdictBase, outcome: Outcome, subject: 'image' | 'object'): PolicyVerdict {
+  const note = outcome.reasons.some((r) => r.includes(PLACEHOLDER_MARK))
+    ? `the policy holds trust material that does not parse, so nothing this rule trusts can verify the ${subject}: it is not let through (whatever failurePolicy or the policy's Audit mode says)`
+    : `this tool cannot evaluate that requirement, so the ${subject} is not let through (whatever failurePolicy or the policy's Audit mode says)`;
+  const blocked = outcome.status === 'fail' && base.mode === 'enforce' ? 'fail' : 'error';
+  return { ...base, onError: 'block', status: blocked, unsupported: true, reasons: [...outcome.reasons, note] };
+}
+
+export type VerdictBase = Pick<PolicyVerdict, 'policy' | 'file' | 'line' | 'rule' | 'ruleName' | 'mode' | 'onError'>;
 
 async function judgeSelectedRule(
   s: RuleSelection,
@@ -345,15 +360,9 @@ async function judgeSelectedRule(
     const reasons = outcome.reasons.map((r) => (/offline/.test(r) ? r.replace(/cannot (fetch|resolve)[^:]*: (?=.*offline)/, '') : r));
     return { ...base, onError: 'block', status, reasons };
   }
-  if (outcome.unsupported) {
-    // failurePolicy Ignore is for registry trouble; a requirement we cannot evaluate would be evaluated by the cluster.
-    // Under Audit too: what the text says (not let through) is what the exit code does (3).
-    const note = outcome.reasons.some((r) => r.includes(PLACEHOLDER_MARK))
-      ? 'the policy holds trust material that does not parse, so nothing this rule trusts can verify the image: it is not let through (whatever failurePolicy or the policy\'s Audit mode says)'
-      : 'this tool cannot evaluate that requirement, so the image is not let through (whatever failurePolicy or the policy\'s Audit mode says)';
-    const blocked = outcome.status === 'fail' && rule.mode === 'enforce' ? 'fail' : 'error';
-    return { ...base, onError: 'block', status: blocked, unsupported: true, reasons: [...outcome.reasons, note] };
-  }
+  // failurePolicy Ignore is for registry trouble; a requirement we cannot evaluate would be evaluated by the cluster.
+  // Under Audit too: what the text says (not let through) is what the exit code does (3).
+  if (outcome.unsupported) return unsupportedVerdict({ ...base, mode: rule.mode }, outcome, 'image');
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }
 

@@ -20,7 +20,7 @@ import { trustFor } from '../verify/certificate-signature.js';
 import { tlogKeysFromPem } from '../verify/trusted-root.js';
 import { ignoredFieldsFor, matchSigned, type Difference } from '../verify/manifest/compare.js';
 import { BUILT_IN_IGNORES } from '../verify/manifest/default-ignores.js';
-import { checkLeaf, type JudgeDeps } from './judge.js';
+import { checkLeaf, undecidedVerdict, unsupportedVerdict, type JudgeDeps } from './judge.js';
 import { type ImageResult, type PolicyVerdict, worst } from './result.js';
 
 /** A Kubernetes object as rendered, where it was read. */
@@ -109,15 +109,11 @@ async function judgeRule(s: ObjectSubject, policy: Policy, rule: ManifestRule, d
   for (const leaf of keyLeaves(rule.requirement)) outcomes.set(leaf, await checkManifestLeaf(leaf, s, rule, signed, deps));
   const outcome = evaluate(rule.requirement, (l) => outcomes.get(l) ?? { status: 'error', reasons: ['not checked'] });
   const signers = [...outcomes.values()].flatMap((o) => (o.status === 'pass' && o.signer ? [o.signer] : []));
-  if (outcome.unsupported) {
-    const note = 'this tool cannot evaluate that requirement, so the object is not let through (whatever failurePolicy or the policy\'s Audit mode says)';
-    return { ...base, onError: 'block', status: outcome.status === 'fail' && base.mode === 'enforce' ? 'fail' : 'error', unsupported: true, reasons: [...outcome.reasons, note, ...notes] };
-  }
-  const status = outcome.status === 'fail' && base.mode === 'audit' ? 'warn' : outcome.status;
-  if (undecided && (status === 'fail' || (status === 'error' && rule.onError === 'block'))) {
-    return { ...base, status: 'error', onError: 'block', unsupported: true, reasons: [...outcome.reasons, `unsupported: ${undecided}`, 'this tool cannot tell whether the policy enforces or audits here, so the object is not let through'] };
-  }
-  return { ...base, status, reasons: [...outcome.reasons, ...notes], ...(signers.length > 0 && { signers }) };
+  const verdict: PolicyVerdict = outcome.unsupported
+    ? unsupportedVerdict(base, outcome, 'object')
+    : { ...base, status: outcome.status === 'fail' && base.mode === 'audit' ? 'warn' : outcome.status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
+  const settled = undecided ? undecidedVerdict(verdict, undecided, 'object') : verdict;
+  return notes.length > 0 ? { ...settled, reasons: [...settled.reasons, ...notes] } : settled;
 }
 
 /** What an object's signature points at, read once per rule: its annotations, or a manifest bundle image. */

@@ -6,11 +6,8 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { primaryKeys } from '../verify/commit/parse.js';
-
-const run = promisify(execFile);
 
 export interface PublicKeyFile {
   /** Where it came from, for messages: a file, `Secret ns/name key.asc`, a ConfigMap entry. */
@@ -67,15 +64,6 @@ export async function createKeyring(pgp: readonly PublicKeyFile[], ssh: { allowe
   }
 }
 
-/** Whether gpg is on PATH (Debian's gnupg). */
-export async function hasGpg(): Promise<boolean> {
-  try {
-    await run('gpg', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `--gpg-keys`: a directory or file of OpenPGP public keys (armored or binary), or Argo CD's argocd-gpg-keys-cm ConfigMap. */
 export async function readGpgKeys(where: string): Promise<PublicKeyFile[]> {
