@@ -293,21 +293,26 @@ async function judgeRule(
   const ruleUses = s.rule.cipPolicy ? uses.filter((u) => selectRules([s.policy], ref, u.workload, u.onlyFor).some((x) => x.rule === s.rule && !x.skipped)) : uses;
   const verdict = await judgeSelectedRule(s, rule, base, ref, repo, digest, resolveError, deps, ruleUses);
   // What the mode decides: a failure, and an error under failurePolicy Fail (Ignore lets it through in either mode).
-  return undecidedMode ? undecidedVerdict(verdict, undecidedMode, 'image') : verdict;
+  return undecidedMode ? undecidedVerdict(verdict, undecidedMode, subjectOf(uses)) : verdict;
 }
+
+/** What a verdict's words call the thing judged. */
+type Subject = 'image' | 'object' | 'artifact';
+
+const subjectOf = (uses: readonly ImageUse[]): Subject => (uses.length > 0 && uses.every((u) => u.subject === 'source') ? 'artifact' : 'image');
 
 /**
  * A verdict reached as if Enforce where the mode itself is undecided (a namespaceSelector
  * override): what Enforce would block is `error` (unsupported), never let through.
  */
-export function undecidedVerdict(verdict: PolicyVerdict, why: string, subject: 'image' | 'object'): PolicyVerdict {
+export function undecidedVerdict(verdict: PolicyVerdict, why: string, subject: Subject): PolicyVerdict {
   if (!(verdict.status === 'fail' || (verdict.status === 'error' && verdict.onError === 'block'))) return verdict;
   const note = `this tool cannot tell whether the policy enforces or audits here, so the ${subject} is not let through`;
   return { ...verdict, status: 'error', onError: 'block', unsupported: true, reasons: [...verdict.reasons, `unsupported: ${why}`, note] };
 }
 
 /** A requirement this tool cannot evaluate: blocks whatever failurePolicy or the Audit mode says (the cluster would evaluate it). */
-export function unsupportedVerdict(base: VerdictBase, outcome: Outcome, subject: 'image' | 'object'): PolicyVerdict {
+export function unsupportedVerdict(base: VerdictBase, outcome: Outcome, subject: Subject): PolicyVerdict {
   const note = outcome.reasons.some((r) => r.includes(PLACEHOLDER_MARK))
     ? `the policy holds trust material that does not parse, so nothing this rule trusts can verify the ${subject}: it is not let through (whatever failurePolicy or the policy's Audit mode says)`
     : `this tool cannot evaluate that requirement, so the ${subject} is not let through (whatever failurePolicy or the policy's Audit mode says)`;
@@ -362,7 +367,7 @@ async function judgeSelectedRule(
   }
   // failurePolicy Ignore is for registry trouble; a requirement we cannot evaluate would be evaluated by the cluster.
   // Under Audit too: what the text says (not let through) is what the exit code does (3).
-  if (outcome.unsupported) return unsupportedVerdict({ ...base, mode: rule.mode }, outcome, 'image');
+  if (outcome.unsupported) return unsupportedVerdict({ ...base, mode: rule.mode }, outcome, subjectOf(uses));
   return { ...base, status, reasons: outcome.reasons, ...(signers.length > 0 && { signers }) };
 }
 

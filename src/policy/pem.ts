@@ -13,7 +13,11 @@ export type InlineKeys = { kind: 'keys'; keys: string[] } | { kind: 'invalid'; p
 
 /** The PEM public keys in `field` (a string, required), or why they do not parse. */
 export function inlineKeys(field: Field): InlineKeys {
-  const text = field.requiredString();
+  return publicKeysIn(field.requiredString());
+}
+
+/** The PEM public keys in a text (a policy field, a Secret's data), or why they do not parse. */
+export function publicKeysIn(text: string): InlineKeys {
   try {
     return { kind: 'keys', keys: parsePublicKeys(text) };
   } catch (err) {

@@ -109,11 +109,19 @@ t.test('a Flux OCIRepository with spec.verify (cosign, keys from a Secret in the
   t.equal(code, 1);
 });
 
+t.test('a Secret whose cosign.pub does not parse blocks the artifact (Flux cannot load it either)', async (t) => {
+  const verify = '  verify:\n    provider: cosign\n    secretRef: {name: broken}\n';
+  const { code, out } = await verdicts(t, { 'apps/sources.yaml': [ociRepository('app', 'manifests/app', '1.0', verify), secret('broken', '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----')].join('---\n') });
+  t.match(out['manifests/app:1.0'], { kind: 'source', status: 'error' });
+  t.match(out['manifests/app:1.0']!.reasons, /cosign\.pub of the Secret flux-system\/broken does not parse as a PEM public key .*not base64 DER\) at apps\/sources\.yaml/);
+  t.equal(code, 3);
+});
+
 t.test('spec.verify whose Secret is not in the repository is undecided (exit 3); no verify and no policy is unmatched', async (t) => {
   const verify = '  verify:\n    provider: cosign\n    secretRef: {name: elsewhere}\n';
   const { code, out } = await verdicts(t, { 'apps/sources.yaml': [ociRepository('app', 'manifests/app', '1.0', verify), ociRepository('plain', 'manifests/unmatched', '2.0')].join('---\n') });
   t.match(out['manifests/app:1.0'], { kind: 'source', status: 'error' });
-  t.match(out['manifests/app:1.0']!.reasons, /Secret flux-system\/elsewhere holding the cosign public keys is not in the repository/);
+  t.match(out['manifests/app:1.0']!.reasons, /Secret flux-system\/elsewhere \(secretRef\) holding the cosign public keys \(\*\.pub\) is not in the repository or the policy files, .*commit it/);
   t.match(out['manifests/unmatched:2.0'], { kind: 'source', status: 'unmatched' });
   t.equal(code, 3);
 });

@@ -9,7 +9,12 @@ import { findSecret, type SecretObject } from '../../manifests/secrets.js';
 import type { Policy, PolicyRule, Requirement } from '../model.js';
 import { parsePolicyDocuments } from '../document.js';
 import { load as loadNotation } from '../notation/load.js';
-import { splitPem } from '../../verify/keys.js';
+import { publicKeysIn } from '../pem.js';
+
+/** Why an artifact cannot be judged without its Secret, and what to do. */
+function missingSecret(ref: { namespace: string; name: string }, holding: string): string {
+  return `the Secret ${ref.namespace}/${ref.name} (secretRef) holding the ${holding} is not in the repository or the policy files, so this tool cannot verify what Flux would: commit it (public material only), e.g. beside the policies in .verify-images/`;
+}
 
 export function fluxVerifyPolicy(v: FluxVerify, secrets: readonly SecretObject[]): Policy {
   const w = v.use.workload;
@@ -42,7 +47,7 @@ function notationRules(v: FluxVerify, secrets: readonly SecretObject[], rule: (r
   if (!v.secretRef) return fail('provider notation needs secretRef (a Secret with trustpolicy.json and certificates)');
   const ref = v.secretRef;
   const secret = findSecret(secrets, ref);
-  if (!secret) return [rule({ kind: 'unsupported', path: `${v.path}.secretRef`, field: `the Secret ${ref.namespace}/${ref.name} holding the trust policy and certificates is not in the repository or the policy files` })];
+  if (!secret) return [rule({ kind: 'unsupported', path: `${v.path}.secretRef`, field: missingSecret(ref, 'trust policy (trustpolicy.json) and certificates') })];
   const policyBytes = secret.data.get('trustpolicy.json');
   if (!policyBytes) return fail(`'trustpolicy.json' not found in secret '${ref.namespace}/${ref.name}'`);
   const certs = [...secret.data].filter(([k]) => k.endsWith('.crt') || k.endsWith('.pem'));
@@ -76,9 +81,16 @@ function requirement(v: FluxVerify, secrets: readonly SecretObject[]): Requireme
   if (v.secretRef) {
     const ref = v.secretRef;
     const secret = findSecret(secrets, ref);
-    if (!secret) return { kind: 'unsupported', path: `${v.path}.secretRef`, field: `the Secret ${ref.namespace}/${ref.name} holding the cosign public keys is not in the repository or the policy files` };
-    const keys = [...secret.data].filter(([k]) => k.endsWith('.pub')).flatMap(([, data]) => splitPem(data.toString('utf8')).filter((b) => b.type === 'PUBLIC KEY').map((b) => b.pem));
-    if (keys.length === 0) return { kind: 'unsupported', path: `${v.path}.secretRef`, field: `the Secret ${ref.namespace}/${ref.name} holds no *.pub cosign public key` };
+    if (!secret) return { kind: 'unsupported', path: `${v.path}.secretRef`, field: missingSecret(ref, 'cosign public keys (*.pub)') };
+    const keys: string[] = [];
+    for (const [k, data] of secret.data) {
+      if (!k.endsWith('.pub')) continue;
+      const parsed = publicKeysIn(data.toString('utf8'));
+      // Flux fails to load such a key: nothing it trusts can verify the artifact.
+      if (parsed.kind === 'invalid') return { kind: 'invalid', path: `${v.path}.secretRef`, file: secret.file, line: v.line, problem: `${k} of the Secret ${ref.namespace}/${ref.name} ${parsed.problem}` };
+      keys.push(...parsed.keys);
+    }
+    if (keys.length === 0) return { kind: 'static', path: `${v.path}.secretRef`, action: 'fail', message: `the Secret ${ref.namespace}/${ref.name} holds no *.pub cosign public key: Flux verifies nothing with it and refuses the artifact` };
     const leaves: Requirement[] = keys.map((pem, i) => ({ kind: 'key', path: `${v.path}.secretRef[${i}]`, line: v.line, keys: [pem], hashAlgorithm: 'sha256', annotations: {}, tlog: 'ignore' }));
     return leaves.length === 1 ? leaves[0]! : { kind: 'any', path: v.path, of: leaves };
   }

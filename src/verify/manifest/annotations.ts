@@ -3,6 +3,8 @@
 // then `signature_1`, `signature_2`… each with its `certificate_i` and `bundle_i`, or a
 // manifest bundle image named by `<domain>/resourceBundleRef`. Pure.
 
+import { gunzipSync } from 'node:zlib';
+
 export interface SignatureSet {
   /** Which one, as the annotation names it: `signature`, `signature_1`… */
   name: string;
@@ -38,4 +40,21 @@ export function signatureSets(annotations: Readonly<Record<string, string>>, dom
 /** AnnotationConfig.AnnotationKeyMask: the signature's own annotations are never compared. */
 export function signatureAnnotationFields(domain: string): string[] {
   return ['message', 'signature', 'certificate', 'bundle', 'resourceBundleRef'].map((b) => `metadata.annotations.${key(domain, b)}*`);
+}
+
+/** An annotation value as Go's base64.StdEncoding reads it (surrounding space trimmed); undefined when it is not base64. */
+export function base64Bytes(text: string): Buffer | undefined {
+  const t = text.trim();
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(t) && t.length % 4 === 0 && t.length > 0 ? Buffer.from(t, 'base64') : undefined;
+}
+
+/** `base64(gzip(text))`, the library's form for certificates and Rekor bundles; undefined when it is not that. */
+export function gunzippedText(text: string): string | undefined {
+  const bytes = base64Bytes(text);
+  if (!bytes) return undefined;
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

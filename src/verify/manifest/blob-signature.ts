@@ -4,17 +4,14 @@
 // library sets IgnoreTlog then); with one, its Rekor entry must be valid and name this
 // signature, key and message (cosign VerifyBundle). Pure.
 
-import { gunzipSync } from 'node:zlib';
 import type { KeyObject } from 'node:crypto';
 import { verifyRawSignature, type HashAlgorithm } from '../raw-signature.js';
 import { verifyRekorSet } from '../rekor-set.js';
 import { checkRekorBody } from '../rekor-body.js';
 import type { TlogKey, TrustMaterial } from '../types.js';
-import type { SignatureSet } from './annotations.js';
+import { base64Bytes, gunzippedText, type SignatureSet } from './annotations.js';
 
 export type BlobCheck = { ok: true; logged?: number } | { ok: false; reason: string };
-
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export function checkBlobSignature(
   set: SignatureSet,
@@ -24,18 +21,13 @@ export function checkBlobSignature(
   trust: () => TrustMaterial,
   opts: { now?: Date; rekorKeys?: readonly TlogKey[] } = {},
 ): BlobCheck {
-  if (!BASE64.test(set.signature.trim())) return { ok: false, reason: `${set.name} is not base64` };
-  const signature = Buffer.from(set.signature.trim(), 'base64');
+  const signature = base64Bytes(set.signature);
+  if (!signature) return { ok: false, reason: `${set.name} is not base64` };
   if (!verifyRawSignature(key, signed, signature, hash)) return { ok: false, reason: `${set.name} does not verify with this key over the signed message` };
   if (set.bundle === undefined) return { ok: true };
   // base64(gzip(cosign's RekorBundle JSON)): the same SET cosign keeps in dev.sigstore.cosign/bundle.
-  let json: string;
-  try {
-    if (!BASE64.test(set.bundle.trim())) throw new Error('not base64');
-    json = gunzipSync(Buffer.from(set.bundle.trim(), 'base64')).toString('utf8');
-  } catch {
-    return { ok: false, reason: `${set.name}'s bundle annotation is not a gzipped, base64 Rekor bundle` };
-  }
+  const json = gunzippedText(set.bundle);
+  if (json === undefined) return { ok: false, reason: `${set.name}'s bundle annotation is not a gzipped, base64 Rekor bundle` };
   // A policy naming its own Rekor key (rekor.pubkey) trusts only that log; else the trusted root's.
   const logged = verifyRekorSet(json, opts.rekorKeys?.length ? { tlogs: [] } : trust(), opts.rekorKeys ?? [], opts.now);
   if (!logged.ok) return { ok: false, reason: `${set.name}: ${logged.reason ?? 'the transparency-log entry does not verify'}` };

@@ -7,41 +7,29 @@
 // is what it can check); then the certificate at the logged time (chain to the trusted root or
 // the attestor's roots, code signing, identity). No SCT: the library sets IgnoreSCT. Pure.
 
-import { gunzipSync } from 'node:zlib';
 import type { CertificateRequirement } from '../../policy/model.js';
 import { checkCertificate, parseCertificate } from '../certificate.js';
 import { verifyRawSignature } from '../raw-signature.js';
 import { checkRekorBody } from '../rekor-body.js';
 import { verifyRekorSet } from '../rekor-set.js';
 import { tlogKeys, type SigstoreTrust } from '../sigstore-trust.js';
-import type { SignatureSet } from './annotations.js';
+import { base64Bytes, gunzippedText, type SignatureSet } from './annotations.js';
 
 export type CertificateBlobCheck = { ok: true; identity: string } | { ok: false; reason: string };
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-function gunzipped(text: string): string | undefined {
-  if (!BASE64.test(text.trim())) return undefined;
-  try {
-    return gunzipSync(Buffer.from(text.trim(), 'base64')).toString('utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 export function checkCertificateBlob(set: SignatureSet, signed: Uint8Array, req: CertificateRequirement, trust: SigstoreTrust, now: Date = new Date()): CertificateBlobCheck {
-  const annotated = set.certificate === undefined ? undefined : gunzipped(set.certificate);
+  const annotated = set.certificate === undefined ? undefined : gunzippedText(set.certificate);
   if (set.certificate !== undefined && annotated === undefined) return { ok: false, reason: `${set.name}'s certificate annotation is not a gzipped, base64 PEM` };
   const pem = annotated ?? req.leafCertificate;
   if (pem === undefined) return { ok: false, reason: `${set.name} is signed with a key, not a certificate` };
   const parsed = parseCertificate(pem);
   if (!parsed) return { ok: false, reason: `${set.name}'s certificate does not parse` };
-  if (!BASE64.test(set.signature.trim())) return { ok: false, reason: `${set.name} is not base64` };
-  const signature = Buffer.from(set.signature.trim(), 'base64');
+  const signature = base64Bytes(set.signature);
+  if (!signature) return { ok: false, reason: `${set.name} is not base64` };
   if (!verifyRawSignature(parsed.node.publicKey, signed, signature, 'sha256')) return { ok: false, reason: `${set.name} does not verify with its certificate's key over the signed message` };
   const times: Date[] = [];
   if (set.bundle !== undefined) {
-    const json = gunzipped(set.bundle);
+    const json = gunzippedText(set.bundle);
     if (json === undefined) return { ok: false, reason: `${set.name}'s bundle annotation is not a gzipped, base64 Rekor bundle` };
     const logged = verifyRekorSet(json, { tlogs: tlogKeys(trust) }, [], now);
     const mismatch = logged.ok ? checkRekorBody(logged.body, { signature, key: parsed.node.publicKey, payload: signed }) : logged.reason;

@@ -5,15 +5,15 @@
 import { gunzipSync } from 'node:zlib';
 import { Parser } from 'tar';
 import { parseAllDocuments } from 'yaml';
+import { base64Bytes } from './annotations.js';
 
 export class MessageError extends Error {}
 
 /** The bytes the signature covers (the message once gunzipped) and the objects in them. */
 export async function decodeMessage(base64: string): Promise<{ signed: Buffer; objects: Record<string, unknown>[] }> {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64.trim()) || base64.trim().length % 4 !== 0) {
-    throw new MessageError('the message annotation is not base64');
-  }
-  const signed = gunzipOrSame(Buffer.from(base64.trim(), 'base64'));
+  const bytes = base64Bytes(base64);
+  if (!bytes) throw new MessageError('the message annotation is not base64');
+  const signed = gunzipOrSame(bytes);
   return { signed, objects: await artifactObjects(signed) };
 }
 
