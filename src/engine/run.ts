@@ -2,7 +2,7 @@
 // policy match → verify → one canonical Result. Nothing here prints.
 
 import { setMaxListeners } from 'node:events';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createVerdictCache, defaultCacheDir, noCache, type EntryStore, type VerdictCache } from '../cache/verdict-cache.js';
 import { directoryStore } from '../cache/directory-store.js';
@@ -445,6 +445,10 @@ async function pipeline(
   started: number,
   warnings: string[],
 ): Promise<Omit<RunOutput, 'notes'>> {
+  // Keys named on the command line (or the hook's env) that are not there are a usage error at once, not an undecided commit later.
+  for (const [flag, file] of [['--gpg-keys', options.commitKeys?.gpgKeys], ['--allowed-signers', options.commitKeys?.allowedSigners]] as const) {
+    if (file !== undefined && !existsSync(path.resolve(options.cwd ?? process.cwd(), file))) throw new ConfigError(`${flag} ${file}: no such file or directory`);
+  }
   // Policies first (small), so each image can be prefetched the moment it is parsed.
   const set = await loadPolicySet(options.policyPaths, options.cwd);
   requireImageRules(set, options.policyPaths, options.policies, options.cwd);
@@ -500,8 +504,11 @@ async function pipeline(
   const commitPolicies = [...new Map([...policies, ...sourceObjects.policies].map((p) => [`${p.file}:${p.line}:${p.name}`, p])).values()];
   let commit: ImageResult | undefined;
   if (options.revision) commit = await judgeRevision(options.revision, commitPolicies, sourceObjects.secrets, commitKeys);
-  else if (wantsCommits(policies, {})) warnings.push('the policies ask for signed commits, which are judged on a fetched revision only (--repo URL --revision REF, or the hooks): not checked here');
+  else if (wantsCommits(policies, commitKeys)) warnings.push(`${wantsCommits(policies, {}) ? 'the policies ask for signed commits' : '--gpg-keys/--allowed-signers ask for a signed revision'}, but a revision's signature is judged only when it is fetched (--repo URL --revision REF, or the hooks): not checked here`);
   const oci = ociSources(sourceReads, options.defaultNamespace);
+  warnings.push(...oci.notes);
+  // What only manifests hold is not in a cluster's workloads: said, not passed over in silence.
+  if (options.uses && manifestRules) warnings.push('validate.manifests rules judge manifests, not the running workloads (--cluster): signed manifests are not checked in this run');
   for (const use of oci.uses) {
     try {
       parseReference(use.image);

@@ -41,16 +41,26 @@ export function isSourceObject(object: Record<string, unknown>): boolean {
   );
 }
 
-export function ociSources(objects: readonly ReadObject[], defaultNamespace?: string): { uses: ImageUse[]; verifies: FluxVerify[] } {
+/** `notes`: sources that are not verified, and why (a chart over HTTPS, a HelmRepository not among the inputs): said, never silent. */
+export function ociSources(objects: readonly ReadObject[], defaultNamespace?: string): { uses: ImageUse[]; verifies: FluxVerify[]; notes: string[] } {
   const uses: ImageUse[] = [];
   const verifies: FluxVerify[] = [];
-  const helmRepos = new Map<string, string>();
+  const notes: string[] = [];
+  const helmRepos = new Map<string, string | { https: string }>();
   for (const { obj } of objects) {
     const o = obj.object;
     if (o.kind !== 'HelmRepository') continue;
     const spec = rec(o.spec);
-    if (spec.type === 'oci' && typeof spec.url === 'string') helmRepos.set(`${ns(o, defaultNamespace)}/${name(o)}`, spec.url);
+    if (typeof spec.url === 'string') helmRepos.set(`${ns(o, defaultNamespace)}/${name(o)}`, spec.type === 'oci' ? spec.url : { https: spec.url });
   }
+  /** The OCI URL of the HelmRepository a chart names, or undefined after saying why its chart is not verified. */
+  const helmRepository = (read: ReadObject, repoNamespace: string, repoName: string, chart: string): string | undefined => {
+    const found = helmRepos.get(`${repoNamespace}/${repoName}`);
+    const who = `${String(read.obj.object.kind)} ${ns(read.obj.object, defaultNamespace)}/${name(read.obj.object)} (${read.file}:${read.obj.line})`;
+    if (found === undefined) notes.push(`${who}: chart ${chart} comes from HelmRepository ${repoNamespace}/${repoName}, which is not among the manifests verified: the chart's signature is not checked (verify that HelmRepository with it)`);
+    else if (typeof found !== 'string') notes.push(`${who}: chart ${chart} comes from ${found.https}, a Helm repository over HTTPS: its signature is not checked (only OCI charts carry cosign or Notation signatures)`);
+    return typeof found === 'string' ? found : undefined;
+  };
   for (const read of objects) {
     const o = read.obj.object;
     const spec = rec(o.spec);
@@ -105,6 +115,8 @@ export function ociSources(objects: readonly ReadObject[], defaultNamespace?: st
             add(withVersion(`${strip(repoURL)}/${chart}`, revision, `${at}.targetRevision`, fail), `${at}.chart`, 'helm-chart');
           } else if (chart === undefined && repoURL.startsWith(OCI)) {
             add(withVersion(strip(repoURL), revision || 'latest', `${at}.targetRevision`, fail), `${at}.repoURL`, 'oci-source');
+          } else if (chart !== undefined) {
+            notes.push(`Application ${ns(o, defaultNamespace)}/${name(o)} (${read.file}:${read.obj.line}): chart ${chart} comes from ${repoURL}, a Helm repository over HTTPS: its signature is not checked (only OCI charts carry cosign or Notation signatures)`);
           }
         }
         break;
@@ -121,7 +133,7 @@ export function ociSources(objects: readonly ReadObject[], defaultNamespace?: st
       case 'HelmChart': {
         const sourceRef = rec(spec.sourceRef);
         if (sourceRef.kind !== 'HelmRepository' || typeof spec.chart !== 'string') break;
-        const url = helmRepos.get(`${ns(o, defaultNamespace)}/${String(sourceRef.name)}`);
+        const url = helmRepository(read, ns(o, defaultNamespace), String(sourceRef.name), spec.chart);
         if (!url) break;
         verify(add(withVersion(`${strip(url)}/${spec.chart}`, typeof spec.version === 'string' ? spec.version : '*', 'spec.version', fail), 'spec.chart', 'helm-chart'), spec.verify, 'spec.verify');
         break;
@@ -130,7 +142,7 @@ export function ociSources(objects: readonly ReadObject[], defaultNamespace?: st
         const chart = rec(rec(spec.chart).spec);
         const sourceRef = rec(chart.sourceRef);
         if (sourceRef.kind !== 'HelmRepository' || typeof chart.chart !== 'string') break;
-        const url = helmRepos.get(`${typeof sourceRef.namespace === 'string' ? sourceRef.namespace : ns(o, defaultNamespace)}/${String(sourceRef.name)}`);
+        const url = helmRepository(read, typeof sourceRef.namespace === 'string' ? sourceRef.namespace : ns(o, defaultNamespace), String(sourceRef.name), chart.chart);
         if (!url) break;
         const use = add(withVersion(`${strip(url)}/${chart.chart}`, typeof chart.version === 'string' ? chart.version : '*', 'spec.chart.spec.version', fail), 'spec.chart.spec.chart', 'helm-chart');
         verify(use, chart.verify, 'spec.chart.spec.verify');
@@ -142,7 +154,7 @@ export function ociSources(objects: readonly ReadObject[], defaultNamespace?: st
       }
     }
   }
-  return { uses, verifies };
+  return { uses, verifies, notes };
 }
 
 /** `host/path` + an exact version → `host/path:version` (a digest as `@`); a range cannot name one artifact: refused. */

@@ -13,6 +13,8 @@ import { runCli } from '../helpers/cli.js';
 
 const missing = ['/usr/bin/gpg', '/usr/bin/ssh-keygen'].find((b) => !existsSync(b));
 if (missing) {
+  // A gate's test must be able to fail: CI runs it, so CI installs them (scripts/ensure-test-packages.mjs).
+  if (process.env.CI === 'true') throw new Error(`CI must run the commit signature tests: ${missing} is not installed (Debian packages gnupg and openssh-client)`);
   t.comment(`skipped: ${missing} is not installed (Debian packages gnupg and openssh-client; npm test installs them when run as root)`);
   t.pass('gnupg or openssh-client absent');
 } else main();
@@ -132,7 +134,7 @@ t.test('Argo CD sourceIntegrity head: an allowed signer passes; unsigned, unallo
   // Mallory's key is not in Argo CD's keyring (the ConfigMap holds alice's only): the signature cannot be checked.
   const unknown = await judge(byMallory, policy, ['--gpg-keys', configMap]);
   t.equal(unknown.status, 'fail');
-  t.match(unknown.reasons, /signature that cannot be checked \(no public key for it\)/);
+  t.match(unknown.reasons, /signature that cannot be checked: its public key is not among the keys trusted here/);
 
   const ssh = await judge(bySsh, policy, ['--gpg-keys', keysDir]);
   t.equal(ssh.status, 'fail');
@@ -231,11 +233,21 @@ t.test('the run\'s own keys: --gpg-keys and --allowed-signers require the revisi
   t.match(gitsign.reasons, /signed with an X\.509 certificate \(gitsign or S\/MIME\), which this tool does not verify yet/);
 });
 
+t.test('keys that are not there are a usage error at once (exit 2); keys without a revision are said to be unused', async (t) => {
+  const cwd = mkdtempSync(path.join(root, 'flags-'));
+  const gone = await runCli(cwd, ['verify', '--repo', repo, '--revision', byAlice, '-p', path.join(repo, '.verify-images'), '--gpg-keys', path.join(root, 'no-such-keys'), '--no-cache']);
+  t.equal(gone.code, 2);
+  t.match(gone.stderr, /--gpg-keys .*no-such-keys: no such file or directory/);
+  const local = await runCli(cwd, ['verify', path.join(repo, 'apps'), '-p', path.join(repo, '.verify-images'), '--allowed-signers', allowedSigners, '--no-cache']);
+  t.equal(local.code, 0);
+  t.match(local.stderr, /--gpg-keys\/--allowed-signers ask for a signed revision, but a revision's signature is judged only when it is fetched/);
+});
+
 t.test('without a fetched revision the commit rules are said not to be checked', async (t) => {
   const cwd = mkdtempSync(path.join(root, 'local-'));
   writeFileSync(path.join(cwd, 'project.yaml'), appProject(sourceIntegrity('head', [alice.id])));
   const r = await runCli(cwd, ['verify', path.join(repo, 'apps'), '-p', 'project.yaml', '-p', path.join(repo, '.verify-images'), '--no-cache']);
   t.equal(r.code, 0);
-  t.match(r.stderr, /ask for signed commits, which are judged on a fetched revision only/);
+  t.match(r.stderr, /the policies ask for signed commits, but a revision's signature is judged only when it is fetched/);
 });
 }

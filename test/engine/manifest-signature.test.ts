@@ -154,7 +154,6 @@ t.test('the policy file is checked strictly: an unknown field under validate.man
   const r = await runCli(dir, ['verify', '-p', 'policy.yaml', 'apps', '--no-cache']);
   t.equal(r.code, 2);
   t.match(r.stderr, /policy\.yaml:\d+: .*unknown field "ignoreField".*did you mean "ignoreFields"/);
-  t.ok(path.isAbsolute(dir));
 });
 
 t.test('keyless manifest signatures (a Fulcio certificate and a Rekor bundle in the annotations, as kubectl sigstore sign writes them): identity, chain and log checked', async (t) => {

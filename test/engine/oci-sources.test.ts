@@ -76,6 +76,36 @@ t.test('an Argo CD Application\'s OCI Helm chart is a source subject, judged by 
   t.equal(code, 1, 'an unsigned chart blocks before anything is rendered');
 });
 
+t.test('charts that are not verified are said so: over HTTPS (Argo CD and Flux), from a HelmRepository not among the inputs', async (t) => {
+  const files = {
+    'apps/app.yaml': application('podinfo', '6.5.0').replace(`oci://${host}/charts`, 'https://stefanprodan.github.io/podinfo'),
+    'apps/flux.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: classic, namespace: flux-system}
+spec: {url: "https://charts.example.com", interval: 1h}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: classic, namespace: flux-system}
+spec:
+  interval: 10m
+  chart: {spec: {chart: web, version: "1.0.0", sourceRef: {kind: HelmRepository, name: classic}}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: elsewhere, namespace: flux-system}
+spec:
+  interval: 10m
+  chart: {spec: {chart: api, version: "2.0.0", sourceRef: {kind: HelmRepository, name: infra-charts}}}
+`,
+  };
+  const { out, stderr } = await verdicts(t, files);
+  t.same(Object.keys(out), [], 'no source subject: nothing to verify a signature of');
+  t.match(stderr, /Application argocd\/podinfo-650 \(apps\/app\.yaml:1\): chart podinfo comes from https:\/\/stefanprodan\.github\.io\/podinfo, a Helm repository over HTTPS: its signature is not checked/);
+  t.match(stderr, /HelmRelease flux-system\/classic \(apps\/flux\.yaml:6\): chart web comes from https:\/\/charts\.example\.com, a Helm repository over HTTPS/);
+  t.match(stderr, /HelmRelease flux-system\/elsewhere \(apps\/flux\.yaml:\d+\): chart api comes from HelmRepository flux-system\/infra-charts, which is not among the manifests verified/);
+});
+
 t.test('a chart version range cannot name one artifact: exit 2 at the Application', async (t) => {
   const dir = await tempRepo(t, { 'policy.yaml': policy(), 'apps/app.yaml': application('podinfo', '6.*') });
   const r = await runCli(dir, ['verify', '-p', 'policy.yaml', 'apps', '--no-cache']);
@@ -151,8 +181,9 @@ spec:
   url: oci://${host}/wasm/filter:v1
 `,
   };
-  const { code, out } = await verdicts(t, files);
+  const { code, out, stderr } = await verdicts(t, files);
   t.match(out['charts/redis:19.0.1'], { kind: 'source', status: 'pass', at: 'apps/helm.yaml:6' });
+  t.notMatch(stderr, /not checked/, 'every chart here is verified');
   t.match(out['wasm/filter:v1'], { status: 'pass', at: 'apps/wasm.yaml:1' });
   t.equal(out['wasm/filter:v1']!.kind, undefined, 'a WASM module runs in the workload: an image');
   t.equal(code, 0);

@@ -202,7 +202,7 @@ t.test("objects that name no namespace are judged in the Job's namespace (the de
   t.equal(elsewhere.code, 0, elsewhere.stderr);
 });
 
-t.test('an AppProject in the repository asks for signed commits: the unsigned revision blocks the sync, keys from VERIFY_IMAGES_GPG_KEYS', { skip: (!hasKustomize && 'no kubectl') || (!existsSync('/usr/bin/gpg') && 'no gpg (Debian package gnupg)') }, async (t) => {
+t.test('an AppProject in the repository asks for signed commits: the unsigned revision blocks the sync, keys from VERIFY_IMAGES_GPG_KEYS', { skip: (!hasKustomize && 'no kubectl') || (!existsSync('/usr/bin/gpg') && process.env.CI !== 'true' && 'no gpg (Debian package gnupg)') }, async (t) => {
   const { execFileSync } = await import('node:child_process');
   const { mkdir, writeFile } = await import('node:fs/promises');
   const home = path.join(work, 'gnupg-presync');

@@ -26,7 +26,7 @@ export const RESULT_WORDS: Record<SignatureResult, string> = {
   X: 'expired signature',
   Y: 'signature by an expired key',
   R: 'signature by a revoked key',
-  E: 'signature that cannot be checked (no public key for it)',
+  E: 'signature that cannot be checked: its public key is not among the keys trusted here (--gpg-keys, the Secret)',
   N: 'not signed',
 };
 
