@@ -31,19 +31,12 @@ import { createEvidence, offlineEvidence } from './evidence.js';
 import { extraExtractor, type ConfigExtractors, type Extractor } from './extra-extract.js';
 import { type JudgeDeps, judgeImages, prefetchImage, type RunProgress } from './judge.js';
 import { type ImageResult, type Result, summarize } from './result.js';
-import { hasManifestRules, judgedObject, judgeManifests, objectSubject, type ObjectSubject } from './manifest-judge.js';
+import { hasManifestRules, judgeManifests } from './manifest-judge.js';
 import { judgeRevision, wantsCommits, type CommitKeyFlags, type Revision } from './commit-judge.js';
 import { secretOf, type SecretObject } from '../manifests/secrets.js';
 import { parsePolicyDocuments } from '../policy/document.js';
-import { isSourceObject, ociSources, type ReadObject } from '../manifests/oci-sources.js';
-import { fluxVerifyPolicy } from '../policy/flux/verify.js';
+import { subjectCollector } from './subjects.js';
 
-// A text can hold such an object only if it writes the kind (YAML or JSON): else the fast parallel reader is kept.
-const kindsIn = (kinds: string) => new RegExp(`["']?kind["']?\\s*:\\s*["']?(${kinds})\\b`);
-const SOURCE_KINDS = kindsIn('Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin|Secret');
-const REVISION_KINDS = kindsIn('AppProject|GitRepository|Secret|Application|OCIRepository|HelmRepository|HelmChart|HelmRelease|WasmPlugin');
-import { load as loadAppProject } from '../policy/argocd/load.js';
-import { load as loadGitRepository } from '../policy/flux/load.js';
 import { policyDigest } from '../policy/files-digest.js';
 import { withCelClock } from '../policy/ivpol/clock.js';
 
@@ -464,21 +457,7 @@ async function pipeline(
     prefetchImage(use.image, policies, deps);
   };
   const extract = extraExtractor(policies, options.extractors);
-  // Objects a signed-manifest rule judges, kept whole (only those).
-  const objects: ObjectSubject[] = [];
-  const manifestRules = hasManifestRules(policies);
-  // With a revision, AppProjects, GitRepositories and Secrets among the inputs may ask for (and key) signed commits.
-  const sourceObjects: { policies: Policy[]; secrets: SecretObject[] } = { policies: [], secrets: [...set.secrets] };
-  // OCI sources (Helm charts, Flux artifacts, WASM modules) are found across objects (a HelmChart names its HelmRepository).
-  const sourceReads: ReadObject[] = [];
-  const onObject = (obj: ManifestObject, file: string, source: SourceText) => {
-    if (isSourceObject(obj.object)) sourceReads.push({ obj, file, source });
-    if (options.revision || obj.object.kind === 'Secret') collectSourceObject(obj, file, sourceObjects, options.defaultNamespace);
-    if (!manifestRules) return;
-    const subject = objectSubject(obj, file, source, options.defaultNamespace);
-    if (judgedObject(policies, subject.workload)) objects.push(subject);
-  };
-  const onObjectIn = manifestRules ? undefined : options.revision ? REVISION_KINDS : SOURCE_KINDS;
+  const collector = subjectCollector(policies, set.secrets, { revision: options.revision !== undefined, ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }) });
   const { uses, manifests, sources } = options.uses
     ? { uses: options.uses, manifests: 0, sources: [] }
     : await collectUses(options.inputs, {
@@ -491,37 +470,29 @@ async function pipeline(
         ...(options.defaultNamespace && { defaultNamespace: options.defaultNamespace }),
         ...(options.filenames && { filenames: options.filenames, recursive: options.recursive === true }),
         ...(options.requireObjects && { requireObjects: true }),
-        onObject,
-        ...(onObjectIn && { onObjectIn }),
+        onObject: collector.onObject,
+        ...(collector.onObjectIn && { onObjectIn: collector.onObjectIn }),
         keepObjects: policies.some((p) => p.rules.some((r) => r.requirement.kind === 'cel' || r.cel?.applies !== undefined || (r.cipPolicy && (r.cipPolicy.include.spec || r.cipPolicy.include.objectMeta || r.cipPolicy.include.typeMeta)))),
       });
   const stdin = sources.find((s) => s.file === STDIN_NAME)?.text;
-  // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.
-
-  const collected = performance.now();
-  const commitKeys = options.commitKeys ?? {};
-  // An AppProject both among the policy files and the inputs is one policy.
-  const commitPolicies = [...new Map([...policies, ...sourceObjects.policies].map((p) => [`${p.file}:${p.line}:${p.name}`, p])).values()];
-  let commit: ImageResult | undefined;
-  if (options.revision) commit = await judgeRevision(options.revision, commitPolicies, sourceObjects.secrets, commitKeys);
-  else if (wantsCommits(policies, commitKeys)) warnings.push(`${wantsCommits(policies, {}) ? 'the policies ask for signed commits' : '--gpg-keys/--allowed-signers ask for a signed revision'}, but a revision's signature is judged only when it is fetched (--repo URL --revision REF, or the hooks): not checked here`);
-  const oci = ociSources(sourceReads, options.defaultNamespace);
-  warnings.push(...oci.notes);
+  const subjects = collector.finish();
+  warnings.push(...subjects.notes);
   // What only manifests hold is not in a cluster's workloads: said, not passed over in silence.
-  if (options.uses && manifestRules) warnings.push('validate.manifests rules judge manifests, not the running workloads (--cluster): signed manifests are not checked in this run');
-  for (const use of oci.uses) {
-    try {
-      parseReference(use.image);
-    } catch (err) {
-      throw new ManifestError(`${use.workload.kind} ${use.workload.name ?? ''}: ${use.path}: ${(err as Error).message}`, { file: use.file, line: use.line, column: use.column });
-    }
-  }
-  if (uses.length === 0 && !options.uses && objects.length === 0 && oci.uses.length === 0) {
+  if (options.uses && hasManifestRules(policies)) warnings.push('validate.manifests rules judge manifests, not the running workloads (--cluster): signed manifests are not checked in this run');
+  // Legitimate (an app of CRDs only), but worth a word: a wrong path also finds nothing.
+  if (uses.length === 0 && !options.uses && subjects.objects.length === 0 && subjects.sourceUses.length === 0) {
     warnings.push(`no container images found in ${options.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ')} (${manifests} Kubernetes objects read)`);
   }
-  const fluxPolicies = oci.verifies.map((v) => fluxVerifyPolicy(v, sourceObjects.secrets));
-  const judged = [...policies, ...fluxPolicies];
-  const results = [...(commit ? [commit] : []), ...(await judgeManifests(objects, policies, deps)), ...(await judgeImages([...oci.uses, ...uses], judged, deps))];
+  const collected = performance.now();
+  const commitKeys = options.commitKeys ?? {};
+  let commit: ImageResult | undefined;
+  if (options.revision) commit = await judgeRevision(options.revision, subjects.commitPolicies, subjects.secrets, commitKeys);
+  else if (wantsCommits(policies, commitKeys)) warnings.push(`${wantsCommits(policies, {}) ? 'the policies ask for signed commits' : '--gpg-keys/--allowed-signers ask for a signed revision'}, but a revision's signature is judged only when it is fetched (--repo URL --revision REF, or the hooks): not checked here`);
+  const results = [
+    ...(commit ? [commit] : []),
+    ...(await judgeManifests(subjects.objects, policies, deps)),
+    ...(await judgeImages([...subjects.sourceUses, ...uses], [...policies, ...subjects.fluxPolicies], deps)),
+  ];
   await cache.flush();
   const stats = (registry as { stats?: () => { requests: number } } | undefined)?.stats?.();
   return {
@@ -539,18 +510,4 @@ async function pipeline(
       ms: { collect: Math.round(collected - started), verify: Math.round(performance.now() - collected) },
     },
   };
-}
-
-/** An AppProject, GitRepository or Secret among the inputs: commit rules and their keys (positions at the object). */
-function collectSourceObject(obj: ManifestObject, file: string, into: { policies: Policy[]; secrets: SecretObject[] }, defaultNamespace?: string): void {
-  const kind = obj.object.kind;
-  if (kind === 'Secret') {
-    const secret = secretOf(obj.object, file, defaultNamespace);
-    if (secret) into.secrets.push(secret);
-    return;
-  }
-  if (kind !== 'AppProject' && kind !== 'GitRepository') return;
-  const doc = { file, line: obj.line, value: obj.object, lineOf: () => obj.line };
-  const policy = kind === 'AppProject' ? loadAppProject(doc) : loadGitRepository(doc);
-  if (policy?.commitRules?.length) into.policies.push(policy);
 }
