@@ -4,7 +4,7 @@
 // image (kind `commit`). Rules come from the policy files and from objects among the inputs.
 
 import path from 'node:path';
-import { redactUrl } from '../sources/git.js';
+import { redactUrl, type Checkout } from '../sources/git.js';
 import { createKeyring, readGpgKeys, type Keyring, type PublicKeyFile } from '../git/keyring.js';
 import { findSecret, type SecretObject } from '../manifests/secrets.js';
 import { signatureReader } from '../git/signatures.js';
@@ -13,16 +13,8 @@ import { argoKeyId, RESULT_WORDS, type RevisionSignature } from '../verify/commi
 import type { ImageResult, PolicyVerdict } from './result.js';
 import { worst } from './result.js';
 
-/** The revision a run verifies: a checkout (sources/git.ts) or an equivalent. */
-export interface Revision {
-  dir: string;
-  commit: string;
-  /** The repository as given (credentials removed): what Argo CD and Flux rules are matched against. */
-  repo: string;
-  revision: string;
-  tag?: { object: string; name: string };
-  deepen(): Promise<void>;
-}
+/** The revision a run verifies: the checkout sources/git.ts made (or one like it). */
+export type Revision = Pick<Checkout, 'dir' | 'commit' | 'repo' | 'revision' | 'tag' | 'deepen'>;
 
 /** The run's own keys (`--gpg-keys DIR|FILE`, `--allowed-signers FILE`). */
 export interface CommitKeyFlags {

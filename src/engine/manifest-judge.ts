@@ -68,7 +68,7 @@ export async function judgeManifests(subjects: readonly ObjectSubject[], policie
     }
     if (verdicts.length === 0) continue;
     const name = subjectName(s.workload);
-    const hints = verdicts.some((v) => v.status === 'fail' || v.status === 'warn') ? [signHint(s)] : [];
+    const hints = verdicts.some((v) => v.status === 'fail' || v.status === 'warn') ? [signHint(s, verdicts)] : [];
     out.push({
       kind: 'manifest',
       image: name,
@@ -82,8 +82,10 @@ export async function judgeManifests(subjects: readonly ObjectSubject[], policie
   return out;
 }
 
-function signHint(s: ObjectSubject): string {
-  return `sign the manifest as it is rendered: kubectl sigstore sign -f ${s.file} -k cosign.key (then commit ${s.file}.signed in its place), or add the changed field to the rule's ignoreFields`;
+function signHint(s: ObjectSubject, verdicts: readonly PolicyVerdict[]): string {
+  const changed = verdicts.some((v) => v.reasons.some((r) => r.includes('differs from')));
+  const sign = `sign it as it is rendered with the key or identity ${verdicts[0]!.file}:${verdicts[0]!.line} trusts (kubectl sigstore sign -f ${s.file}, then commit the .signed file in its place)`;
+  return changed ? `${sign}, or add the changed field to the rule's ignoreFields if it may change after signing` : sign;
 }
 
 interface Shared {

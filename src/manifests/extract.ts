@@ -213,7 +213,7 @@ function getIn(object: unknown, path: Segment[]): unknown {
   return v;
 }
 
-function asRecord(v: unknown): Record<string, unknown> | undefined {
+export function asRecord(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 

@@ -7,7 +7,7 @@
 // handed in after the manifests were read (a HelmChart names its HelmRepository by name).
 
 import { ManifestError, type ImageUse, type ManifestObject, type SourceContext } from './types.js';
-import { objectKey, workloadFor } from './extract.js';
+import { asRecord, objectKey, workloadFor } from './extract.js';
 
 export interface ReadObject {
   obj: ManifestObject;
@@ -173,7 +173,7 @@ function strip(url: string): string {
 }
 
 function rec(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return asRecord(v) ?? {};
 }
 
 function name(o: Record<string, unknown>): string {

@@ -67,7 +67,8 @@ function explain(r: ImageResult, wide: boolean): string[] {
   const uses = wide ? r.uses : r.uses.slice(0, 3);
   for (const u of uses) {
     const obj = [u.kind, u.namespace, u.name].filter(Boolean).join('/');
-    lines.push(r.kind ? `  at ${u.file}:${u.line}` : `  used by ${obj} container ${u.container} at ${u.file}:${u.line}`);
+    // A signed manifest is the object itself; a source artifact is used by an object, not a container.
+    lines.push(r.kind === 'manifest' || r.kind === 'commit' ? `  at ${u.file}:${u.line}` : `  used by ${obj}${u.container ? ` container ${u.container}` : ''} at ${u.file}:${u.line}`);
   }
   if (uses.length < r.uses.length) lines.push(`  … and ${r.uses.length - uses.length} more uses (-o wide lists them)`);
   return lines;
