@@ -208,17 +208,18 @@ async function checkManifestLeaf(leaf: Leaf, s: ObjectSubject, rule: ManifestRul
   const verified =
     keyed.kind === 'certificate'
       ? evidence.from === 'image'
-        ? { ok: false as const, error: true as const, reason: 'unsupported: a manifest bundle image signed with a certificate is not verified by this tool yet (keys are)' }
+        ? { ok: false as const, error: true as const, unsupported: true as const, reason: 'unsupported: a manifest bundle image signed with a certificate is not verified by this tool yet (keys are)' }
         : certificateBlob(keyed, evidence, deps)
       : evidence.from === 'image'
         ? await imageSignature(keyed, evidence, deps)
         : blobSignature(keyed, evidence, deps);
-  if (!verified.ok) return { status: verified.error ? 'error' : 'fail', reasons: [verified.reason] };
+  if (!verified.ok) return { status: verified.error ? 'error' : 'fail', reasons: [verified.reason], ...(verified.unsupported && { unsupported: true as const }) };
   if (!match.matched) return { status: 'fail', reasons: [`the object differs from ${where} (signed by ${verified.signer}): ${describeDifferences(match.differences)}`] };
   return { status: 'pass', reasons: [`matches ${where}, signed by ${verified.signer}`], signer: verified.signer };
 }
 
-type Verified = { ok: true; signer: string } | { ok: false; reason: string; error?: true };
+/** `unsupported`: what this tool cannot evaluate blocks whatever failurePolicy says. */
+type Verified = { ok: true; signer: string } | { ok: false; reason: string; error?: true; unsupported?: true };
 
 function certificateBlob(leaf: CertificateRequirement, evidence: Extract<Signed, { from: 'annotations' }>, deps: JudgeDeps): Verified {
   if (evidence.sets.length === 0) return { ok: false, reason: 'not signed: the message annotation has no signature beside it' };

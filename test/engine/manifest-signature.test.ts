@@ -127,6 +127,19 @@ t.test('a manifest bundle image signed without a transparency-log entry, or by a
   t.equal(code, 1);
 });
 
+t.test('a bundle image and a certificate attestor (not verified here) block even under failurePolicy Ignore', async (t) => {
+  const at = config('certified', '1', `  annotations:\n    cosign.sigstore.dev/resourceBundleRef: ${registry.host}/manifests/certified:v1\n`);
+  const keyless = policy()
+    .replace('  validationFailureAction: Enforce\n', '  validationFailureAction: Enforce\n  failurePolicy: Ignore\n')
+    .replace(/          - keys:\n[\s\S]*$/, '          - keyless:\n              issuer: https://token.actions.githubusercontent.com\n              subject: https://github.com/acme/*\n');
+  const digest = await pushManifestBundle(registry.host, 'manifests/certified', 'v1', config('certified'));
+  t.ok(digest);
+  const { code, out } = await verdicts(t, { 'policy.yaml': keyless, 'apps/a.yaml': at });
+  t.equal(out['ConfigMap prod/certified']?.status, 'error');
+  t.match(out['ConfigMap prod/certified']?.reasons, /unsupported: a manifest bundle image signed with a certificate/);
+  t.equal(code, 3, 'not let through by failurePolicy Ignore');
+});
+
 t.test('a bundle image that cannot be fetched is undecided (exit 3), never a pass', async (t) => {
   const at = config('missing', '1', `  annotations:\n    cosign.sigstore.dev/resourceBundleRef: ${registry.host}/manifests/none:v1\n`);
   const { code, out } = await verdicts(t, { 'policy.yaml': policy(), 'apps/a.yaml': at });
