@@ -37,18 +37,14 @@ export function diffObjects(manifest: unknown, object: unknown): Difference[] {
   for (const key of new Set([...m1.keys(), ...m2.keys()])) {
     const a = m1.get(key);
     const b = m2.get(key);
-    if (a !== undefined && b !== undefined && goType(a) !== goType(b)) typed.push({ key, before: a, after: b });
+    // Go's JSON types are JS's: every number a float64, so `typeof` tells them apart as reflect.TypeOf does.
+    if (a !== undefined && b !== undefined && typeof a !== typeof b) typed.push({ key, before: a, after: b });
     else if (a !== b) items.push({ key, before: a, after: b });
   }
   // removeDiffWithDefaultConversion compares reflect.Values (pointers), which never match a
   // boxed value: an empty string or a zero added is a difference (kyverno apply agrees).
   const kept = withoutMovedListItems(items);
   return withoutCanonicalImages([...kept, ...typed].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)));
-}
-
-/** Go's JSON types: every number is a float64. */
-function goType(v: unknown): string {
-  return typeof v;
 }
 
 /**
